@@ -1,0 +1,42 @@
+/* buf.h - fixed-capacity byte buffer with a read and a write position.
+ *
+ * Bytes live in data[start, end). Appending writes at end; consuming
+ * advances start. buf_compact() moves the live bytes to the front so the
+ * free space is contiguous. The capacity never grows: a full buffer is
+ * backpressure, not a reason to allocate. I/O helpers follow the syscall
+ * convention: bytes moved (>= 0), or -1 with errno (EAGAIN included). */
+#ifndef DOCKGATE_BUF_H
+#define DOCKGATE_BUF_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct buf {
+	char *data;
+	size_t cap;
+	size_t start;
+	size_t end;
+};
+
+/* Allocates the storage; 0 or -1 (ENOMEM). */
+int buf_init(struct buf *b, size_t cap);
+/* Releases the storage; safe on a zeroed or already-released buffer. */
+void buf_release(struct buf *b);
+
+static inline size_t buf_len(const struct buf *b) { return b->end - b->start; }
+static inline const char *buf_head(const struct buf *b) { return b->data + b->start; }
+/* Free bytes after end, once compacted. */
+size_t buf_space(struct buf *b);
+void buf_consume(struct buf *b, size_t n);
+/* Appends n bytes if they fit; 0, or -1 when there is not enough space. */
+int buf_append(struct buf *b, const void *p, size_t n);
+/* Where the next appended bytes go (after compacting); pair with buf_commit. */
+char *buf_tail(struct buf *b);
+void buf_commit(struct buf *b, size_t n);
+
+/* read(2) into the free space; 0 means end of file. */
+ssize_t buf_read_fd(struct buf *b, int fd);
+/* send(2) the live bytes with MSG_NOSIGNAL, consuming what was sent. */
+ssize_t buf_write_fd(struct buf *b, int fd);
+
+#endif

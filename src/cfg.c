@@ -1,0 +1,459 @@
+/* cfg.c - the settings table, environment and flag parsing, validation;
+ * see cfg.h. Names and defaults follow docker-socket-proxy so that a user
+ * swaps the image and keeps the environment. */
+#include "cfg.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+
+#ifndef DOCKGATE_VERSION
+#define DOCKGATE_VERSION "0.0.0-dev"
+#endif
+
+enum cfg_type {
+	CFG_T_BOOL,
+	CFG_T_PATH,
+	CFG_T_LISTEN,
+	CFG_T_LEVEL,
+	CFG_T_UINT,
+	CFG_T_MODE,
+	CFG_T_USER,
+	CFG_T_GROUP,
+};
+
+struct setting {
+	const char *env;
+	enum cfg_type type;
+	const char *def; /* NULL: computed (LISTEN) or unset */
+	unsigned long min, max;
+	const char *help;
+};
+
+/* Every setting but the per-section booleans, which come from
+ * policy_sections. Order is the order of --help. */
+static const struct setting settings[] = {
+	{ "SOCKET_PATH", CFG_T_PATH, "/var/run/docker.sock", 0, 0,
+	  "the Docker daemon's unix socket (upstream)" },
+	{ "LISTEN", CFG_T_LISTEN, NULL, 0, 0,
+	  "comma-separated listeners: tcp://HOST:PORT ([::1]:2375 for IPv6) and "
+	  "unix:///PATH; default tcp://[::]:2375, or tcp://0.0.0.0:2375 with DISABLE_IPV6" },
+	{ "DISABLE_IPV6", CFG_T_BOOL, "0", 0, 0,
+	  "listen on 0.0.0.0 instead of dual-stack [::] by default" },
+	{ "LOG_LEVEL", CFG_T_LEVEL, "info", 0, 0,
+	  "debug, info, notice, warning, err, crit, alert or emerg" },
+	{ "POST", CFG_T_BOOL, "0", 0, 0,
+	  "allow methods other than GET and HEAD on the allowed sections" },
+	{ "ALLOW_START", CFG_T_BOOL, "0", 0, 0,
+	  "allow POST /containers/{id}/start even with CONTAINERS=0 or POST=0" },
+	{ "ALLOW_STOP", CFG_T_BOOL, "0", 0, 0,
+	  "allow POST /containers/{id}/stop even with CONTAINERS=0 or POST=0" },
+	{ "ALLOW_RESTARTS", CFG_T_BOOL, "0", 0, 0,
+	  "allow POST /containers/{id}/stop, /restart and /kill even with CONTAINERS=0 or POST=0" },
+	{ "LISTEN_MODE", CFG_T_MODE, "0660", 0, 0777,
+	  "file mode (octal) of unix listener sockets" },
+	{ "LISTEN_OWNER", CFG_T_USER, NULL, 0, 0,
+	  "owner (name or uid) of unix listener sockets" },
+	{ "LISTEN_GROUP", CFG_T_GROUP, NULL, 0, 0,
+	  "group (name or gid) of unix listener sockets" },
+	{ "MAX_HEAD_SIZE", CFG_T_UINT, "65536", 1024, 1048576,
+	  "largest request head in bytes (431 above it)" },
+	{ "MAX_HEADERS", CFG_T_UINT, "100", 8, 1000,
+	  "most header fields in a request (431 above it)" },
+	{ "HEADER_TIMEOUT", CFG_T_UINT, "10", 1, 3600,
+	  "seconds a client has to send a request head once it started (408)" },
+	{ "IDLE_TIMEOUT", CFG_T_UINT, "300", 1, 86400,
+	  "seconds an idle keep-alive connection waits for its next request" },
+	{ "SHUTDOWN_TIMEOUT", CFG_T_UINT, "10", 0, 3600,
+	  "seconds in-flight requests get to finish after SIGTERM/SIGINT" },
+	{ "MAX_CONNECTIONS", CFG_T_UINT, "4096", 1, 1000000,
+	  "most client connections at once (503 above it)" },
+};
+#define N_SETTINGS (sizeof settings / sizeof settings[0])
+#define N_ALL (N_SETTINGS + 32)
+
+/* Where each value came from, for the error messages. */
+struct raw_values {
+	const char *value[N_ALL];
+	const char *source[N_ALL];
+};
+
+static const char *setting_name(size_t i)
+{
+	return i < N_SETTINGS ? settings[i].env : policy_sections[i - N_SETTINGS].setting;
+}
+
+static size_t n_all(void)
+{
+	return N_SETTINGS + policy_n_sections;
+}
+
+/* "--socket-path" for "SOCKET_PATH". */
+static void flag_name(size_t i, char *out, size_t cap)
+{
+	const char *env = setting_name(i);
+	size_t o = 0;
+	out[o++] = '-';
+	out[o++] = '-';
+	for (; *env && o + 1 < cap; env++)
+		out[o++] = *env == '_' ? '-' : (char)tolower((unsigned char)*env);
+	out[o] = '\0';
+}
+
+static int parse_bool(const char *v, bool *out)
+{
+	static const char *const yes[] = { "1", "true", "yes", "on" };
+	static const char *const no[] = { "0", "false", "no", "off" };
+	for (size_t i = 0; i < 4; i++) {
+		if (strcasecmp(v, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcasecmp(v, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int parse_ulong(const char *v, int base, unsigned long *out)
+{
+	if (*v == '\0' || *v == '-' || *v == '+' || isspace((unsigned char)*v))
+		return -1;
+	errno = 0;
+	char *end;
+	unsigned long x = strtoul(v, &end, base);
+	if (errno || *end != '\0')
+		return -1;
+	*out = x;
+	return 0;
+}
+
+/* One "tcp://HOST:PORT" or "unix:///PATH" item. 0 or -1 with *why. */
+static int parse_listener(const char *item, size_t len, struct cfg_listener *l,
+			  const char **why)
+{
+	memset(l, 0, sizeof *l);
+	if (len >= sizeof l->text) {
+		*why = "listener too long";
+		return -1;
+	}
+	memcpy(l->text, item, len);
+	if (strncmp(l->text, "unix://", 7) == 0) {
+		const char *path = l->text + 7;
+		if (path[0] != '/' || strlen(path) >= sizeof l->path) {
+			*why = "a unix listener needs an absolute path shorter than 108 bytes";
+			return -1;
+		}
+		l->kind = CFG_LISTEN_UNIX;
+		strcpy(l->path, path);
+		return 0;
+	}
+	if (strncmp(l->text, "tcp://", 6) != 0) {
+		*why = "a listener starts with tcp:// or unix://";
+		return -1;
+	}
+	const char *host = l->text + 6, *colon;
+	size_t hlen;
+	if (host[0] == '[') {
+		const char *close = strchr(host, ']');
+		if (close == NULL || close[1] != ':') {
+			*why = "an IPv6 listener is written tcp://[ADDR]:PORT";
+			return -1;
+		}
+		host++;
+		hlen = (size_t)(close - host);
+		colon = close + 1;
+	} else {
+		colon = strrchr(host, ':');
+		if (colon == NULL) {
+			*why = "a TCP listener needs a port: tcp://HOST:PORT";
+			return -1;
+		}
+		hlen = (size_t)(colon - host);
+	}
+	if (hlen == 0 || hlen >= sizeof l->host) {
+		*why = "a TCP listener needs a host: tcp://HOST:PORT";
+		return -1;
+	}
+	memcpy(l->host, host, hlen);
+	if (strcmp(l->host, "localhost") == 0)
+		strcpy(l->host, "127.0.0.1");
+	unsigned char addr[16];
+	if (inet_pton(AF_INET, l->host, addr) != 1 && inet_pton(AF_INET6, l->host, addr) != 1) {
+		*why = "the host must be a numeric IPv4 or IPv6 address (or localhost)";
+		return -1;
+	}
+	unsigned long port;
+	if (parse_ulong(colon + 1, 10, &port) || port == 0 || port > 65535) {
+		*why = "the port must be 1 to 65535";
+		return -1;
+	}
+	l->kind = CFG_LISTEN_TCP;
+	l->port = (unsigned)port;
+	return 0;
+}
+
+static int parse_listen(const char *v, struct cfg *c, const char **why)
+{
+	c->n_listeners = 0;
+	while (*v) {
+		const char *comma = strchr(v, ',');
+		size_t len = comma ? (size_t)(comma - v) : strlen(v);
+		while (len > 0 && v[0] == ' ') {
+			v++;
+			len--;
+		}
+		while (len > 0 && v[len - 1] == ' ')
+			len--;
+		if (len == 0 || c->n_listeners == CFG_MAX_LISTENERS) {
+			*why = len ? "at most 8 listeners" : "empty listener";
+			return -1;
+		}
+		if (parse_listener(v, len, &c->listeners[c->n_listeners], why))
+			return -1;
+		c->n_listeners++;
+		v += len;
+		if (*v == ',')
+			v++;
+		while (*v == ' ')
+			v++;
+	}
+	if (c->n_listeners == 0) {
+		*why = "no listener";
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_id(const char *v, bool group, long *out)
+{
+	unsigned long id;
+	if (parse_ulong(v, 10, &id) == 0 && id < 0x7fffffff) {
+		*out = (long)id;
+		return 0;
+	}
+	if (group) {
+		struct group *g = getgrnam(v);
+		if (g != NULL) {
+			*out = (long)g->gr_gid;
+			return 0;
+		}
+	} else {
+		struct passwd *pw = getpwnam(v);
+		if (pw != NULL) {
+			*out = (long)pw->pw_uid;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static const char *accepted(const struct setting *s, char *tmp, size_t cap)
+{
+	switch (s->type) {
+	case CFG_T_BOOL: return "use 1/0, true/false, yes/no, on/off";
+	case CFG_T_PATH: return "use an absolute path shorter than 108 bytes";
+	case CFG_T_LEVEL: return "use debug, info, notice, warning, err, crit, alert or emerg";
+	case CFG_T_MODE: return "use an octal file mode such as 0660";
+	case CFG_T_USER: return "use a user name or numeric uid";
+	case CFG_T_GROUP: return "use a group name or numeric gid";
+	case CFG_T_UINT:
+		snprintf(tmp, cap, "use a whole number from %lu to %lu", s->min, s->max);
+		return tmp;
+	case CFG_T_LISTEN: return "use tcp://HOST:PORT or unix:///PATH, comma-separated";
+	}
+	return "";
+}
+
+static int bad_value(FILE *err, const char *name, const char *source,
+		     const char *value, const char *what)
+{
+	fprintf(err, "dockgate: %s%s: '%s' is not valid (%s)\n", name, source, value, what);
+	return -1;
+}
+
+/* Converts one general setting's text into *c. 0 or -1 (message printed). */
+static int apply_setting(const struct setting *s, const char *v, const char *src,
+			 struct cfg *c, FILE *err)
+{
+	char tmp[80];
+	bool b = false;
+	unsigned long n = 0;
+	const char *why = NULL;
+	int bad = 0;
+	switch (s->type) {
+	case CFG_T_BOOL: bad = parse_bool(v, &b); break;
+	case CFG_T_UINT: bad = parse_ulong(v, 10, &n) || n < s->min || n > s->max; break;
+	case CFG_T_MODE: bad = parse_ulong(v, 8, &n) || n > s->max; break;
+	case CFG_T_PATH: bad = v[0] != '/' || strlen(v) >= sizeof c->socket_path; break;
+	case CFG_T_LEVEL: bad = log_level_parse(v) < 0; break;
+	case CFG_T_LISTEN:
+		if (parse_listen(v, c, &why))
+			return bad_value(err, s->env, src, v, why);
+		return 0;
+	case CFG_T_USER: bad = parse_id(v, false, &c->listen_uid); break;
+	case CFG_T_GROUP: bad = parse_id(v, true, &c->listen_gid); break;
+	}
+	if (bad)
+		return bad_value(err, s->env, src, v, accepted(s, tmp, sizeof tmp));
+	const char *e = s->env;
+	if (!strcmp(e, "SOCKET_PATH")) strcpy(c->socket_path, v);
+	else if (!strcmp(e, "LOG_LEVEL")) c->log_level = log_level_parse(v);
+	else if (!strcmp(e, "POST")) c->policy.post = b;
+	else if (!strcmp(e, "ALLOW_START")) c->policy.allow_start = b;
+	else if (!strcmp(e, "ALLOW_STOP")) c->policy.allow_stop = b;
+	else if (!strcmp(e, "ALLOW_RESTARTS")) c->policy.allow_restarts = b;
+	else if (!strcmp(e, "LISTEN_MODE")) c->listen_mode = (unsigned)n;
+	else if (!strcmp(e, "MAX_HEAD_SIZE")) c->max_head_size = n;
+	else if (!strcmp(e, "MAX_HEADERS")) c->max_headers = n;
+	else if (!strcmp(e, "HEADER_TIMEOUT")) c->header_timeout_s = n;
+	else if (!strcmp(e, "IDLE_TIMEOUT")) c->idle_timeout_s = n;
+	else if (!strcmp(e, "SHUTDOWN_TIMEOUT")) c->shutdown_timeout_s = n;
+	else if (!strcmp(e, "MAX_CONNECTIONS")) c->max_connections = n;
+	return 0;
+}
+
+static void print_help(FILE *out)
+{
+	fprintf(out,
+		"Usage: dockgate [--SETTING=VALUE]...\n"
+		"A strict proxy for the Docker Engine API socket: it lets through only\n"
+		"the API sections you allow and answers everything else with 403.\n\n"
+		"Every setting is an environment variable or the flag shown; flags win.\n"
+		"Booleans accept 1/0, true/false, yes/no, on/off.\n\n");
+	char flag[40];
+	for (size_t i = 0; i < N_SETTINGS; i++) {
+		flag_name(i, flag, sizeof flag);
+		fprintf(out, "  %-20s %-16s %s (default: %s)\n", flag, settings[i].env,
+			settings[i].help, settings[i].def ? settings[i].def : "see text");
+	}
+	fprintf(out, "\nAPI sections, allowed when true (first path segment after /vX.Y):\n");
+	for (size_t i = 0; i < policy_n_sections; i++) {
+		flag_name(N_SETTINGS + i, flag, sizeof flag);
+		fprintf(out, "  %-20s %-16s /%s (default: %d)\n", flag,
+			policy_sections[i].setting, policy_sections[i].segment,
+			policy_sections[i].default_on);
+	}
+	fprintf(out, "\n  --help               print this text\n"
+		     "  --version            print the version\n");
+}
+
+/* Collects flag values into raw (flags win over the environment). */
+static enum cfg_result read_flags(int argc, char **argv, struct raw_values *raw,
+				  FILE *out, FILE *err)
+{
+	for (int a = 1; a < argc; a++) {
+		const char *arg = argv[a];
+		if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+			print_help(out);
+			return CFG_EXIT;
+		}
+		if (!strcmp(arg, "--version")) {
+			fprintf(out, "dockgate %s\n", DOCKGATE_VERSION);
+			return CFG_EXIT;
+		}
+		const char *eq = strchr(arg, '=');
+		size_t nlen = eq ? (size_t)(eq - arg) : strlen(arg);
+		size_t i;
+		char flag[40];
+		for (i = 0; i < n_all(); i++) {
+			flag_name(i, flag, sizeof flag);
+			if (strlen(flag) == nlen && strncmp(flag, arg, nlen) == 0)
+				break;
+		}
+		if (i == n_all()) {
+			fprintf(err, "dockgate: unknown option '%s' (see --help)\n", arg);
+			return CFG_ERROR;
+		}
+		bool is_bool = i >= N_SETTINGS || settings[i].type == CFG_T_BOOL;
+		if (eq != NULL) {
+			raw->value[i] = eq + 1;
+		} else if (is_bool) {
+			raw->value[i] = "1"; /* "--containers" alone means on */
+		} else if (a + 1 < argc) {
+			raw->value[i] = argv[++a];
+		} else {
+			fprintf(err, "dockgate: %s needs a value (see --help)\n", flag);
+			return CFG_ERROR;
+		}
+		raw->source[i] = " (flag)";
+	}
+	return CFG_RUN;
+}
+
+enum cfg_result cfg_load(struct cfg *c, int argc, char **argv, FILE *out, FILE *err)
+{
+	memset(c, 0, sizeof *c);
+	c->listen_uid = -1;
+	c->listen_gid = -1;
+	struct raw_values raw = { 0 };
+	for (size_t i = 0; i < n_all(); i++) {
+		raw.value[i] = getenv(setting_name(i));
+		raw.source[i] = "";
+	}
+	enum cfg_result r = read_flags(argc, argv, &raw, out, err);
+	if (r != CFG_RUN)
+		return r;
+	int bad = 0;
+	for (size_t i = 0; i < n_all(); i++) {
+		const char *v = raw.value[i];
+		if (i >= N_SETTINGS) {
+			const struct policy_section *s = &policy_sections[i - N_SETTINGS];
+			bool b = s->default_on;
+			if (v != NULL && parse_bool(v, &b))
+				bad |= bad_value(err, s->setting, raw.source[i], v,
+						 "use 1/0, true/false, yes/no, on/off");
+			c->policy.section_on[i - N_SETTINGS] = b;
+			continue;
+		}
+		if (v == NULL)
+			v = settings[i].def;
+		if (v == NULL && settings[i].type == CFG_T_LISTEN) {
+			bool no_v6 = false;
+			const char *d6 = raw.value[2]; /* DISABLE_IPV6, checked below */
+			if (d6 != NULL)
+				parse_bool(d6, &no_v6);
+			v = no_v6 ? "tcp://0.0.0.0:2375" : "tcp://[::]:2375";
+		}
+		if (v != NULL)
+			bad |= apply_setting(&settings[i], v, raw.source[i], c, err);
+	}
+	return bad ? CFG_ERROR : CFG_RUN;
+}
+
+void cfg_log_summary(const struct cfg *c, const struct policy *p)
+{
+	log_notice("dockgate %s: upstream %s", DOCKGATE_VERSION, c->socket_path);
+	char open[512] = "";
+	size_t o = 0;
+	for (size_t i = 0; i < policy_n_sections; i++)
+		if (c->policy.section_on[i])
+			o += (size_t)snprintf(open + o, sizeof open - o, "%s%s",
+					      o ? " " : "", policy_sections[i].setting);
+	log_notice("policy: sections open: %s; methods: %s%s%s%s", o ? open : "none",
+		   c->policy.post ? "all (POST=1)" : "GET and HEAD only (POST=0)",
+		   c->policy.allow_start ? "; ALLOW_START" : "",
+		   c->policy.allow_stop ? "; ALLOW_STOP" : "",
+		   c->policy.allow_restarts ? "; ALLOW_RESTARTS" : "");
+	size_t n;
+	const struct policy_rule *rules = policy_rules(p, &n);
+	for (size_t i = 0; i < n; i++)
+		log_debug("rule %zu: %s %s%s%s%s -> %s (%s)", i + 1, rules[i].pattern,
+			  (rules[i].methods & POLICY_M_GET) ? "GET " : "",
+			  (rules[i].methods & POLICY_M_HEAD) ? "HEAD " : "",
+			  (rules[i].methods & POLICY_M_POST) ? "POST " : "",
+			  (rules[i].methods & POLICY_M_OTHER) ? "other" : "",
+			  rules[i].allow ? "allow" : "deny", rules[i].because);
+	log_debug("limits: head %lu bytes, %lu headers, header timeout %lus, idle %lus, "
+		  "%lu connections", c->max_head_size, c->max_headers,
+		  c->header_timeout_s, c->idle_timeout_s, c->max_connections);
+}

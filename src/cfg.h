@@ -1,0 +1,55 @@
+/* cfg.h - settings: one table drives the environment, the flags, --help,
+ * the startup summary and the error messages. Everything is validated
+ * before a socket is opened. */
+#ifndef DOCKGATE_CFG_H
+#define DOCKGATE_CFG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "policy.h"
+
+#define CFG_MAX_LISTENERS 8
+#define CFG_UNIX_PATH_MAX 108
+
+enum cfg_listener_kind { CFG_LISTEN_TCP, CFG_LISTEN_UNIX };
+
+struct cfg_listener {
+	enum cfg_listener_kind kind;
+	char host[64]; /* TCP: numeric address, without brackets */
+	unsigned port; /* TCP */
+	char path[CFG_UNIX_PATH_MAX]; /* unix */
+	char text[160];               /* as written in LISTEN, for logs */
+};
+
+struct cfg {
+	char socket_path[CFG_UNIX_PATH_MAX];
+	struct cfg_listener listeners[CFG_MAX_LISTENERS];
+	size_t n_listeners;
+	int log_level; /* enum log_level */
+	struct policy_settings policy;
+	unsigned long max_head_size;
+	unsigned long max_headers;
+	unsigned long header_timeout_s;
+	unsigned long idle_timeout_s;
+	unsigned long shutdown_timeout_s;
+	unsigned long max_connections;
+	unsigned listen_mode;   /* file mode of unix listeners */
+	long listen_uid;        /* -1: leave as created */
+	long listen_gid;        /* -1: leave as created */
+};
+
+enum cfg_result {
+	CFG_RUN = 0,   /* settings valid: run */
+	CFG_EXIT = 1,  /* --help or --version was printed: exit 0 */
+	CFG_ERROR = -1 /* a message naming the setting went to err: exit 2 */
+};
+
+/* Reads the environment, then argv (flags win), into *c. */
+enum cfg_result cfg_load(struct cfg *c, int argc, char **argv, FILE *out, FILE *err);
+
+/* Logs the effective settings and policy at startup. */
+void cfg_log_summary(const struct cfg *c, const struct policy *p);
+
+#endif

@@ -1,0 +1,163 @@
+/* chunk.c - streaming chunked decoder (RFC 9112 §7.1); see chunk.h.
+ *
+ * Strictness, and why: size lines are hex digits then CRLF, at most 16
+ * digits (no overflow), no extensions, no whitespace (a lenient parser that
+ * skips "0 ;x" or accepts a bare LF disagrees with Go about where the body
+ * ends); data must be followed by exactly CRLF; trailer lines must look like
+ * header fields and are bounded. */
+#include "chunk.h"
+
+#include <stdint.h>
+
+#define CHUNK_MAX_DIGITS 16
+#define CHUNK_MAX_TRAILER 4096
+
+void chunk_init(struct chunk_dec *d)
+{
+	d->state = CHUNK_ST_SIZE;
+	d->remaining = 0;
+	d->digits = 0;
+	d->trailer_bytes = 0;
+	d->line_has_colon = false;
+	d->line_empty = true;
+	d->error = NULL;
+}
+
+const char *chunk_state_name(enum chunk_state s)
+{
+	static const char *const names[] = {
+		"size", "size-lf", "data", "data-cr", "data-lf", "trailer",
+		"trailer-line", "trailer-lf", "end-lf", "done",
+	};
+	return names[s];
+}
+
+static int hex_value(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static ssize_t fail(struct chunk_dec *d, const char *why)
+{
+	d->error = why;
+	return -1;
+}
+
+/* One framing byte in the trailer section: the lines after the last chunk,
+ * each "name: value" CRLF, then an empty line. */
+static ssize_t trailer_byte(struct chunk_dec *d, unsigned char c)
+{
+	if (++d->trailer_bytes > CHUNK_MAX_TRAILER)
+		return fail(d, "trailer section too large");
+	switch (d->state) {
+	case CHUNK_ST_TRAILER: /* start of a line: CR ends the body */
+		if (c == '\r') {
+			d->state = CHUNK_ST_END_LF;
+			return 1;
+		}
+		if (c == ':' || (c != '-' && !(c >= '0' && c <= '9') &&
+				 !((c | 0x20) >= 'a' && (c | 0x20) <= 'z')))
+			return fail(d, "malformed trailer field");
+		d->line_has_colon = false;
+		d->state = CHUNK_ST_TRAILER_LINE;
+		return 1;
+	case CHUNK_ST_TRAILER_LINE:
+		if (c == '\r') {
+			if (!d->line_has_colon)
+				return fail(d, "malformed trailer field");
+			d->state = CHUNK_ST_TRAILER_LF;
+			return 1;
+		}
+		if (c == ':')
+			d->line_has_colon = true;
+		else if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return fail(d, "control byte in trailer field");
+		return 1;
+	case CHUNK_ST_TRAILER_LF:
+		if (c != '\n')
+			return fail(d, "bare CR in trailer");
+		d->state = CHUNK_ST_TRAILER;
+		return 1;
+	case CHUNK_ST_END_LF:
+		if (c != '\n')
+			return fail(d, "bare CR at end of chunked body");
+		d->state = CHUNK_ST_DONE;
+		return 1;
+	default:
+		return fail(d, "internal: not in trailer");
+	}
+}
+
+/* One framing byte before or after chunk data. */
+static ssize_t framing_byte(struct chunk_dec *d, unsigned char c)
+{
+	switch (d->state) {
+	case CHUNK_ST_SIZE: {
+		int v = hex_value(c);
+		if (v >= 0) {
+			if (++d->digits > CHUNK_MAX_DIGITS)
+				return fail(d, "chunk size too long");
+			d->remaining = (d->remaining << 4) | (unsigned)v;
+			return 1;
+		}
+		if (c == '\r' && d->digits > 0) {
+			d->state = CHUNK_ST_SIZE_LF;
+			return 1;
+		}
+		return fail(d, c == ';' ? "chunk extensions are not accepted"
+					: "malformed chunk size");
+	}
+	case CHUNK_ST_SIZE_LF:
+		if (c != '\n')
+			return fail(d, "bare CR after chunk size");
+		d->digits = 0;
+		d->state = d->remaining ? CHUNK_ST_DATA : CHUNK_ST_TRAILER;
+		return 1;
+	case CHUNK_ST_DATA_CR:
+		if (c != '\r')
+			return fail(d, "chunk data longer than its size");
+		d->state = CHUNK_ST_DATA_LF;
+		return 1;
+	case CHUNK_ST_DATA_LF:
+		if (c != '\n')
+			return fail(d, "bare CR after chunk data");
+		d->state = CHUNK_ST_SIZE;
+		return 1;
+	default:
+		return trailer_byte(d, c);
+	}
+}
+
+ssize_t chunk_decode(struct chunk_dec *d, const char *p, size_t n,
+		     struct span *data)
+{
+	data->p = p;
+	data->n = 0;
+	if (n == 0 || d->state == CHUNK_ST_DONE)
+		return 0;
+	if (d->state == CHUNK_ST_DATA) {
+		size_t take = n;
+		if ((unsigned long long)take > d->remaining)
+			take = (size_t)d->remaining;
+		d->remaining -= take;
+		if (d->remaining == 0)
+			d->state = CHUNK_ST_DATA_CR;
+		data->n = take;
+		return (ssize_t)take;
+	}
+	/* Framing: consume bytes one at a time until data starts, the body
+	 * ends, or the input runs out. */
+	size_t i = 0;
+	while (i < n && d->state != CHUNK_ST_DATA && d->state != CHUNK_ST_DONE) {
+		if (framing_byte(d, (unsigned char)p[i]) < 0)
+			return -1;
+		i++;
+	}
+	return (ssize_t)i;
+}

@@ -1,0 +1,924 @@
+/* conn.c - the connection state machine; see conn.h.
+ *
+ * Each client connection has two directions, each with an input and an
+ * output buffer:
+ *
+ *   client --cin--> [parse, judge, rebuild, re-chunk] --uout--> daemon
+ *   client <--cout-- [parse framing, pass through]    <--uin--- daemon
+ *
+ * Requests are handled strictly one at a time: the next request's bytes
+ * stay unparsed in cin until the current response has ended, so nothing
+ * is forwarded before it was parsed and judged as a request of its own.
+ * Sockets are edge-triggered; the *_readable/_writable flags remember
+ * readiness until a call returns EAGAIN. */
+#include "conn.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "cfg.h"
+#include "chunk.h"
+#include "h1.h"
+#include "log.h"
+#include "loop.h"
+#include "path.h"
+#include "policy.h"
+
+#define CONN_RESP_BUF 16384
+/* A denied request's Content-Length body up to this size is read and
+ * dropped so the connection stays usable; a larger one closes it. */
+#define CONN_DISCARD_MAX 65536
+/* How long a closing connection may take to read its last response. */
+#define CONN_LINGER_MS 2000
+/* Room kept free in cout for an error answer of our own. */
+#define CONN_ERROR_ROOM 2048
+
+enum req_state {
+	REQ_HEAD,    /* waiting for, then parsing, a request head */
+	REQ_BODY,    /* forwarding an allowed request's body */
+	REQ_DISCARD, /* dropping a denied request's small body */
+	REQ_DONE,    /* request forwarded; waiting for its response to end */
+	REQ_TUNNEL,  /* hijacked: raw client bytes go to the daemon */
+	REQ_CLOSED,  /* no further request is read; input is dropped */
+};
+
+enum resp_state {
+	RESP_IDLE,   /* no request outstanding */
+	RESP_HEAD,   /* waiting for the response head */
+	RESP_BODY,   /* passing the response body through */
+	RESP_TUNNEL, /* hijacked: raw daemon bytes go to the client */
+};
+
+struct conn {
+	struct loop_watch client;   /* client socket; fd -1 once closed */
+	struct loop_watch upstream; /* daemon socket; fd -1 when not open */
+	struct conn *prev, *next;
+	bool client_readable, client_writable, up_readable, up_writable;
+	bool client_eof, up_eof, client_shut_wr, up_shut_wr;
+	bool closing; /* close once cout has been flushed */
+	bool dead;    /* closed; freed after the current batch */
+	enum req_state req;
+	enum resp_state resp;
+	struct buf cin, uout, uin, cout;
+	size_t head_scan, resp_scan;
+	bool head_started;
+	/* the request in flight */
+	bool req_chunked, req_keep_alive, req_was_head, req_upgrade, req_hijack;
+	bool tunnel_pending;
+	unsigned long long req_left;
+	struct chunk_dec req_chunk;
+	/* its response */
+	enum h1_body resp_body;
+	bool resp_keep_alive;
+	unsigned long long resp_left;
+	struct chunk_dec resp_chunk;
+	/* for the access log */
+	int status;
+	unsigned long long bytes_out;
+	long long started_ms;
+	const char *because;
+	long long deadline_ms; /* 0: none */
+	char peer[128];
+	char line[200];
+};
+
+/* Shared by every connection; set once by conn_setup(). */
+static struct loop *loop;
+static const struct cfg *cfg;
+static const struct policy *policy;
+static struct h1_limits limits;
+static struct h1_header *header_slots;
+static char *path_scratch;
+static struct conn *all_conns;
+static struct conn *reap_list;
+static size_t n_conns;
+static bool draining;
+
+static void on_client_event(struct loop_watch *w, uint32_t events);
+static void on_upstream_event(struct loop_watch *w, uint32_t events);
+
+void conn_setup(struct loop *l, const struct cfg *c, const struct policy *p)
+{
+	loop = l;
+	cfg = c;
+	policy = p;
+	limits.head_bytes = c->max_head_size;
+	limits.headers = c->max_headers;
+	header_slots = calloc(c->max_headers, sizeof *header_slots);
+	path_scratch = malloc(c->max_head_size);
+	if (header_slots == NULL || path_scratch == NULL) {
+		log_err("out of memory at startup");
+		exit(1);
+	}
+}
+
+void conn_setup_free(void)
+{
+	free(header_slots);
+	free(path_scratch);
+	header_slots = NULL;
+	path_scratch = NULL;
+}
+
+size_t conn_count(void)
+{
+	return n_conns;
+}
+
+static void set_idle_deadline(struct conn *c)
+{
+	c->head_started = false;
+	c->head_scan = 0;
+	c->deadline_ms = loop_now_ms() + (long long)cfg->idle_timeout_s * 1000;
+}
+
+int conn_start(int fd, const char *peer)
+{
+	struct conn *c = calloc(1, sizeof *c);
+	if (c == NULL)
+		return -1;
+	/* The rebuilt head can be a little longer than the one received
+	 * (": " after each name, regenerated framing lines). */
+	size_t uout_cap = cfg->max_head_size + 8 * cfg->max_headers + 512;
+	if (buf_init(&c->cin, cfg->max_head_size) || buf_init(&c->uout, uout_cap) ||
+	    buf_init(&c->uin, CONN_RESP_BUF) ||
+	    buf_init(&c->cout, CONN_RESP_BUF + CONN_ERROR_ROOM)) {
+		buf_release(&c->cin);
+		buf_release(&c->uout);
+		buf_release(&c->uin);
+		free(c);
+		errno = ENOMEM;
+		return -1;
+	}
+	c->client = (struct loop_watch){ fd, on_client_event, c };
+	c->upstream = (struct loop_watch){ -1, on_upstream_event, c };
+	snprintf(c->peer, sizeof c->peer, "%s", peer);
+	if (loop_add(loop, &c->client, EPOLLIN | EPOLLOUT | EPOLLRDHUP) == -1) {
+		int saved = errno;
+		buf_release(&c->cin);
+		buf_release(&c->uout);
+		buf_release(&c->uin);
+		buf_release(&c->cout);
+		free(c);
+		errno = saved;
+		return -1;
+	}
+	c->next = all_conns;
+	if (all_conns)
+		all_conns->prev = c;
+	all_conns = c;
+	n_conns++;
+	set_idle_deadline(c);
+	log_debug("%s: connected", c->peer);
+	return 0;
+}
+
+static void close_upstream(struct conn *c)
+{
+	if (c->upstream.fd < 0)
+		return;
+	loop_del(loop, &c->upstream);
+	close(c->upstream.fd);
+	c->upstream.fd = -1;
+	c->up_readable = c->up_writable = false;
+	c->up_eof = c->up_shut_wr = false;
+	c->uin.start = c->uin.end = 0;
+	c->uout.start = c->uout.end = 0;
+}
+
+/* Closes both sockets now; the struct is freed by conn_reap() after the
+ * batch, since a later event of the same batch may still name it. */
+static void conn_close(struct conn *c)
+{
+	if (c->dead)
+		return;
+	c->dead = true;
+	close_upstream(c);
+	loop_del(loop, &c->client);
+	close(c->client.fd);
+	c->client.fd = -1;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		all_conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->next = reap_list;
+	reap_list = c;
+	n_conns--;
+	log_debug("%s: closed", c->peer);
+}
+
+void conn_reap(void *unused)
+{
+	(void)unused;
+	while (reap_list) {
+		struct conn *c = reap_list;
+		reap_list = c->next;
+		buf_release(&c->cin);
+		buf_release(&c->uout);
+		buf_release(&c->uin);
+		buf_release(&c->cout);
+		free(c);
+	}
+}
+
+/* One line per request: who, what, the decision, the outcome. */
+static void log_access(struct conn *c, bool allowed, const char *why)
+{
+	long long ms = loop_now_ms() - c->started_ms;
+	if (allowed)
+		log_info("%s \"%s\" allow(%s) status=%d bytes=%llu ms=%lld", c->peer,
+			 c->line, c->because ? c->because : "-", c->status, c->bytes_out, ms);
+	else
+		log_info("%s \"%s\" DENY status=%d ms=%lld reason=\"%s\"", c->peer,
+			 c->line, c->status, ms, why);
+}
+
+/* No more requests on this connection: answer what is in cout, then
+ * close. Input that still arrives is read and dropped meanwhile, so the
+ * close does not turn into a reset that destroys our last answer. */
+static void stop_requests(struct conn *c)
+{
+	c->req = REQ_CLOSED;
+	c->closing = true;
+	c->deadline_ms = loop_now_ms() + CONN_LINGER_MS + 3000;
+}
+
+/* Answers a request ourselves with a JSON error. */
+static void reply_error(struct conn *c, int status, const char *msg, bool close)
+{
+	c->status = status;
+	if (h1_build_error(&c->cout, status, msg, close) == -1)
+		close = true; /* no room: the client gets a close instead */
+	if (close)
+		stop_requests(c);
+}
+
+/* Copies the path part of the target (not the query, which may carry
+ * secrets such as registry credentials in filters) for the access log. */
+static void remember_line(struct conn *c, const struct h1_request *rq)
+{
+	const char *q = memchr(rq->target.p, '?', rq->target.n);
+	size_t n = q ? (size_t)(q - rq->target.p) : rq->target.n;
+	snprintf(c->line, sizeof c->line, "%.*s %.*s", (int)rq->method.n, rq->method.p,
+		 (int)(n > 160 ? 160 : n), rq->target.p);
+}
+
+/* The one place a request is judged. */
+static void judge_request(const struct h1_request *rq, const struct path_info *path,
+			  struct policy_verdict *v)
+{
+	policy_judge(policy, rq->method, path, v);
+}
+
+static void deny(struct conn *c, const struct h1_request *rq, size_t head_len,
+		 const struct policy_verdict *v)
+{
+	/* A Content-Length body we can skip keeps the connection; chunked,
+	 * large, or Expect: 100-continue (the client may or may not send the
+	 * body now) make its end uncertain, so we close. */
+	bool skip = rq->body == H1_BODY_NONE ||
+		    (rq->body == H1_BODY_LENGTH && !rq->expect_continue &&
+		     rq->content_length <= CONN_DISCARD_MAX);
+	bool close = !skip || !rq->keep_alive || draining;
+	buf_consume(&c->cin, head_len);
+	reply_error(c, 403, v->message, close);
+	log_access(c, false, v->message);
+	if (close)
+		return;
+	if (rq->body == H1_BODY_LENGTH && rq->content_length > 0) {
+		c->req = REQ_DISCARD;
+		c->req_left = rq->content_length;
+	} else {
+		set_idle_deadline(c);
+	}
+}
+
+static int upstream_connect(struct conn *c)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return -1;
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", cfg->socket_path);
+	c->upstream.fd = fd;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1 ||
+	    loop_add(loop, &c->upstream, EPOLLIN | EPOLLOUT | EPOLLRDHUP) == -1) {
+		int saved = errno;
+		close(fd);
+		c->upstream.fd = -1;
+		errno = saved;
+		return -1;
+	}
+	c->up_readable = false;
+	c->up_writable = true;
+	c->up_eof = c->up_shut_wr = false;
+	return 0;
+}
+
+static void forward(struct conn *c, const struct h1_request *rq,
+		    const struct path_info *path, size_t head_len)
+{
+	if (c->upstream.fd < 0 && upstream_connect(c) == -1) {
+		char msg[300];
+		snprintf(msg, sizeof msg, "dockgate: cannot reach the Docker daemon at %s: %s",
+			 cfg->socket_path, strerror(errno));
+		log_warn("%s", msg);
+		buf_consume(&c->cin, head_len);
+		reply_error(c, 502, msg, true);
+		log_access(c, true, NULL);
+		return;
+	}
+	if (buf_len(&c->uout) != 0 || h1_build_request(rq, &c->uout) == -1) {
+		buf_consume(&c->cin, head_len);
+		reply_error(c, 500, "dockgate: internal error rebuilding the request", true);
+		log_access(c, true, NULL);
+		return;
+	}
+	buf_consume(&c->cin, head_len);
+	c->req_keep_alive = rq->keep_alive;
+	c->req_was_head = span_eq(rq->method, "HEAD");
+	c->req_upgrade = rq->upgrade;
+	/* ENGINE-API.md §5: attach and exec start may hijack with a plain
+	 * 200 and no framing; only these routes may become tunnels so. */
+	c->req_hijack = span_eq(rq->method, "POST") &&
+			(policy_pattern_match("/containers/*/attach", path->rest) ||
+			 policy_pattern_match("/exec/*/start", path->rest));
+	c->tunnel_pending = false;
+	c->resp = RESP_HEAD;
+	c->resp_scan = 0;
+	c->deadline_ms = 0; /* streams are never cut by a timeout */
+	c->req_chunked = rq->body == H1_BODY_CHUNKED;
+	c->req_left = rq->content_length;
+	if (c->req_chunked)
+		chunk_init(&c->req_chunk);
+	c->req = (rq->body == H1_BODY_NONE || (!c->req_chunked && c->req_left == 0))
+			 ? REQ_DONE : REQ_BODY;
+}
+
+/* A complete head is at the front of cin: check its target, judge it, and
+ * either answer it or forward it. */
+static void handle_request(struct conn *c, const struct h1_request *rq, size_t head_len)
+{
+	c->started_ms = loop_now_ms();
+	c->bytes_out = 0;
+	c->status = 0;
+	c->because = NULL;
+	remember_line(c, rq);
+	struct path_info path;
+	if (path_check(rq->target, path_scratch, cfg->max_head_size, &path) == -1) {
+		buf_consume(&c->cin, head_len);
+		char msg[200];
+		snprintf(msg, sizeof msg, "dockgate: rejected request-target: %s", path.error);
+		reply_error(c, 400, msg, true);
+		log_access(c, false, path.error);
+		return;
+	}
+	struct policy_verdict v;
+	judge_request(rq, &path, &v);
+	c->because = v.because;
+	if (!v.allow)
+		deny(c, rq, head_len, &v);
+	else
+		forward(c, rq, &path, head_len);
+}
+
+static bool process_head(struct conn *c)
+{
+	if (buf_space(&c->cout) < CONN_ERROR_ROOM)
+		return false; /* the previous answer must drain first */
+	if (buf_len(&c->cin) == 0) {
+		if (c->client_eof)
+			conn_close(c);
+		return c->client_eof;
+	}
+	if (!c->head_started) {
+		c->head_started = true;
+		c->deadline_ms = loop_now_ms() + (long long)cfg->header_timeout_s * 1000;
+	}
+	struct h1_request rq = { .headers = header_slots };
+	ssize_t r = h1_parse_request(buf_head(&c->cin), buf_len(&c->cin), &c->head_scan,
+				     &limits, &rq);
+	if (r == 0) {
+		if (c->client_eof) {
+			log_debug("%s: closed in the middle of a request head", c->peer);
+			conn_close(c);
+		}
+		return c->client_eof;
+	}
+	if (r < 0) {
+		c->started_ms = loop_now_ms();
+		snprintf(c->line, sizeof c->line, "-");
+		char msg[200];
+		snprintf(msg, sizeof msg, "dockgate: malformed request: %s", rq.error);
+		reply_error(c, rq.status, msg, true);
+		log_access(c, false, rq.error);
+		return true;
+	}
+	handle_request(c, &rq, (size_t)r);
+	return true;
+}
+
+static bool copy_bytes(struct buf *from, struct buf *to, unsigned long long limit)
+{
+	size_t n = buf_len(from);
+	size_t space = buf_space(to);
+	if (n > space)
+		n = space;
+	if ((unsigned long long)n > limit)
+		n = (size_t)limit;
+	if (n == 0)
+		return false;
+	buf_append(to, buf_head(from), n);
+	buf_consume(from, n);
+	return true;
+}
+
+static void request_body_done(struct conn *c)
+{
+	c->req = c->tunnel_pending ? REQ_TUNNEL : REQ_DONE;
+}
+
+/* Decodes the client's chunked body and re-encodes it for the daemon: what
+ * the daemon receives is our own framing, never the client's. */
+static bool forward_chunked(struct conn *c)
+{
+	bool progress = false;
+	while (buf_len(&c->cin) > 0 && buf_space(&c->uout) >= 32) {
+		size_t avail = buf_len(&c->cin);
+		size_t room = buf_space(&c->uout) - 24;
+		if (c->req_chunk.state == CHUNK_ST_DATA && avail > room)
+			avail = room;
+		struct span data;
+		ssize_t r = chunk_decode(&c->req_chunk, buf_head(&c->cin), avail, &data);
+		if (r < 0) {
+			log_info("%s \"%s\" aborted: bad chunked body: %s", c->peer, c->line,
+				 c->req_chunk.error);
+			conn_close(c);
+			return true;
+		}
+		if (data.n > 0) {
+			char size_line[24];
+			int n = snprintf(size_line, sizeof size_line, "%zx\r\n", data.n);
+			buf_append(&c->uout, size_line, (size_t)n);
+			buf_append(&c->uout, data.p, data.n);
+			buf_append(&c->uout, "\r\n", 2);
+		}
+		buf_consume(&c->cin, (size_t)r);
+		progress = true;
+		if (chunk_done(&c->req_chunk)) {
+			buf_append(&c->uout, "0\r\n\r\n", 5);
+			request_body_done(c);
+			break;
+		}
+	}
+	return progress;
+}
+
+static bool forward_body(struct conn *c)
+{
+	bool progress;
+	if (c->req_chunked) {
+		progress = forward_chunked(c);
+		if (c->dead)
+			return true;
+	} else {
+		unsigned long long before = buf_len(&c->cin);
+		progress = copy_bytes(&c->cin, &c->uout, c->req_left);
+		c->req_left -= before - buf_len(&c->cin);
+		if (c->req_left == 0)
+			request_body_done(c);
+	}
+	if (c->req == REQ_BODY && !progress && c->client_eof && buf_len(&c->cin) == 0) {
+		log_info("%s \"%s\" aborted: client closed in the middle of the body",
+			 c->peer, c->line);
+		conn_close(c);
+		return true;
+	}
+	return progress;
+}
+
+static bool discard_body(struct conn *c)
+{
+	size_t n = buf_len(&c->cin);
+	if ((unsigned long long)n > c->req_left)
+		n = (size_t)c->req_left;
+	buf_consume(&c->cin, n);
+	c->req_left -= n;
+	if (c->req_left == 0) {
+		c->req = REQ_HEAD;
+		set_idle_deadline(c);
+		return true;
+	}
+	if (n == 0 && c->client_eof) {
+		conn_close(c);
+		return true;
+	}
+	return n > 0;
+}
+
+static bool process_request(struct conn *c)
+{
+	switch (c->req) {
+	case REQ_HEAD: return process_head(c);
+	case REQ_BODY: return forward_body(c);
+	case REQ_DISCARD: return discard_body(c);
+	case REQ_TUNNEL: return copy_bytes(&c->cin, &c->uout, ~0ULL);
+	case REQ_DONE:
+	case REQ_CLOSED: return false;
+	}
+	return false;
+}
+
+/* The response has ended: the connection takes its next request, or
+ * closes when either side asked for that. */
+static void response_done(struct conn *c)
+{
+	log_access(c, true, NULL);
+	c->resp = RESP_IDLE;
+	if (!c->resp_keep_alive || c->up_eof)
+		close_upstream(c);
+	if (c->req != REQ_DONE || !c->req_keep_alive || draining) {
+		/* The daemon answered before reading the whole body, or the
+		 * client or we want to end here. */
+		stop_requests(c);
+		return;
+	}
+	c->req = REQ_HEAD;
+	set_idle_deadline(c);
+}
+
+static void start_tunnel(struct conn *c)
+{
+	c->resp = RESP_TUNNEL;
+	if (c->req == REQ_DONE)
+		c->req = REQ_TUNNEL;
+	else
+		c->tunnel_pending = true;
+	log_access(c, true, NULL);
+}
+
+/* The daemon failed us: answer 502 if the client has seen nothing of this
+ * response yet, else cut the connection (the client sees a truncation). */
+static void upstream_failed(struct conn *c, const char *why)
+{
+	log_warn("%s \"%s\": upstream %s", c->peer, c->line, why);
+	bool nothing_sent = c->resp == RESP_HEAD && c->bytes_out == 0;
+	close_upstream(c);
+	c->resp = RESP_IDLE;
+	if (nothing_sent) {
+		char msg[200];
+		snprintf(msg, sizeof msg, "dockgate: the Docker daemon %s", why);
+		reply_error(c, 502, msg, true);
+	} else {
+		stop_requests(c);
+	}
+}
+
+static void start_response_body(struct conn *c, const struct h1_response *rs)
+{
+	c->status = rs->status;
+	c->resp_keep_alive = rs->keep_alive;
+	c->resp_body = rs->body;
+	c->resp_left = rs->content_length;
+	switch (rs->body) {
+	case H1_BODY_NONE:
+		response_done(c);
+		return;
+	case H1_BODY_LENGTH:
+		c->resp = RESP_BODY;
+		if (c->resp_left == 0)
+			response_done(c);
+		return;
+	case H1_BODY_CHUNKED:
+		chunk_init(&c->resp_chunk);
+		c->resp = RESP_BODY;
+		return;
+	case H1_BODY_CLOSE:
+		/* ENGINE-API.md §5: attach/exec start answer 200 without
+		 * framing and then carry raw stdin/stdout both ways. */
+		if (c->req_hijack && rs->status / 100 == 2) {
+			start_tunnel(c);
+			return;
+		}
+		c->resp_keep_alive = false;
+		c->resp = RESP_BODY;
+		return;
+	}
+}
+
+static bool response_head(struct conn *c)
+{
+	struct h1_response rs;
+	ssize_t r = h1_parse_response(buf_head(&c->uin), buf_len(&c->uin), &c->resp_scan,
+				      c->uin.cap, c->req_was_head, &rs);
+	if (r == 0) {
+		if (c->up_eof) {
+			upstream_failed(c, "closed the connection without answering");
+			return true;
+		}
+		return false;
+	}
+	if (r < 0) {
+		upstream_failed(c, rs.error);
+		return true;
+	}
+	if (buf_space(&c->cout) < (size_t)r)
+		return false;
+	if (rs.status == 101 && !c->req_upgrade) {
+		upstream_failed(c, "switched protocols without an Upgrade request");
+		return true;
+	}
+	buf_append(&c->cout, buf_head(&c->uin), (size_t)r);
+	buf_consume(&c->uin, (size_t)r);
+	c->bytes_out += (unsigned long long)r;
+	c->resp_scan = 0;
+	if (rs.status == 101) {
+		c->status = 101;
+		start_tunnel(c);
+	} else if (rs.status >= 200) {
+		start_response_body(c, &rs);
+	}
+	/* 1xx other than 101 (100 Continue): forwarded; the final head follows. */
+	return true;
+}
+
+static bool response_chunked(struct conn *c)
+{
+	bool progress = false;
+	while (buf_len(&c->uin) > 0 && buf_space(&c->cout) > 0) {
+		size_t avail = buf_len(&c->uin);
+		if (avail > buf_space(&c->cout))
+			avail = buf_space(&c->cout);
+		struct span data;
+		ssize_t r = chunk_decode(&c->resp_chunk, buf_head(&c->uin), avail, &data);
+		if (r < 0) {
+			upstream_failed(c, c->resp_chunk.error);
+			return true;
+		}
+		buf_append(&c->cout, buf_head(&c->uin), (size_t)r);
+		buf_consume(&c->uin, (size_t)r);
+		c->bytes_out += (unsigned long long)r;
+		progress = true;
+		if (chunk_done(&c->resp_chunk)) {
+			response_done(c);
+			break;
+		}
+	}
+	return progress;
+}
+
+static bool response_body(struct conn *c)
+{
+	bool progress;
+	if (c->resp_body == H1_BODY_CHUNKED) {
+		progress = response_chunked(c);
+	} else {
+		size_t before = buf_len(&c->uin);
+		unsigned long long limit = c->resp_body == H1_BODY_LENGTH ? c->resp_left : ~0ULL;
+		progress = copy_bytes(&c->uin, &c->cout, limit);
+		size_t moved = before - buf_len(&c->uin);
+		c->bytes_out += moved;
+		if (c->resp_body == H1_BODY_LENGTH) {
+			c->resp_left -= moved;
+			if (c->resp_left == 0)
+				response_done(c);
+		}
+	}
+	if (c->resp == RESP_BODY && c->up_eof && buf_len(&c->uin) == 0) {
+		if (c->resp_body == H1_BODY_CLOSE)
+			response_done(c);
+		else
+			upstream_failed(c, "closed the connection in the middle of a response");
+		return true;
+	}
+	return progress;
+}
+
+static bool process_response(struct conn *c)
+{
+	switch (c->resp) {
+	case RESP_HEAD: return response_head(c);
+	case RESP_BODY: return response_body(c);
+	case RESP_TUNNEL: {
+		size_t before = buf_len(&c->uin);
+		bool progress = copy_bytes(&c->uin, &c->cout, ~0ULL);
+		c->bytes_out += before - buf_len(&c->uin);
+		return progress;
+	}
+	case RESP_IDLE: return false;
+	}
+	return false;
+}
+
+static bool client_read(struct conn *c)
+{
+	if (c->client_eof || !c->client_readable)
+		return false;
+	if (c->req == REQ_CLOSED)
+		c->cin.start = c->cin.end = 0; /* lingering: drop what arrives */
+	if (buf_space(&c->cin) == 0)
+		return false;
+	ssize_t n = buf_read_fd(&c->cin, c->client.fd);
+	if (n > 0)
+		return true;
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		c->client_readable = false;
+		return false;
+	}
+	c->client_eof = true; /* 0, or a reset: nothing more comes */
+	if (c->req == REQ_CLOSED && buf_len(&c->cout) == 0)
+		conn_close(c);
+	return true;
+}
+
+static bool client_write(struct conn *c)
+{
+	if (buf_len(&c->cout) > 0) {
+		if (!c->client_writable)
+			return false;
+		ssize_t n = buf_write_fd(&c->cout, c->client.fd);
+		if (n > 0)
+			return true;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			c->client_writable = false;
+			return false;
+		}
+		log_debug("%s: client gone: %s", c->peer, strerror(errno));
+		conn_close(c);
+		return true;
+	}
+	if (c->client_shut_wr)
+		return false;
+	bool tunnel_out_done = c->resp == RESP_TUNNEL && c->up_eof && buf_len(&c->uin) == 0;
+	if (c->closing || tunnel_out_done) {
+		/* Half-close: the client reads EOF after the last byte. */
+		shutdown(c->client.fd, SHUT_WR);
+		c->client_shut_wr = true;
+		if (c->closing && c->client_eof)
+			conn_close(c);
+		return true;
+	}
+	return false;
+}
+
+static bool upstream_read(struct conn *c)
+{
+	if (c->upstream.fd < 0 || c->up_eof || !c->up_readable)
+		return false;
+	if (c->resp == RESP_IDLE) {
+		/* Between requests the daemon may only close; anything else
+		 * is not ours to pass on. */
+		char junk[64];
+		ssize_t n = read(c->upstream.fd, junk, sizeof junk);
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			c->up_readable = false;
+			return false;
+		}
+		close_upstream(c);
+		return true;
+	}
+	if (buf_space(&c->uin) == 0)
+		return false;
+	ssize_t n = buf_read_fd(&c->uin, c->upstream.fd);
+	if (n > 0)
+		return true;
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		c->up_readable = false;
+		return false;
+	}
+	c->up_eof = true;
+	return true;
+}
+
+static bool upstream_write(struct conn *c)
+{
+	if (c->upstream.fd < 0)
+		return false;
+	if (buf_len(&c->uout) > 0) {
+		if (!c->up_writable)
+			return false;
+		ssize_t n = buf_write_fd(&c->uout, c->upstream.fd);
+		if (n > 0)
+			return true;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			c->up_writable = false;
+			return false;
+		}
+		if (c->resp == RESP_TUNNEL) {
+			conn_close(c);
+		} else {
+			c->uout.start = c->uout.end = 0;
+			upstream_failed(c, strerror(errno));
+		}
+		return true;
+	}
+	/* The client finished sending (half-close) while its request or
+	 * tunnel is open: tell the daemon the same. */
+	bool client_done = c->client_eof && buf_len(&c->cin) == 0 &&
+			   (c->req == REQ_DONE || c->req == REQ_TUNNEL);
+	if (client_done && !c->up_shut_wr) {
+		shutdown(c->upstream.fd, SHUT_WR);
+		c->up_shut_wr = true;
+		return true;
+	}
+	return false;
+}
+
+/* A tunnel ends when both directions have delivered their EOF. */
+static bool tunnel_finished(const struct conn *c)
+{
+	return c->resp == RESP_TUNNEL && c->client_shut_wr && c->up_shut_wr;
+}
+
+/* Moves bytes as far as buffers and sockets allow. */
+static void conn_run(struct conn *c)
+{
+	bool progress = true;
+	while (progress && !c->dead) {
+		progress = client_read(c);
+		if (!c->dead)
+			progress |= process_request(c);
+		if (!c->dead)
+			progress |= upstream_write(c);
+		if (!c->dead)
+			progress |= upstream_read(c);
+		if (!c->dead)
+			progress |= process_response(c);
+		if (!c->dead)
+			progress |= client_write(c);
+		if (!c->dead && tunnel_finished(c))
+			conn_close(c);
+	}
+}
+
+static void on_client_event(struct loop_watch *w, uint32_t events)
+{
+	struct conn *c = w->owner;
+	if (c->dead)
+		return;
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		c->client_readable = true;
+	if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
+		c->client_writable = true;
+	conn_run(c);
+}
+
+static void on_upstream_event(struct loop_watch *w, uint32_t events)
+{
+	struct conn *c = w->owner;
+	if (c->dead || c->upstream.fd < 0)
+		return;
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		c->up_readable = true;
+	if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
+		c->up_writable = true;
+	conn_run(c);
+}
+
+void conn_tick(void *unused)
+{
+	(void)unused;
+	long long now = loop_now_ms();
+	struct conn *next;
+	for (struct conn *c = all_conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->deadline_ms == 0 || now < c->deadline_ms)
+			continue;
+		if (c->req == REQ_HEAD && buf_len(&c->cin) > 0 && !c->closing) {
+			c->started_ms = now;
+			snprintf(c->line, sizeof c->line, "-");
+			reply_error(c, 408, "dockgate: request head not received in time", true);
+			log_access(c, false, "header timeout");
+			conn_run(c);
+		} else {
+			log_debug("%s: %s timeout", c->peer, c->closing ? "linger" : "idle");
+			conn_close(c);
+		}
+	}
+}
+
+void conn_drain(void)
+{
+	draining = true;
+	struct conn *next;
+	for (struct conn *c = all_conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->req == REQ_HEAD && buf_len(&c->cin) == 0 && c->resp == RESP_IDLE)
+			conn_close(c);
+	}
+}
+
+void conn_close_all(void)
+{
+	while (all_conns)
+		conn_close(all_conns);
+}

@@ -1,0 +1,39 @@
+/* conn.h - client connections: the request/response state machine that
+ * reads requests, has each one judged, forwards allowed ones to the daemon
+ * on this client's own upstream connection, and streams the answers back.
+ * The request is judged in conn.c at judge_request(), the only caller of
+ * policy_judge(). */
+#ifndef DOCKGATE_CONN_H
+#define DOCKGATE_CONN_H
+
+#include <stddef.h>
+
+struct cfg;
+struct loop;
+struct policy;
+
+/* Sets what every connection shares; call once before conn_start(). */
+void conn_setup(struct loop *l, const struct cfg *c, const struct policy *p);
+
+/* Releases what conn_setup() allocated, at exit. */
+void conn_setup_free(void);
+
+/* Takes ownership of an accepted non-blocking client socket. peer names
+ * the client in logs. 0, or -1 with errno (the caller closes fd). */
+int conn_start(int fd, const char *peer);
+
+/* Open client connections. */
+size_t conn_count(void);
+
+/* Graceful stop: idle connections close now, busy ones after their current
+ * response. */
+void conn_drain(void);
+
+/* Closes every connection at once (end of the shutdown grace period). */
+void conn_close_all(void);
+
+/* Loop hooks: timeouts, and freeing connections closed during a batch. */
+void conn_tick(void *unused);
+void conn_reap(void *unused);
+
+#endif

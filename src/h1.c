@@ -1,0 +1,484 @@
+/* h1.c - strict HTTP/1.1 head parsing and request rebuilding (RFC 9112).
+ *
+ * The parsers accept only what a conforming client sends and reject every
+ * form that two parsers could read differently: bare CR or LF, NUL and
+ * other control bytes, obs-fold, whitespace before the colon, duplicate or
+ * malformed Content-Length, any Transfer-Encoding but a single "chunked",
+ * Content-Length together with Transfer-Encoding. Nothing is repaired. */
+#include "h1.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+
+bool span_eq_nocase(struct span s, const char *lit)
+{
+	size_t n = strlen(lit);
+	return s.n == n && strncasecmp(s.p, lit, n) == 0;
+}
+
+/* RFC 9110 §5.6.2 tchar. */
+static bool is_tchar(unsigned char c)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9'))
+		return true;
+	return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+}
+
+/* RFC 9110 §5.5 field-vchar, SP and HTAB (obs-text allowed, CTL not). */
+static bool is_field_byte(unsigned char c)
+{
+	return c == '\t' || (c >= 0x20 && c != 0x7f);
+}
+
+/* Finds the CRLF CRLF ending a head, resuming the search at *scan. Returns
+ * the head length including the terminator, or 0 with *scan advanced. */
+static size_t find_head_end(const char *p, size_t n, size_t *scan)
+{
+	size_t from = *scan;
+	if (n >= 4) {
+		const char *e = memmem(p + from, n - from, "\r\n\r\n", 4);
+		if (e != NULL)
+			return (size_t)(e - p) + 4;
+		*scan = n - 3;
+	}
+	return 0;
+}
+
+/* Parses one field line at *pp (which is inside a head already known to end
+ * with CRLF CRLF). Returns 1 with *h set, 0 at the empty line ending the
+ * head, -1 with *err set. Advances *pp past the line. */
+static int parse_field_line(const char **pp, const char *end,
+			    struct h1_header *h, const char **err)
+{
+	const char *p = *pp;
+	if (p + 1 < end && p[0] == '\r' && p[1] == '\n') {
+		*pp = p + 2;
+		return 0;
+	}
+	if (*p == ' ' || *p == '\t') {
+		*err = "obsolete line folding"; /* RFC 9112 §5.2 */
+		return -1;
+	}
+	const char *name = p;
+	while (p < end && is_tchar((unsigned char)*p))
+		p++;
+	if (p == name || p >= end || *p != ':') {
+		/* RFC 9112 §5.1: no whitespace between name and colon. */
+		*err = (p < end && (*p == ' ' || *p == '\t'))
+			       ? "whitespace before colon in header field"
+			       : "malformed header field name";
+		return -1;
+	}
+	h->name.p = name;
+	h->name.n = (size_t)(p - name);
+	p++;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	const char *value = p;
+	while (p < end && is_field_byte((unsigned char)*p))
+		p++;
+	if (p + 1 >= end || p[0] != '\r' || p[1] != '\n') {
+		*err = "control byte, bare CR or bare LF in header field";
+		return -1;
+	}
+	const char *vend = p;
+	while (vend > value && (vend[-1] == ' ' || vend[-1] == '\t'))
+		vend--;
+	h->value.p = value;
+	h->value.n = (size_t)(vend - value);
+	*pp = p + 2;
+	return 1;
+}
+
+/* Strict decimal for Content-Length: 1 to 18 digits, nothing else (no sign,
+ * no list, no spaces). 0 or -1. */
+static int parse_length(struct span v, unsigned long long *out)
+{
+	if (v.n == 0 || v.n > 18)
+		return -1;
+	unsigned long long x = 0;
+	for (size_t i = 0; i < v.n; i++) {
+		if (v.p[i] < '0' || v.p[i] > '9')
+			return -1;
+		x = x * 10 + (unsigned)(v.p[i] - '0');
+	}
+	*out = x;
+	return 0;
+}
+
+/* Host must be a plausible uri-host[:port] (RFC 9110 §7.2): no whitespace,
+ * no comma lists, no '@' userinfo, no '/'. */
+static bool valid_host(struct span v)
+{
+	if (v.n == 0 || v.n > 255)
+		return false;
+	for (size_t i = 0; i < v.n; i++) {
+		unsigned char c = (unsigned char)v.p[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || strchr("-._~!$&'()*+;=:[]%", c)))
+			return false;
+	}
+	return true;
+}
+
+/* Walks a comma-separated token list (Connection) and records the options
+ * that matter. -1 on a malformed list. */
+static int parse_connection(struct span v, bool *close, bool *keep_alive)
+{
+	size_t i = 0;
+	while (i < v.n) {
+		while (i < v.n && (v.p[i] == ' ' || v.p[i] == '\t' || v.p[i] == ','))
+			i++;
+		size_t start = i;
+		while (i < v.n && is_tchar((unsigned char)v.p[i]))
+			i++;
+		struct span tok = { v.p + start, i - start };
+		while (i < v.n && (v.p[i] == ' ' || v.p[i] == '\t'))
+			i++;
+		if (i < v.n && v.p[i] != ',')
+			return -1;
+		if (span_eq_nocase(tok, "close"))
+			*close = true;
+		else if (span_eq_nocase(tok, "keep-alive"))
+			*keep_alive = true;
+	}
+	return 0;
+}
+
+static ssize_t reject(struct h1_request *req, int status, const char *why)
+{
+	req->status = status;
+	req->error = why;
+	return -1;
+}
+
+/* Parses "METHOD SP target SP HTTP/1.x CRLF". Returns the line length or
+ * -1 via reject(). */
+static ssize_t parse_request_line(const char *p, const char *end,
+				  struct h1_request *req)
+{
+	const char *s = p;
+	while (s < end && *s >= 'A' && *s <= 'Z')
+		s++;
+	/* Methods are case-sensitive (RFC 9110 §9.1): "get" is not GET. */
+	if (s == p || s - p > 20 || s >= end || *s != ' ')
+		return reject(req, 400, "malformed method");
+	req->method.p = p;
+	req->method.n = (size_t)(s - p);
+	const char *t = ++s;
+	while (s < end && (unsigned char)*s > 0x20 && (unsigned char)*s < 0x7f)
+		s++;
+	if (s == t || s >= end || *s != ' ')
+		return reject(req, 400, "malformed request-target");
+	req->target.p = t;
+	req->target.n = (size_t)(s - t);
+	s++;
+	if (end - s < 10 || memcmp(s, "HTTP/", 5) != 0)
+		return reject(req, 400, "malformed HTTP version");
+	if (s[5] != '1' || s[6] != '.' || (s[7] != '0' && s[7] != '1')) {
+		bool digits = s[5] >= '0' && s[5] <= '9' && s[6] == '.' &&
+			      s[7] >= '0' && s[7] <= '9';
+		return reject(req, digits ? 505 : 400, "unsupported HTTP version");
+	}
+	req->minor = s[7] - '0';
+	if (s[8] != '\r' || s[9] != '\n')
+		return reject(req, 400, "malformed request line");
+	return (s + 10) - p;
+}
+
+/* Applies the meaning of one request header. 0 or -1 via reject(). */
+static int request_field(struct h1_request *req, const struct h1_header *h,
+			 bool *seen_cl, bool *seen_te, unsigned *hosts,
+			 bool *close, bool *keep_alive)
+{
+	if (span_eq_nocase(h->name, "content-length")) {
+		/* RFC 9112 §6.3: differing or repeated lengths are fatal; we
+		 * reject even identical repeats, no client sends them. */
+		if (*seen_cl || parse_length(h->value, &req->content_length))
+			return (int)reject(req, 400, "invalid or repeated Content-Length");
+		*seen_cl = true;
+	} else if (span_eq_nocase(h->name, "transfer-encoding")) {
+		if (*seen_te || !span_eq_nocase(h->value, "chunked"))
+			return (int)reject(req, 400, "Transfer-Encoding other than one chunked");
+		*seen_te = true;
+	} else if (span_eq_nocase(h->name, "host")) {
+		if (++*hosts > 1 || !valid_host(h->value))
+			return (int)reject(req, 400, "invalid or repeated Host");
+	} else if (span_eq_nocase(h->name, "connection")) {
+		if (parse_connection(h->value, close, keep_alive))
+			return (int)reject(req, 400, "malformed Connection header");
+	} else if (span_eq_nocase(h->name, "upgrade")) {
+		if (req->upgrade || h->value.n == 0)
+			return (int)reject(req, 400, "invalid or repeated Upgrade");
+		req->upgrade = true;
+		req->upgrade_value = h->value;
+	} else if (span_eq_nocase(h->name, "expect")) {
+		/* RFC 9110 §10.1.1: an expectation we cannot meet is 417. */
+		if (!span_eq_nocase(h->value, "100-continue"))
+			return (int)reject(req, 417, "unsupported expectation");
+		req->expect_continue = true;
+	}
+	return 0;
+}
+
+ssize_t h1_parse_request(const char *p, size_t n, size_t *scan,
+			 const struct h1_limits *lim, struct h1_request *req)
+{
+	struct h1_header *headers = req->headers;
+	memset(req, 0, sizeof *req);
+	req->headers = headers;
+	/* Reject garbage at once instead of waiting for a head that never
+	 * ends: a request starts with an upper-case method. */
+	if (n > 0 && !(p[0] >= 'A' && p[0] <= 'Z'))
+		return reject(req, 400, "request does not start with a method");
+	size_t head_len = find_head_end(p, n, scan);
+	if (head_len == 0)
+		return n >= lim->head_bytes ? reject(req, 431, "request head too large") : 0;
+	if (head_len > lim->head_bytes)
+		return reject(req, 431, "request head too large");
+	const char *end = p + head_len;
+	ssize_t line = parse_request_line(p, end, req);
+	if (line < 0)
+		return -1;
+	const char *cur = p + line;
+	bool seen_cl = false, seen_te = false, close = false, keep_alive = false;
+	unsigned hosts = 0;
+	for (;;) {
+		struct h1_header h;
+		const char *err = NULL;
+		int r = parse_field_line(&cur, end, &h, &err);
+		if (r < 0)
+			return reject(req, 400, err);
+		if (r == 0)
+			break;
+		if (req->n_headers == lim->headers)
+			return reject(req, 431, "too many header fields");
+		req->headers[req->n_headers++] = h;
+		if (request_field(req, &h, &seen_cl, &seen_te, &hosts, &close,
+				  &keep_alive))
+			return -1;
+	}
+	/* RFC 9112 §6.1: both framings at once is a smuggling attempt. */
+	if (seen_cl && seen_te)
+		return reject(req, 400, "both Content-Length and Transfer-Encoding");
+	/* RFC 9112 §6.1: HTTP/1.0 has no chunked coding. */
+	if (seen_te && req->minor == 0)
+		return reject(req, 400, "Transfer-Encoding in an HTTP/1.0 request");
+	/* RFC 9112 §3.2: exactly one Host in HTTP/1.1. */
+	if (req->minor == 1 && hosts == 0)
+		return reject(req, 400, "missing Host header");
+	req->body = seen_te ? H1_BODY_CHUNKED : seen_cl ? H1_BODY_LENGTH : H1_BODY_NONE;
+	req->keep_alive = req->minor == 1 ? !close : (keep_alive && !close);
+	return (ssize_t)head_len;
+}
+
+/* Parses "HTTP/1.x SP 3DIGIT SP reason CRLF". Line length or -1. */
+static ssize_t parse_status_line(const char *p, const char *end,
+				 struct h1_response *resp)
+{
+	if (end - p < 14 || memcmp(p, "HTTP/1.", 7) != 0 ||
+	    (p[7] != '0' && p[7] != '1') || p[8] != ' ' || p[12] != ' ')
+		return -1;
+	int status = 0;
+	for (int i = 9; i < 12; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+		status = status * 10 + (p[i] - '0');
+	}
+	if (status < 100)
+		return -1;
+	resp->status = status;
+	resp->minor = p[7] - '0';
+	const char *s = p + 13;
+	while (s < end && is_field_byte((unsigned char)*s))
+		s++;
+	if (s + 1 >= end || s[0] != '\r' || s[1] != '\n')
+		return -1;
+	return (s + 2) - p;
+}
+
+ssize_t h1_parse_response(const char *p, size_t n, size_t *scan,
+			  size_t head_limit, bool request_was_head,
+			  struct h1_response *resp)
+{
+	memset(resp, 0, sizeof *resp);
+	size_t head_len = find_head_end(p, n, scan);
+	if (head_len == 0 || head_len > head_limit) {
+		if (head_len == 0 && n < head_limit)
+			return 0;
+		resp->error = "response head too large";
+		return -1;
+	}
+	const char *end = p + head_len;
+	ssize_t line = parse_status_line(p, end, resp);
+	if (line < 0) {
+		resp->error = "malformed status line";
+		return -1;
+	}
+	const char *cur = p + line;
+	bool seen_cl = false, seen_te = false, close = false, keep_alive = false;
+	for (;;) {
+		struct h1_header h;
+		int r = parse_field_line(&cur, end, &h, &resp->error);
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		if (span_eq_nocase(h.name, "content-length")) {
+			if (seen_cl || parse_length(h.value, &resp->content_length)) {
+				resp->error = "invalid or repeated Content-Length";
+				return -1;
+			}
+			seen_cl = true;
+		} else if (span_eq_nocase(h.name, "transfer-encoding")) {
+			if (seen_te || !span_eq_nocase(h.value, "chunked")) {
+				resp->error = "unsupported Transfer-Encoding";
+				return -1;
+			}
+			seen_te = true;
+		} else if (span_eq_nocase(h.name, "connection")) {
+			if (parse_connection(h.value, &close, &keep_alive)) {
+				resp->error = "malformed Connection header";
+				return -1;
+			}
+		}
+	}
+	if (seen_cl && seen_te) {
+		resp->error = "both Content-Length and Transfer-Encoding";
+		return -1;
+	}
+	/* RFC 9110 §6.4.1: these responses never carry content. */
+	if (resp->status < 200 || resp->status == 204 || resp->status == 304 ||
+	    request_was_head)
+		resp->body = H1_BODY_NONE;
+	else if (seen_te)
+		resp->body = H1_BODY_CHUNKED;
+	else if (seen_cl)
+		resp->body = H1_BODY_LENGTH;
+	else
+		resp->body = H1_BODY_CLOSE;
+	resp->keep_alive = resp->minor == 1 ? !close : (keep_alive && !close);
+	return (ssize_t)head_len;
+}
+
+/* Headers that describe one hop and are regenerated, never forwarded as
+ * received (RFC 9110 §7.6.1). */
+static bool is_hop_by_hop(struct span name)
+{
+	static const char *const names[] = {
+		"connection", "keep-alive", "proxy-connection", "te", "trailer",
+		"transfer-encoding", "upgrade", "content-length",
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (span_eq_nocase(name, names[i]))
+			return true;
+	return false;
+}
+
+static int put(struct buf *out, const char *p, size_t n)
+{
+	return buf_append(out, p, n);
+}
+
+static int put_str(struct buf *out, const char *s)
+{
+	return put(out, s, strlen(s));
+}
+
+int h1_build_request(const struct h1_request *req, struct buf *out)
+{
+	int r = 0;
+	r |= put(out, req->method.p, req->method.n);
+	r |= put(out, " ", 1);
+	r |= put(out, req->target.p, req->target.n);
+	r |= put_str(out, req->minor ? " HTTP/1.1\r\n" : " HTTP/1.0\r\n");
+	for (size_t i = 0; i < req->n_headers && r == 0; i++) {
+		const struct h1_header *h = &req->headers[i];
+		if (is_hop_by_hop(h->name))
+			continue;
+		r |= put(out, h->name.p, h->name.n);
+		r |= put(out, ": ", 2);
+		r |= put(out, h->value.p, h->value.n);
+		r |= put(out, "\r\n", 2);
+	}
+	char line[64];
+	if (req->body == H1_BODY_LENGTH) {
+		int n = snprintf(line, sizeof line, "Content-Length: %llu\r\n",
+				 req->content_length);
+		r |= put(out, line, (size_t)n);
+	} else if (req->body == H1_BODY_CHUNKED) {
+		r |= put_str(out, "Transfer-Encoding: chunked\r\n");
+	}
+	if (req->upgrade) {
+		r |= put_str(out, "Connection: Upgrade\r\nUpgrade: ");
+		r |= put(out, req->upgrade_value.p, req->upgrade_value.n);
+		r |= put(out, "\r\n", 2);
+	} else if (req->minor == 1 && !req->keep_alive) {
+		r |= put_str(out, "Connection: close\r\n");
+	} else if (req->minor == 0 && req->keep_alive) {
+		r |= put_str(out, "Connection: keep-alive\r\n");
+	}
+	r |= put(out, "\r\n", 2);
+	return r ? -1 : 0;
+}
+
+const char *h1_reason(int status)
+{
+	switch (status) {
+	case 400: return "Bad Request";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 408: return "Request Timeout";
+	case 413: return "Content Too Large";
+	case 414: return "URI Too Long";
+	case 417: return "Expectation Failed";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	case 505: return "HTTP Version Not Supported";
+	default: return "Error";
+	}
+}
+
+/* Writes msg as the inside of a JSON string into dst (cap bytes, NUL
+ * terminated, truncated if needed). Returns the length written. */
+static size_t json_escape(char *dst, size_t cap, const char *msg)
+{
+	size_t o = 0;
+	for (const unsigned char *s = (const unsigned char *)msg; *s && o + 7 < cap; s++) {
+		if (*s == '"' || *s == '\\') {
+			dst[o++] = '\\';
+			dst[o++] = (char)*s;
+		} else if (*s < 0x20 || *s == 0x7f) {
+			o += (size_t)snprintf(dst + o, cap - o, "\\u%04x", *s);
+		} else {
+			dst[o++] = (char)*s;
+		}
+	}
+	dst[o] = '\0';
+	return o;
+}
+
+int h1_build_error(struct buf *out, int status, const char *msg, bool close)
+{
+	char body[1024];
+	size_t n = (size_t)snprintf(body, sizeof body, "{\"message\":\"");
+	n += json_escape(body + n, sizeof body - n - 4, msg);
+	n += (size_t)snprintf(body + n, sizeof body - n, "\"}\n");
+	char head[256];
+	int h = snprintf(head, sizeof head,
+			 "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
+			 "Content-Length: %zu\r\n%s\r\n",
+			 status, h1_reason(status), n,
+			 close ? "Connection: close\r\n" : "");
+	if (buf_space(out) < (size_t)h + n)
+		return -1;
+	buf_append(out, head, (size_t)h);
+	buf_append(out, body, n);
+	return 0;
+}

@@ -1,0 +1,232 @@
+/* listen.c - listeners; see listen.h. */
+#include "listen.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "log.h"
+#include "loop.h"
+
+struct listener {
+	struct loop_watch watch;
+	const struct cfg_listener *spec;
+};
+
+static struct listener listeners[CFG_MAX_LISTENERS];
+static size_t n_listeners;
+static unsigned long max_connections;
+/* Kept open so that at EMFILE we can still accept and close a client
+ * instead of spinning on a listener that stays readable. */
+static int reserve_fd = -1;
+
+/* Formats the peer of an accepted socket for logs. */
+static void peer_name(const struct sockaddr_storage *ss, const struct listener *ls,
+		      char *out, size_t cap)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
+		inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+		snprintf(out, cap, "%s:%u", host, ntohs(in->sin_port));
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
+		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+		snprintf(out, cap, "[%s]:%u", host, ntohs(in6->sin6_port));
+	} else {
+		snprintf(out, cap, "unix:%s", ls->spec->path);
+	}
+}
+
+/* Too many connections: answer 503 on the spot and close. The write is
+ * best effort; a full socket buffer just means the client sees a close. */
+static void refuse(int fd)
+{
+	static const char resp[] =
+		"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+		"Content-Length: 57\r\nConnection: close\r\n\r\n"
+		"{\"message\":\"dockgate: too many connections, try again\"}\n";
+	ssize_t unused = send(fd, resp, sizeof resp - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	(void)unused;
+	close(fd);
+}
+
+static void on_accept(struct loop_watch *w, uint32_t events)
+{
+	struct listener *ls = w->owner;
+	(void)events;
+	for (;;) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof ss;
+		int fd = accept4(w->fd, (struct sockaddr *)&ss, &len,
+				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if ((errno == EMFILE || errno == ENFILE) && reserve_fd >= 0) {
+				close(reserve_fd);
+				fd = accept(w->fd, NULL, NULL);
+				if (fd >= 0)
+					close(fd);
+				reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+				log_warn("out of file descriptors: refused a connection on %s",
+					 ls->spec->text);
+				continue;
+			}
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				log_err("accept on %s: %s", ls->spec->text, strerror(errno));
+			return;
+		}
+		if (conn_count() >= max_connections) {
+			log_notice("connection limit (%lu) reached: refused a client on %s",
+				   max_connections, ls->spec->text);
+			refuse(fd);
+			continue;
+		}
+		char peer[128];
+		peer_name(&ss, ls, peer, sizeof peer);
+		if (ls->spec->kind == CFG_LISTEN_TCP) {
+			/* ENGINE-API.md §8: hijacked streams must not wait for
+			 * Nagle, or docker-py loses output. */
+			int one = 1;
+			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+		}
+		if (conn_start(fd, peer) == -1) {
+			log_err("cannot set up a connection from %s: %s", peer, strerror(errno));
+			close(fd);
+		}
+	}
+}
+
+/* Removes a unix socket file that nobody accepts on. -1 when the path is
+ * live or is not a socket. */
+static int remove_stale_socket(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) == -1)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISSOCK(st.st_mode)) {
+		errno = EEXIST;
+		return -1;
+	}
+	int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (probe == -1)
+		return -1;
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);
+	int live = connect(probe, (struct sockaddr *)&sun, sizeof sun) == 0;
+	close(probe);
+	if (live) {
+		errno = EADDRINUSE;
+		return -1;
+	}
+	return unlink(path);
+}
+
+static int open_unix(const struct cfg *c, const struct cfg_listener *spec)
+{
+	if (remove_stale_socket(spec->path) == -1)
+		return -1;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return -1;
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", spec->path);
+	/* Create the socket file with no access at all, then open it to the
+	 * configured mode, so it is never briefly world-writable. */
+	mode_t old = umask(0777);
+	int r = bind(fd, (struct sockaddr *)&sun, sizeof sun);
+	umask(old);
+	if (r == -1 ||
+	    chown(spec->path, (uid_t)c->listen_uid, (gid_t)c->listen_gid) == -1 ||
+	    chmod(spec->path, c->listen_mode) == -1 || listen(fd, 511) == -1) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+static int open_tcp(const struct cfg_listener *spec)
+{
+	struct sockaddr_storage ss = { 0 };
+	socklen_t len;
+	int family = strchr(spec->host, ':') ? AF_INET6 : AF_INET;
+	if (family == AF_INET6) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)spec->port);
+		inet_pton(AF_INET6, spec->host, &in6->sin6_addr);
+		len = sizeof *in6;
+	} else {
+		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+		in->sin_family = AF_INET;
+		in->sin_port = htons((uint16_t)spec->port);
+		inet_pton(AF_INET, spec->host, &in->sin_addr);
+		len = sizeof *in;
+	}
+	int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return -1;
+	int one = 1, zero = 0;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (family == AF_INET6) /* "[::]" is dual-stack, as in docker-socket-proxy */
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
+	if (bind(fd, (struct sockaddr *)&ss, len) == -1 || listen(fd, 511) == -1) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+int listen_open_all(struct loop *l, const struct cfg *c)
+{
+	max_connections = c->max_connections;
+	reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	for (size_t i = 0; i < c->n_listeners; i++) {
+		const struct cfg_listener *spec = &c->listeners[i];
+		int fd = spec->kind == CFG_LISTEN_UNIX ? open_unix(c, spec) : open_tcp(spec);
+		if (fd == -1) {
+			log_err("LISTEN: cannot listen on %s: %s", spec->text, strerror(errno));
+			listen_close_all(l);
+			return -1;
+		}
+		struct listener *ls = &listeners[n_listeners++];
+		ls->spec = spec;
+		ls->watch = (struct loop_watch){ fd, on_accept, ls };
+		if (loop_add(l, &ls->watch, EPOLLIN) == -1) {
+			log_err("epoll: %s", strerror(errno));
+			listen_close_all(l);
+			return -1;
+		}
+		log_notice("listening on %s", spec->text);
+	}
+	return 0;
+}
+
+void listen_close_all(struct loop *l)
+{
+	for (size_t i = 0; i < n_listeners; i++) {
+		loop_del(l, &listeners[i].watch);
+		close(listeners[i].watch.fd);
+		if (listeners[i].spec->kind == CFG_LISTEN_UNIX)
+			unlink(listeners[i].spec->path);
+	}
+	n_listeners = 0;
+	if (reserve_fd >= 0)
+		close(reserve_fd);
+	reserve_fd = -1;
+}

@@ -1,0 +1,43 @@
+/* loop.h - the event loop: epoll (edge-triggered), a one-second tick for
+ * timeouts, and a hook after each batch of events for deferred frees. The
+ * only place that calls epoll_wait. */
+#ifndef DOCKGATE_LOOP_H
+#define DOCKGATE_LOOP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct loop_watch;
+typedef void (*loop_event_fn)(struct loop_watch *w, uint32_t events);
+typedef void (*loop_hook_fn)(void *ctx);
+
+/* Embedded in whatever owns the fd; the owner keeps it alive while the fd
+ * is registered. */
+struct loop_watch {
+	int fd;
+	loop_event_fn on_event;
+	void *owner;
+};
+
+struct loop {
+	int epoll_fd;
+	bool stopping;
+	loop_hook_fn after_batch; /* reap what was closed during the batch */
+	loop_hook_fn on_tick;     /* about once a second */
+	void *hook_ctx;
+};
+
+/* 0 or -1 with errno. */
+int loop_init(struct loop *l);
+void loop_fini(struct loop *l);
+/* Registers w->fd for events (EPOLLET is added). 0 or -1 with errno. */
+int loop_add(struct loop *l, struct loop_watch *w, uint32_t events);
+/* Unregisters w->fd; the caller closes it. */
+void loop_del(struct loop *l, struct loop_watch *w);
+/* Runs until loop_stop(). 0, or -1 with errno when epoll fails. */
+int loop_run(struct loop *l);
+void loop_stop(struct loop *l);
+/* Milliseconds of CLOCK_MONOTONIC. */
+long long loop_now_ms(void);
+
+#endif

@@ -1,0 +1,127 @@
+/* main.c - settings -> log -> policy -> listeners -> loop_run -> exit code.
+ *
+ * Exit status: 0 after a clean stop, 1 when the host refuses something at
+ * startup (a listener cannot be opened), 2 for invalid settings. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "cfg.h"
+#include "conn.h"
+#include "listen.h"
+#include "log.h"
+#include "loop.h"
+#include "policy.h"
+
+static struct loop main_loop;
+static struct cfg settings;
+static long long shutdown_deadline_ms; /* 0 while running */
+
+/* SIGTERM/SIGINT: stop accepting, let in-flight requests finish, and stop
+ * the loop once they have or the grace period is over. */
+static void on_signal(struct loop_watch *w, uint32_t events)
+{
+	(void)events;
+	struct signalfd_siginfo si;
+	while (read(w->fd, &si, sizeof si) == (ssize_t)sizeof si) {
+		if (shutdown_deadline_ms != 0) {
+			log_notice("second signal: stopping now");
+			conn_close_all();
+			loop_stop(&main_loop);
+			return;
+		}
+		log_notice("%s: no new connections; %zu open get %lus to finish",
+			   strsignal((int)si.ssi_signo), conn_count(),
+			   settings.shutdown_timeout_s);
+		shutdown_deadline_ms = loop_now_ms() + (long long)settings.shutdown_timeout_s * 1000;
+		listen_close_all(&main_loop);
+		conn_drain();
+	}
+}
+
+static void on_tick(void *ctx)
+{
+	(void)ctx;
+	conn_tick(NULL);
+	if (shutdown_deadline_ms == 0)
+		return;
+	if (conn_count() == 0 || loop_now_ms() >= shutdown_deadline_ms) {
+		if (conn_count() > 0)
+			log_notice("grace period over: closing %zu connections", conn_count());
+		conn_close_all();
+		loop_stop(&main_loop);
+	}
+}
+
+/* Many idle clients and event streams need many descriptors: take the
+ * hard limit. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static int watch_signals(struct loop_watch *w)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
+		return -1;
+	int fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	*w = (struct loop_watch){ fd, on_signal, NULL };
+	return loop_add(&main_loop, w, EPOLLIN);
+}
+
+int main(int argc, char **argv)
+{
+	enum cfg_result r = cfg_load(&settings, argc, argv, stdout, stderr);
+	if (r == CFG_EXIT)
+		return 0;
+	if (r == CFG_ERROR)
+		return 2;
+	log_set_level((enum log_level)settings.log_level);
+	/* A client that vanishes must cost an EPIPE, never the process. */
+	signal(SIGPIPE, SIG_IGN);
+	raise_fd_limit();
+	struct policy *p = policy_compile(&settings.policy);
+	if (p == NULL) {
+		log_err("out of memory compiling the policy");
+		return 1;
+	}
+	struct loop_watch signals;
+	if (loop_init(&main_loop) == -1 || watch_signals(&signals) == -1) {
+		log_err("event loop setup: %s", strerror(errno));
+		return 1;
+	}
+	cfg_log_summary(&settings, p);
+	conn_setup(&main_loop, &settings, p);
+	if (listen_open_all(&main_loop, &settings) == -1)
+		return 1;
+	main_loop.after_batch = conn_reap;
+	main_loop.on_tick = on_tick;
+	int rc = loop_run(&main_loop);
+	if (rc == -1)
+		log_err("event loop: %s", strerror(errno));
+	listen_close_all(&main_loop);
+	conn_close_all();
+	conn_reap(NULL);
+	close(signals.fd);
+	loop_fini(&main_loop);
+	policy_free(p);
+	conn_setup_free();
+	log_notice("stopped");
+	return rc == -1 ? 1 : 0;
+}

@@ -1,0 +1,182 @@
+/* path.c - request-target checks; see path.h for why.
+ *
+ * Order matters: the raw target is checked character by character first
+ * (RFC 3986 pchar only), then the path is percent-decoded once, exactly as
+ * Go's net/http does, and the decoded form is checked for everything that
+ * would make gorilla/mux clean, redirect or split it differently. */
+#include "path.h"
+
+#include <string.h>
+
+static bool is_hex(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+	       (c >= 'A' && c <= 'F');
+}
+
+static unsigned hex_val(unsigned char c)
+{
+	return c <= '9' ? (unsigned)(c - '0') : (unsigned)((c | 0x20) - 'a' + 10);
+}
+
+/* RFC 3986 pchar minus '%' (checked separately): unreserved, sub-delims,
+ * ':' and '@'. */
+static bool is_pchar(unsigned char c)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9'))
+		return true;
+	return c != 0 && strchr("-._~!$&'()*+,;=:@", c) != NULL;
+}
+
+static int fail(struct path_info *info, const char *why)
+{
+	info->error = why;
+	return -1;
+}
+
+/* Checks the raw query: pchar, '/', '?' and valid escapes. */
+static int check_query(struct span q, struct path_info *info)
+{
+	for (size_t i = 0; i < q.n; i++) {
+		unsigned char c = (unsigned char)q.p[i];
+		if (c == '%') {
+			if (i + 2 >= q.n || !is_hex((unsigned char)q.p[i + 1]) ||
+			    !is_hex((unsigned char)q.p[i + 2]))
+				return fail(info, "invalid percent-escape in query");
+			i += 2;
+		} else if (!is_pchar(c) && c != '/' && c != '?') {
+			return fail(info, "invalid character in query");
+		}
+	}
+	return 0;
+}
+
+/* Decodes the raw path once into out. Escapes that decode to '/', '.',
+ * control bytes or DEL are refused: they either change the segment
+ * structure the daemon routes on or have no use in any Docker path. */
+static int decode_path(struct span raw, char *out, size_t *out_n,
+		       struct path_info *info)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < raw.n; i++) {
+		unsigned char c = (unsigned char)raw.p[i];
+		if (c == '/' || is_pchar(c)) {
+			out[o++] = (char)c;
+			continue;
+		}
+		if (c != '%')
+			return fail(info, "invalid character in path");
+		if (i + 2 >= raw.n || !is_hex((unsigned char)raw.p[i + 1]) ||
+		    !is_hex((unsigned char)raw.p[i + 2]))
+			return fail(info, "invalid percent-escape in path");
+		unsigned char d = (unsigned char)(hex_val((unsigned char)raw.p[i + 1]) << 4 |
+						  hex_val((unsigned char)raw.p[i + 2]));
+		if (d == '/' || d == '.')
+			return fail(info, "encoded '/' or '.' in path");
+		if (d < 0x20 || d == 0x7f)
+			return fail(info, "encoded control byte in path");
+		out[o++] = (char)d;
+		i += 2;
+	}
+	*out_n = o;
+	return 0;
+}
+
+/* The decoded path must already be what path.Clean returns, or the daemon
+ * answers a redirect instead: no empty segment (so no "//" and no trailing
+ * '/'), no "." or ".." segment. */
+static int check_segments(struct span path, struct path_info *info)
+{
+	if (path.n == 1)
+		return 0; /* "/" */
+	size_t start = 1;
+	for (size_t i = 1; i <= path.n; i++) {
+		if (i < path.n && path.p[i] != '/')
+			continue;
+		size_t len = i - start;
+		if (len == 0)
+			return fail(info, "empty path segment");
+		if ((len == 1 && path.p[start] == '.') ||
+		    (len == 2 && path.p[start] == '.' && path.p[start + 1] == '.'))
+			return fail(info, "dot segment in path");
+		start = i + 1;
+	}
+	return 0;
+}
+
+/* Parses "/vMAJOR.MINOR" as the first segment. The daemon's route accepts
+ * any "v[0-9.]+"; we accept only the form real clients send and refuse the
+ * rest, so "/v1..2/x" is never judged as something else. Returns the prefix
+ * length (0 when the segment is not version-like) or -1. */
+static int parse_version(struct span path, struct path_info *info)
+{
+	size_t seg_end = 1;
+	while (seg_end < path.n && path.p[seg_end] != '/')
+		seg_end++;
+	if (seg_end < 3 || path.p[1] != 'v')
+		return 0;
+	for (size_t i = 2; i < seg_end; i++)
+		if (!(path.p[i] == '.' || (path.p[i] >= '0' && path.p[i] <= '9')))
+			return 0;
+	unsigned part[2] = { 0, 0 };
+	size_t digits[2] = { 0, 0 };
+	int k = 0;
+	for (size_t i = 2; i < seg_end; i++) {
+		if (path.p[i] == '.') {
+			if (++k > 1)
+				return fail(info, "malformed API version prefix");
+			continue;
+		}
+		if (++digits[k] > 4)
+			return fail(info, "malformed API version prefix");
+		part[k] = part[k] * 10 + (unsigned)(path.p[i] - '0');
+	}
+	if (k != 1 || digits[0] == 0 || digits[1] == 0)
+		return fail(info, "malformed API version prefix");
+	info->versioned = true;
+	info->api_major = part[0];
+	info->api_minor = part[1];
+	return (int)seg_end;
+}
+
+int path_check(struct span target, char *scratch, size_t scratch_len,
+	       struct path_info *info)
+{
+	memset(info, 0, sizeof *info);
+	/* RFC 9112 §3.2: only origin-form; absolute-form and authority-form
+	 * would let the daemon take the path from somewhere we did not look. */
+	if (target.n == 0 || target.p[0] != '/')
+		return fail(info, "request-target is not origin-form");
+	if (scratch_len < target.n)
+		return fail(info, "request-target too long");
+	const char *q = memchr(target.p, '?', target.n);
+	struct span raw = { target.p, q ? (size_t)(q - target.p) : target.n };
+	if (q != NULL) {
+		info->query.p = q + 1;
+		info->query.n = target.n - raw.n - 1;
+		if (check_query(info->query, info))
+			return -1;
+	}
+	size_t n = 0;
+	if (decode_path(raw, scratch, &n, info))
+		return -1;
+	info->path.p = scratch;
+	info->path.n = n;
+	if (check_segments(info->path, info))
+		return -1;
+	int prefix = parse_version(info->path, info);
+	if (prefix < 0)
+		return -1;
+	info->rest.p = scratch + prefix;
+	info->rest.n = n - (size_t)prefix;
+	if (info->rest.n == 0) {
+		info->rest.p = "/";
+		info->rest.n = 1;
+	}
+	const char *seg = info->rest.p + 1;
+	const char *seg_end = memchr(seg, '/', info->rest.n - 1);
+	info->section.p = seg;
+	info->section.n = seg_end ? (size_t)(seg_end - seg) : info->rest.n - 1;
+	return 0;
+}

@@ -1,0 +1,200 @@
+/* policy.c - the rule list and policy_judge(); see policy.h.
+ *
+ * This is where a request is judged. The rule list is compiled once from
+ * the settings; judging walks it in order and the first match decides. */
+#include "policy.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "path.h"
+
+const struct policy_section policy_sections[] = {
+	{ "EVENTS", "events", true },
+	{ "PING", "_ping", true },
+	{ "VERSION", "version", true },
+	{ "AUTH", "auth", false },
+	{ "BUILD", "build", false },
+	{ "COMMIT", "commit", false },
+	{ "CONFIGS", "configs", false },
+	{ "CONTAINERS", "containers", false },
+	{ "DISTRIBUTION", "distribution", false },
+	{ "EXEC", "exec", false },
+	{ "GRPC", "grpc", false },
+	{ "IMAGES", "images", false },
+	{ "INFO", "info", false },
+	{ "NETWORKS", "networks", false },
+	{ "NODES", "nodes", false },
+	{ "PLUGINS", "plugins", false },
+	{ "SECRETS", "secrets", false },
+	{ "SERVICES", "services", false },
+	{ "SESSION", "session", false },
+	{ "SWARM", "swarm", false },
+	{ "SYSTEM", "system", false },
+	{ "TASKS", "tasks", false },
+	{ "VOLUMES", "volumes", false },
+};
+const size_t policy_n_sections = sizeof policy_sections / sizeof policy_sections[0];
+
+#define POLICY_MAX_RULES 64
+#define POLICY_PATTERN_MAX 48
+
+struct policy {
+	struct policy_settings settings;
+	struct policy_rule rules[POLICY_MAX_RULES];
+	char patterns[POLICY_MAX_RULES][POLICY_PATTERN_MAX];
+	size_t n_rules;
+};
+
+unsigned policy_method_bit(struct span method)
+{
+	if (span_eq(method, "GET"))
+		return POLICY_M_GET;
+	if (span_eq(method, "HEAD"))
+		return POLICY_M_HEAD;
+	if (span_eq(method, "POST"))
+		return POLICY_M_POST;
+	return POLICY_M_OTHER;
+}
+
+static void add_rule(struct policy *p, unsigned methods, const char *pattern,
+		     bool allow, const char *because)
+{
+	size_t i = p->n_rules++;
+	snprintf(p->patterns[i], POLICY_PATTERN_MAX, "%s", pattern);
+	p->rules[i] = (struct policy_rule){ methods, p->patterns[i], allow, because };
+}
+
+struct policy *policy_compile(const struct policy_settings *s)
+{
+	struct policy *p = calloc(1, sizeof *p);
+	if (p == NULL)
+		return NULL;
+	p->settings = *s;
+	/* moby's debug router (/debug/pprof, /debug/vars) is registered on
+	 * every daemon and is no documented section: never allowed. */
+	add_rule(p, POLICY_M_ANY, "/debug/**", false, "always");
+	/* The container lifecycle switches come first so that they grant
+	 * exactly one action without opening the section or POST. */
+	if (s->allow_start)
+		add_rule(p, POLICY_M_POST, "/containers/*/start", true, "ALLOW_START");
+	if (s->allow_stop || s->allow_restarts)
+		add_rule(p, POLICY_M_POST, "/containers/*/stop", true,
+			 s->allow_stop ? "ALLOW_STOP" : "ALLOW_RESTARTS");
+	if (s->allow_restarts) {
+		add_rule(p, POLICY_M_POST, "/containers/*/restart", true, "ALLOW_RESTARTS");
+		add_rule(p, POLICY_M_POST, "/containers/*/kill", true, "ALLOW_RESTARTS");
+	}
+	for (size_t i = 0; i < policy_n_sections; i++) {
+		if (!s->section_on[i])
+			continue;
+		char pattern[POLICY_PATTERN_MAX];
+		snprintf(pattern, sizeof pattern, "/%s/**", policy_sections[i].segment);
+		add_rule(p, s->post ? POLICY_M_ANY : POLICY_M_READ, pattern, true,
+			 policy_sections[i].setting);
+	}
+	return p;
+}
+
+void policy_free(struct policy *p)
+{
+	free(p);
+}
+
+const struct policy_rule *policy_rules(const struct policy *p, size_t *n)
+{
+	*n = p->n_rules;
+	return p->rules;
+}
+
+/* "*" matches one container-name-like segment, as Docker names and IDs are
+ * ([a-zA-Z0-9][a-zA-Z0-9_.-]*). */
+static bool name_segment(const char *s, size_t n)
+{
+	if (n == 0)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			     (c >= '0' && c <= '9');
+		if (!alnum && (i == 0 || (c != '_' && c != '.' && c != '-')))
+			return false;
+	}
+	return true;
+}
+
+bool policy_pattern_match(const char *pattern, struct span rest)
+{
+	const char *pp = pattern;
+	size_t i = 0;
+	while (*pp == '/') {
+		const char *pend = strchr(pp + 1, '/');
+		size_t plen = pend ? (size_t)(pend - pp - 1) : strlen(pp + 1);
+		if (plen == 2 && pp[1] == '*' && pp[2] == '*' && pend == NULL)
+			return true; /* "**" at the end: any rest */
+		if (i >= rest.n || rest.p[i] != '/')
+			return false;
+		const char *seg = rest.p + i + 1;
+		const char *send = memchr(seg, '/', rest.n - i - 1);
+		size_t slen = send ? (size_t)(send - seg) : rest.n - i - 1;
+		bool ok = (plen == 1 && pp[1] == '*') ? name_segment(seg, slen)
+						      : (plen == slen && memcmp(pp + 1, seg, plen) == 0);
+		if (!ok)
+			return false;
+		i += 1 + slen;
+		pp += 1 + plen;
+	}
+	return *pp == '\0' && i == rest.n;
+}
+
+/* Fills v->message with what was denied and the settings that would allow
+ * it, so the docker CLI user reads the fix in the error. */
+static void explain_denial(const struct policy *p, struct span method,
+			   const struct path_info *path, const char *rule_because,
+			   struct policy_verdict *v)
+{
+	int n = snprintf(v->message, sizeof v->message, "dockgate: %.*s %.*s is denied",
+			 (int)method.n, method.p,
+			 (int)(path->path.n > 160 ? 160 : path->path.n), path->path.p);
+	size_t left = sizeof v->message - (size_t)n;
+	char *m = v->message + n;
+	if (rule_because != NULL) {
+		snprintf(m, left, ": this endpoint is never allowed");
+		return;
+	}
+	const struct policy_section *sec = NULL;
+	for (size_t i = 0; i < policy_n_sections; i++)
+		if (span_eq(path->section, policy_sections[i].segment))
+			sec = &policy_sections[i];
+	if (sec == NULL) {
+		snprintf(m, left, ": it is in no API section that a setting can allow");
+		return;
+	}
+	bool sec_on = p->settings.section_on[sec - policy_sections];
+	bool needs_post = !p->settings.post &&
+			  (policy_method_bit(method) & POLICY_M_READ) == 0;
+	snprintf(m, left, " (set %s%s%s)", sec_on ? "" : sec->setting,
+		 sec_on ? "" : (needs_post ? "=1 and " : "=1"),
+		 needs_post ? "POST=1" : "");
+}
+
+void policy_judge(const struct policy *p, struct span method,
+		  const struct path_info *path, struct policy_verdict *v)
+{
+	unsigned bit = policy_method_bit(method);
+	v->allow = false;
+	v->because = NULL;
+	v->message[0] = '\0';
+	for (size_t i = 0; i < p->n_rules; i++) {
+		const struct policy_rule *r = &p->rules[i];
+		if ((r->methods & bit) && policy_pattern_match(r->pattern, path->rest)) {
+			v->allow = r->allow;
+			v->because = r->because;
+			if (!r->allow)
+				explain_denial(p, method, path, r->because, v);
+			return;
+		}
+	}
+	explain_denial(p, method, path, NULL, v);
+}

@@ -1,0 +1,26 @@
+/* span.h - a view into bytes owned by someone else (usually a connection
+ * buffer). Parsers return spans so that nothing is copied until it must
+ * outlive the buffer. */
+#ifndef DOCKGATE_SPAN_H
+#define DOCKGATE_SPAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+
+struct span {
+	const char *p;
+	size_t n;
+};
+
+/* True when the span holds exactly the NUL-terminated string s. */
+static inline bool span_eq(struct span s, const char *lit)
+{
+	size_t n = strlen(lit);
+	return s.n == n && memcmp(s.p, lit, n) == 0;
+}
+
+/* True when the span equals s ignoring ASCII case (header names, tokens). */
+bool span_eq_nocase(struct span s, const char *lit);
+
+#endif
