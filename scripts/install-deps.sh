@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what building and testing dockgate needs, from Debian 12's
+# packages only. Idempotent: apt runs only when something is missing.
+set -euo pipefail
+
+packages=(
+	gcc libc6-dev meson ninja-build pkg-config   # build
+	libcmocka-dev                                # unit tests
+	python3 python3-pytest python3-h11           # integration tests
+	docker.io busybox-static                     # a real daemon + tiny image
+	curl socat                                   # test helpers
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "install-deps: installing ${missing[*]}" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi

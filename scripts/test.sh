@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Runs every test: unit tests and the integration suite against a private
+# dockerd, each with the plain and the ASan+UBSan build. Ends with the line
+# "N passed, N failed"; exits non-zero when anything failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh || { echo "0 passed, 1 failed"; exit 1; }
+scripts/build.sh --with-asan || { echo "0 passed, 1 failed"; exit 1; }
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=98
+passed=0
+failed=0
+
+# cmocka prints TAP ("ok N - name" / "not ok N - name"): count the rows.
+run_unit() {
+	local dir=$1 out
+	for t in "$dir"/test_*; do
+		[ -x "$t" ] || continue
+		out=$(CMOCKA_MESSAGE_OUTPUT=TAP "$t" 2>&1)
+		local rc=$?
+		local ok nok
+		ok=$(grep -c '^ok ' <<<"$out")
+		nok=$(grep -c '^not ok ' <<<"$out")
+		if [ "$rc" -ne 0 ] && [ "$nok" -eq 0 ]; then nok=1; fi
+		[ "$nok" -gt 0 ] && { echo "FAILED: $t"; grep -v '^ok ' <<<"$out"; }
+		passed=$((passed + ok))
+		failed=$((failed + nok))
+	done
+	echo "unit tests ($dir): $passed passed, $failed failed so far"
+}
+
+# pytest's summary line carries the counts.
+run_integ() {
+	local bin=$1 out summary p f e
+	out=$(DOCKGATE_BIN="$bin" /usr/bin/python3 -m pytest tests/integ -q -rfE \
+		-p no:cacheprovider 2>&1)
+	local rc=$?
+	echo "$out" | tail -n 40
+	summary=$(tail -n 1 <<<"$out")
+	p=$(grep -oE '[0-9]+ passed' <<<"$summary" | grep -oE '[0-9]+' || echo 0)
+	f=$(grep -oE '[0-9]+ failed' <<<"$summary" | grep -oE '[0-9]+' || echo 0)
+	e=$(grep -oE '[0-9]+ error' <<<"$summary" | grep -oE '[0-9]+' || echo 0)
+	if [ "$rc" -ne 0 ] && [ $((f + e)) -eq 0 ]; then f=1; fi
+	passed=$((passed + p))
+	failed=$((failed + f + e))
+	echo "integration ($bin): $p passed, $((f + e)) failed"
+}
+
+run_unit build
+run_unit build-asan
+if [ -d tests/integ ] && ls tests/integ/test_*.py >/dev/null 2>&1; then
+	run_integ "$PWD/build/dockgate"
+	run_integ "$PWD/build-asan/dockgate"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
