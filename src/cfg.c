@@ -69,7 +69,7 @@ static const struct setting settings[] = {
 	  "most header fields in a request (431 above it)" },
 	{ "HEADER_TIMEOUT", CFG_T_UINT, "10", 1, 3600,
 	  "seconds a client has to send a request head once it started (408)" },
-	{ "IDLE_TIMEOUT", CFG_T_UINT, "300", 1, 86400,
+	{ "IDLE_TIMEOUT", CFG_T_UINT, "60", 1, 86400,
 	  "seconds an idle keep-alive connection waits for its next request" },
 	{ "SHUTDOWN_TIMEOUT", CFG_T_UINT, "10", 0, 3600,
 	  "seconds in-flight requests get to finish after SIGTERM/SIGINT" },
