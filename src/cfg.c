@@ -90,6 +90,16 @@ static const char *setting_name(size_t i)
 	return i < N_SETTINGS ? settings[i].env : policy_sections[i - N_SETTINGS].setting;
 }
 
+/* Index of a general setting by name; the table is fixed, so a miss is a
+ * programming error caught by the unit tests. */
+static size_t setting_index(const char *env)
+{
+	size_t i = 0;
+	while (i < N_SETTINGS && strcmp(settings[i].env, env) != 0)
+		i++;
+	return i;
+}
+
 static size_t n_all(void)
 {
 	return N_SETTINGS + policy_n_sections;
@@ -419,7 +429,8 @@ enum cfg_result cfg_load(struct cfg *c, int argc, char **argv, FILE *out, FILE *
 			v = settings[i].def;
 		if (v == NULL && settings[i].type == CFG_T_LISTEN) {
 			bool no_v6 = false;
-			const char *d6 = raw.value[2]; /* DISABLE_IPV6, checked below */
+			/* DISABLE_IPV6 itself is validated in its own turn. */
+			const char *d6 = raw.value[setting_index("DISABLE_IPV6")];
 			if (d6 != NULL)
 				parse_bool(d6, &no_v6);
 			v = no_v6 ? "tcp://0.0.0.0:2375" : "tcp://[::]:2375";

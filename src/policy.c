@@ -75,6 +75,10 @@ struct policy *policy_compile(const struct policy_settings *s)
 	/* moby's debug router (/debug/pprof, /debug/vars) is registered on
 	 * every daemon and is no documented section: never allowed. */
 	add_rule(p, POLICY_M_ANY, "/debug/**", false, "always");
+	/* The attach WebSocket is a GET that writes to a container's stdin:
+	 * with POST=0 a section is read-only, so it stays closed. */
+	if (!s->post)
+		add_rule(p, POLICY_M_READ, "/containers/*/attach/ws", false, "POST");
 	/* The container lifecycle switches come first so that they grant
 	 * exactly one action without opening the section or POST. */
 	if (s->allow_start)
@@ -160,7 +164,9 @@ static void explain_denial(const struct policy *p, struct span method,
 	size_t left = sizeof v->message - (size_t)n;
 	char *m = v->message + n;
 	if (rule_because != NULL) {
-		snprintf(m, left, ": this endpoint is never allowed");
+		snprintf(m, left, strcmp(rule_because, "POST") == 0
+				  ? " (set POST=1: it can write to a container)"
+				  : ": this endpoint is never allowed");
 		return;
 	}
 	const struct policy_section *sec = NULL;
@@ -174,9 +180,19 @@ static void explain_denial(const struct policy *p, struct span method,
 	bool sec_on = p->settings.section_on[sec - policy_sections];
 	bool needs_post = !p->settings.post &&
 			  (policy_method_bit(method) & POLICY_M_READ) == 0;
-	snprintf(m, left, " (set %s%s%s)", sec_on ? "" : sec->setting,
+	const char *action = NULL;
+	if (policy_method_bit(method) == POLICY_M_POST) {
+		if (policy_pattern_match("/containers/*/start", path->rest))
+			action = "ALLOW_START=1";
+		else if (policy_pattern_match("/containers/*/stop", path->rest))
+			action = "ALLOW_STOP=1";
+		else if (policy_pattern_match("/containers/*/restart", path->rest) ||
+			 policy_pattern_match("/containers/*/kill", path->rest))
+			action = "ALLOW_RESTARTS=1";
+	}
+	snprintf(m, left, " (set %s%s%s%s%s)", sec_on ? "" : sec->setting,
 		 sec_on ? "" : (needs_post ? "=1 and " : "=1"),
-		 needs_post ? "POST=1" : "");
+		 needs_post ? "POST=1" : "", action ? ", or only " : "", action ? action : "");
 }
 
 void policy_judge(const struct policy *p, struct span method,
