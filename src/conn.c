@@ -72,6 +72,7 @@ struct conn {
 	/* the request in flight */
 	bool req_chunked, req_keep_alive, req_was_head, req_upgrade, req_hijack;
 	bool tunnel_pending;
+	bool tunnel_head_unsent; /* the 101/200 head is still in cout */
 	unsigned long long req_left;
 	struct chunk_dec req_chunk;
 	/* its response */
@@ -559,6 +560,7 @@ static void response_done(struct conn *c)
 static void start_tunnel(struct conn *c)
 {
 	c->resp = RESP_TUNNEL;
+	c->tunnel_head_unsent = true;
 	if (c->req == REQ_DONE)
 		c->req = REQ_TUNNEL;
 	else
@@ -709,6 +711,12 @@ static bool process_response(struct conn *c)
 	case RESP_HEAD: return response_head(c);
 	case RESP_BODY: return response_body(c);
 	case RESP_TUNNEL: {
+		/* ENGINE-API.md §8: docker-py loses stream bytes that arrive
+		 * in the same read as the hijack head, so the head leaves in
+		 * a send of its own. */
+		if (c->tunnel_head_unsent && buf_len(&c->cout) > 0)
+			return false;
+		c->tunnel_head_unsent = false;
 		size_t before = buf_len(&c->uin);
 		bool progress = copy_bytes(&c->uin, &c->cout, ~0ULL);
 		c->bytes_out += before - buf_len(&c->uin);

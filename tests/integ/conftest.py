@@ -571,6 +571,16 @@ class Proxy:
         self.dockerd = dockerd
         self.port = free_port()
         self.unix = str(self.workdir / f"p{self.port}.sock")
+        self.listeners = ["tcp", "unix"]
+        if listen:   # an explicit LISTEN: take the first tcp:// and unix:// entries from it
+            self.listeners = []
+            for item in listen.split(","):
+                if item.startswith("tcp://") and "tcp" not in self.listeners:
+                    self.port = int(item.rsplit(":", 1)[1])
+                    self.listeners.append("tcp")
+                elif item.startswith("unix://") and "unix" not in self.listeners:
+                    self.unix = item[len("unix://"):]
+                    self.listeners.append("unix")
         self.tcp = ("127.0.0.1", self.port)
         self.env_settings = {k: str(v) for k, v in env.items()}
         full = {k: v for k, v in os.environ.items()
@@ -605,12 +615,7 @@ class Proxy:
             if self.proc.poll() is not None:
                 pytest.fail(f"dockgate exited with status {self.proc.returncode} during startup; "
                             f"env={self.env_settings}\nstderr:\n{self.stderr()}")
-            ok = True
-            if "tcp://" in self.full_env["LISTEN"] and f":{self.port}" in self.full_env["LISTEN"]:
-                ok = ok and self._can_connect("tcp")
-            if self.unix in self.full_env["LISTEN"]:
-                ok = ok and self._can_connect("unix")
-            return ok
+            return all(self._can_connect(via) for via in self.listeners)
         try:
             wait_for(ready, 10, 0.02, "dockgate listeners to accept")
         except AssertionError:
