@@ -8,4 +8,8 @@ if [ "${1:-}" = "--with-asan" ]; then
 	[ -f build-asan/build.ninja ] ||
 		meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false
 	ninja -C build-asan
+	[ -f build-fuzz/build.ninja ] ||
+		CC=clang meson setup build-fuzz -Dfuzz=true -Dtests=disabled \
+			-Db_sanitize=address,undefined -Db_lundef=false
+	ninja -C build-fuzz
 fi

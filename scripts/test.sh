@@ -47,8 +47,30 @@ run_integ() {
 	echo "integration ($bin): $p passed, $((f + e)) failed"
 }
 
+# Each libFuzzer target runs briefly from the committed seeds (crashes
+# found earlier live there as regression inputs); one test per target.
+run_fuzz() {
+	local secs=${FUZZ_SECONDS:-20} t name work
+	for t in build-fuzz/fuzz_*; do
+		[ -x "$t" ] || continue
+		name=${t##*/fuzz_}
+		work=$(mktemp -d)
+		if "$t" -max_total_time="$secs" -max_len=4096 -artifact_prefix="$work/" \
+			"$work" "tests/fuzz/corpus/$name" >"$work/log" 2>&1; then
+			passed=$((passed + 1))
+			echo "fuzz $name: $(grep -oE 'Done [0-9]+ runs in [0-9]+ second' "$work/log")"
+		else
+			failed=$((failed + 1))
+			echo "FAILED: fuzz $name"; tail -n 30 "$work/log"
+			ls "$work"/crash-* 2>/dev/null
+		fi
+		rm -rf "$work"
+	done
+}
+
 run_unit build
 run_unit build-asan
+run_fuzz
 if [ -d tests/integ ] && ls tests/integ/test_*.py >/dev/null 2>&1; then
 	run_integ "$PWD/build/dockgate"
 	run_integ "$PWD/build-asan/dockgate"

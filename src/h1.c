@@ -413,14 +413,21 @@ int h1_build_request(const struct h1_request *req, struct buf *out)
 	} else if (req->body == H1_BODY_CHUNKED) {
 		r |= put_str(out, "Transfer-Encoding: chunked\r\n");
 	}
+	/* One Connection line carrying every option that applies. */
+	bool close = req->minor == 1 && !req->keep_alive;
+	bool keep = req->minor == 0 && req->keep_alive;
+	if (req->upgrade || close || keep) {
+		r |= put_str(out, "Connection: ");
+		if (req->upgrade)
+			r |= put_str(out, (close || keep) ? "Upgrade, " : "Upgrade");
+		if (close || keep)
+			r |= put_str(out, close ? "close" : "keep-alive");
+		r |= put(out, "\r\n", 2);
+	}
 	if (req->upgrade) {
-		r |= put_str(out, "Connection: Upgrade\r\nUpgrade: ");
+		r |= put_str(out, "Upgrade: ");
 		r |= put(out, req->upgrade_value.p, req->upgrade_value.n);
 		r |= put(out, "\r\n", 2);
-	} else if (req->minor == 1 && !req->keep_alive) {
-		r |= put_str(out, "Connection: close\r\n");
-	} else if (req->minor == 0 && req->keep_alive) {
-		r |= put_str(out, "Connection: keep-alive\r\n");
 	}
 	r |= put(out, "\r\n", 2);
 	return r ? -1 : 0;
