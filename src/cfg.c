@@ -344,7 +344,9 @@ static void print_help(FILE *out)
 	for (size_t i = 0; i < N_SETTINGS; i++) {
 		flag_name(i, flag, sizeof flag);
 		fprintf(out, "  %-20s %-16s %s (default: %s)\n", flag, settings[i].env,
-			settings[i].help, settings[i].def ? settings[i].def : "see text");
+			settings[i].help,
+			settings[i].def ? settings[i].def
+			: settings[i].type == CFG_T_LISTEN ? "tcp://[::]:2375" : "unchanged");
 	}
 	fprintf(out, "\nAPI sections, allowed when true (first path segment after /vX.Y):\n");
 	for (size_t i = 0; i < policy_n_sections; i++) {
@@ -354,7 +356,7 @@ static void print_help(FILE *out)
 			policy_sections[i].default_on);
 	}
 	fprintf(out, "\n  --help               print this text\n"
-		     "  --version            print the version\n");
+		     "  --version            print the version (--version=0 turns the VERSION section off)\n");
 }
 
 /* Collects flag values into raw (flags win over the environment). */
@@ -434,6 +436,7 @@ enum cfg_result cfg_load(struct cfg *c, int argc, char **argv, FILE *out, FILE *
 			if (d6 != NULL)
 				parse_bool(d6, &no_v6);
 			v = no_v6 ? "tcp://0.0.0.0:2375" : "tcp://[::]:2375";
+			c->listen_is_default = true;
 		}
 		if (v != NULL)
 			bad |= apply_setting(&settings[i], v, raw.source[i], c, err);

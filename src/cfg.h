@@ -38,6 +38,7 @@ struct cfg {
 	unsigned listen_mode;   /* file mode of unix listeners */
 	long listen_uid;        /* -1: leave as created */
 	long listen_gid;        /* -1: leave as created */
+	bool listen_is_default; /* LISTEN was not set: IPv4 fallback allowed */
 };
 
 enum cfg_result {

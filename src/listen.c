@@ -199,6 +199,18 @@ int listen_open_all(struct loop *l, const struct cfg *c)
 	for (size_t i = 0; i < c->n_listeners; i++) {
 		const struct cfg_listener *spec = &c->listeners[i];
 		int fd = spec->kind == CFG_LISTEN_UNIX ? open_unix(c, spec) : open_tcp(spec);
+		if (fd == -1 && errno == EAFNOSUPPORT && c->listen_is_default) {
+			/* A host or container without IPv6: the default
+			 * dual-stack listener degrades to IPv4, as with
+			 * DISABLE_IPV6=1, instead of refusing to start. */
+			log_warn("IPv6 is not available: listening on tcp://0.0.0.0:2375 instead");
+			static const struct cfg_listener v4 = {
+				.kind = CFG_LISTEN_TCP, .host = "0.0.0.0", .port = 2375,
+				.text = "tcp://0.0.0.0:2375",
+			};
+			spec = &v4;
+			fd = open_tcp(spec);
+		}
 		if (fd == -1) {
 			log_err("LISTEN: cannot listen on %s: %s", spec->text, strerror(errno));
 			listen_close_all(l);

@@ -705,18 +705,35 @@ class Proxy:
     def exchange(self, data, count, via="tcp", timeout=10):
         """Send bytes on a new connection and read up to `count` responses.
 
-        Returns (responses, closed): closed is True when the proxy closed the
-        connection after the last response it sent (within a short wait)."""
+        Returns (responses, closed). Reading stops early when the proxy closes
+        the connection (closed=True). After `count` responses a probe
+        `GET /_ping` is sent on the same connection: if the proxy has closed
+        it, closed=True; otherwise the probe must be answered `200 OK` (so an
+        extra, unexpected response shows up as a failure here) and closed=False."""
         c = self.connect(via)
         out = []
         try:
             c.send(data)
-            for _ in range(count):
+            for i in range(count):
                 try:
-                    out.append(c.read_response(timeout=timeout))
+                    out.append(c.read_response(timeout=timeout if i == 0 else 5))
                 except PeerClosed:
                     return out, True
-            return out, c.closed_by_peer(timeout=1.5)
+                except TimeoutError:
+                    raise AssertionError(f"response {i + 1} of {count} did not arrive; got {out!r}")
+            if c.buf:
+                raise AssertionError(f"unexpected bytes after {count} responses: {c.buf[:300]!r}; got {out!r}")
+            try:
+                c.send(b"GET /_ping HTTP/1.1\r\nHost: probe\r\n\r\n")
+                probe = c.read_response(timeout=5)
+            except (PeerClosed, BrokenPipeError, ConnectionResetError):
+                return out, True
+            except TimeoutError:
+                raise AssertionError(f"the connection neither closed nor answered a probe after {out!r}")
+            if (probe.status, probe.body) != (200, b"OK"):
+                raise AssertionError(f"after the {count} expected responses {out!r} the next one was "
+                                     f"{probe!r}, not the probe's 200 OK")
+            return out, False
         finally:
             c.close()
 
