@@ -9,20 +9,35 @@
 
 int buf_init(struct buf *b, size_t cap)
 {
-	b->data = malloc(cap);
-	if (b->data == NULL)
-		return -1;
+	b->data = NULL;
 	b->cap = cap;
 	b->start = 0;
 	b->end = 0;
 	return 0;
 }
 
+/* Allocates the storage on first use. 0 or -1 (ENOMEM). */
+static int buf_ensure(struct buf *b)
+{
+	if (b->data == NULL)
+		b->data = malloc(b->cap);
+	return b->data == NULL ? -1 : 0;
+}
+
+void buf_trim(struct buf *b)
+{
+	if (b->start != b->end)
+		return;
+	free(b->data);
+	b->data = NULL;
+	b->start = 0;
+	b->end = 0;
+}
+
 void buf_release(struct buf *b)
 {
 	free(b->data);
 	b->data = NULL;
-	b->cap = 0;
 	b->start = 0;
 	b->end = 0;
 }
@@ -58,6 +73,10 @@ void buf_consume(struct buf *b, size_t n)
 
 int buf_append(struct buf *b, const void *p, size_t n)
 {
+	if (n == 0)
+		return 0;
+	if (buf_ensure(b) == -1)
+		return -1;
 	if (b->cap - b->end < n)
 		buf_compact(b);
 	if (b->cap - b->end < n)
@@ -67,17 +86,6 @@ int buf_append(struct buf *b, const void *p, size_t n)
 	return 0;
 }
 
-char *buf_tail(struct buf *b)
-{
-	buf_space(b);
-	return b->data + b->end;
-}
-
-void buf_commit(struct buf *b, size_t n)
-{
-	b->end += n;
-}
-
 ssize_t buf_read_fd(struct buf *b, int fd)
 {
 	size_t space = buf_space(b);
@@ -85,6 +93,8 @@ ssize_t buf_read_fd(struct buf *b, int fd)
 		errno = ENOBUFS;
 		return -1;
 	}
+	if (buf_ensure(b) == -1)
+		return -1;
 	ssize_t n;
 	do {
 		n = read(fd, b->data + b->end, space);

@@ -3,8 +3,11 @@
  * Bytes live in data[start, end). Appending writes at end; consuming
  * advances start. buf_compact() moves the live bytes to the front so the
  * free space is contiguous. The capacity never grows: a full buffer is
- * backpressure, not a reason to allocate. I/O helpers follow the syscall
- * convention: bytes moved (>= 0), or -1 with errno (EAGAIN included). */
+ * backpressure, not a reason to allocate. Storage is allocated on the
+ * first write and can be given back with buf_trim() while the buffer is
+ * empty, so an idle connection holds no buffer memory. I/O helpers follow
+ * the syscall convention: bytes moved (>= 0), or -1 with errno (EAGAIN
+ * included). */
 #ifndef DOCKGATE_BUF_H
 #define DOCKGATE_BUF_H
 
@@ -18,21 +21,21 @@ struct buf {
 	size_t end;
 };
 
-/* Allocates the storage; 0 or -1 (ENOMEM). */
+/* Sets the capacity; storage comes with the first write. Returns 0. */
 int buf_init(struct buf *b, size_t cap);
 /* Releases the storage; safe on a zeroed or already-released buffer. */
 void buf_release(struct buf *b);
+/* Gives the storage back if the buffer is empty (it returns on demand). */
+void buf_trim(struct buf *b);
 
 static inline size_t buf_len(const struct buf *b) { return b->end - b->start; }
 static inline const char *buf_head(const struct buf *b) { return b->data + b->start; }
-/* Free bytes after end, once compacted. */
+/* Free bytes after end, once compacted (allocated or not). */
 size_t buf_space(struct buf *b);
 void buf_consume(struct buf *b, size_t n);
-/* Appends n bytes if they fit; 0, or -1 when there is not enough space. */
+/* Appends n bytes if they fit; 0, or -1 when there is not enough space
+ * (or no memory, errno ENOMEM). */
 int buf_append(struct buf *b, const void *p, size_t n);
-/* Where the next appended bytes go (after compacting); pair with buf_commit. */
-char *buf_tail(struct buf *b);
-void buf_commit(struct buf *b, size_t n);
 
 /* read(2) into the free space; 0 means end of file. */
 ssize_t buf_read_fd(struct buf *b, int fd);

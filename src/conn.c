@@ -148,25 +148,15 @@ int conn_start(int fd, const char *peer)
 	/* The rebuilt head can be a little longer than the one received
 	 * (": " after each name, regenerated framing lines). */
 	size_t uout_cap = cfg->max_head_size + 8 * cfg->max_headers + 512;
-	if (buf_init(&c->cin, cfg->max_head_size) || buf_init(&c->uout, uout_cap) ||
-	    buf_init(&c->uin, CONN_RESP_BUF) ||
-	    buf_init(&c->cout, CONN_RESP_BUF + CONN_ERROR_ROOM)) {
-		buf_release(&c->cin);
-		buf_release(&c->uout);
-		buf_release(&c->uin);
-		free(c);
-		errno = ENOMEM;
-		return -1;
-	}
+	buf_init(&c->cin, cfg->max_head_size);
+	buf_init(&c->uout, uout_cap);
+	buf_init(&c->uin, CONN_RESP_BUF);
+	buf_init(&c->cout, CONN_RESP_BUF + CONN_ERROR_ROOM);
 	c->client = (struct loop_watch){ fd, on_client_event, c };
 	c->upstream = (struct loop_watch){ -1, on_upstream_event, c };
 	snprintf(c->peer, sizeof c->peer, "%s", peer);
 	if (loop_add(loop, &c->client, EPOLLIN | EPOLLOUT | EPOLLRDHUP) == -1) {
 		int saved = errno;
-		buf_release(&c->cin);
-		buf_release(&c->uout);
-		buf_release(&c->uin);
-		buf_release(&c->cout);
 		free(c);
 		errno = saved;
 		return -1;
@@ -865,6 +855,14 @@ static void conn_run(struct conn *c)
 			progress |= client_write(c);
 		if (!c->dead && tunnel_finished(c))
 			conn_close(c);
+	}
+	/* Between requests a connection keeps no buffer memory: an idle
+	 * client costs its struct and its sockets only. */
+	if (!c->dead && c->req == REQ_HEAD && c->resp == RESP_IDLE) {
+		buf_trim(&c->cin);
+		buf_trim(&c->uout);
+		buf_trim(&c->uin);
+		buf_trim(&c->cout);
 	}
 }
 

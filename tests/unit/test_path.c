@@ -1,1 +1,279 @@
-int main(void){return 0;}
+/* test_path.c - request-target checks: what path_check() lets the policy
+ * see must be exactly what the daemon routes (Go net/http decodes the path
+ * once; gorilla/mux matches it case-sensitively after an optional
+ * /v<version> prefix and redirects instead of routing anything path.Clean
+ * would change). Everything else is rejected, never rewritten. Each row is
+ * one cmocka test. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "path.h"
+
+#define N_ROWS(a) (sizeof(a) / sizeof((a)[0]))
+
+struct bytes {
+	const char *p;
+	size_t n;
+};
+#define B(s) { (s), sizeof(s) - 1 }
+
+#define MAX_TESTS 256
+static struct CMUnitTest tests[MAX_TESTS];
+static char test_names[MAX_TESTS][200];
+static size_t n_tests;
+
+static void add_test(CMUnitTestFunction fn, void *row, const char *kind, const char *name)
+{
+	if (n_tests == MAX_TESTS) {
+		fprintf(stderr, "test_path: raise MAX_TESTS\n");
+		exit(1);
+	}
+	snprintf(test_names[n_tests], sizeof test_names[n_tests], "%s: %s", kind, name);
+	tests[n_tests] = (struct CMUnitTest){ test_names[n_tests], fn, NULL, NULL, row };
+	n_tests++;
+}
+
+static void check_span(const char *what, struct span got, const char *want)
+{
+	if (!span_eq(got, want))
+		fail_msg("%s: got '%.*s', want '%s'", what, (int)got.n, got.p, want);
+}
+
+/* Runs path_check on a private copy of the target (so that ASan sees reads
+ * past its end) with a scratch buffer exactly as long as the target. */
+static int check(struct bytes target, struct path_info *info, char **copy, char **scratch)
+{
+	*copy = malloc(target.n ? target.n : 1);
+	*scratch = malloc(target.n ? target.n : 1);
+	assert_non_null(*copy);
+	assert_non_null(*scratch);
+	memcpy(*copy, target.p, target.n);
+	struct span t = { *copy, target.n };
+	return path_check(t, *scratch, target.n, info);
+}
+
+/* ==== Accepted targets ==== */
+
+struct ok_row {
+	const char *name;
+	const char *target;
+	/* expected: */
+	const char *path, *rest, *section, *query;
+	bool versioned;
+	unsigned major, minor;
+};
+
+static struct ok_row ok_rows[] = {
+	{ "unversioned ping", "/_ping", "/_ping", "/_ping", "_ping", "", false, 0, 0 },
+	{ "versioned ping", "/v1.41/_ping", "/v1.41/_ping", "/_ping", "_ping", "", true, 1, 41 },
+	{ "container list with a query", "/containers/json?all=1",
+	  "/containers/json", "/containers/json", "containers", "all=1", false, 0, 0 },
+	{ "versioned container list with filters (query left encoded)",
+	  "/v1.41/containers/json?all=1&filters=%7B%22status%22%3A%5B%22running%22%5D%7D",
+	  "/v1.41/containers/json", "/containers/json", "containers",
+	  "all=1&filters=%7B%22status%22%3A%5B%22running%22%5D%7D", true, 1, 41 },
+	{ "an image name with slashes", "/images/ghcr.io/org/app/json",
+	  "/images/ghcr.io/org/app/json", "/images/ghcr.io/org/app/json", "images", "", false, 0, 0 },
+	{ "a versioned image name with a tag", "/v1.43/images/ghcr.io/org/app:1.2/json",
+	  "/v1.43/images/ghcr.io/org/app:1.2/json", "/images/ghcr.io/org/app:1.2/json", "images", "",
+	  true, 1, 43 },
+	{ "the path is decoded once: /v%31.41 is /v1.41", "/v%31.41/containers/json",
+	  "/v1.41/containers/json", "/containers/json", "containers", "", true, 1, 41 },
+	{ "an encoded letter in the section is decoded", "/%63ontainers/json",
+	  "/containers/json", "/containers/json", "containers", "", false, 0, 0 },
+	{ "a double-encoded dot stays literal after one decode", "/containers/%252e%252e/json",
+	  "/containers/%2e%2e/json", "/containers/%2e%2e/json", "containers", "", false, 0, 0 },
+	{ "an encoded space in a name", "/volumes/my%20vol", "/volumes/my vol", "/volumes/my vol",
+	  "volumes", "", false, 0, 0 },
+	{ "encoded UTF-8 is decoded to its bytes", "/containers/caf%C3%A9/json",
+	  "/containers/caf\xc3\xa9/json", "/containers/caf\xc3\xa9/json", "containers", "", false, 0, 0 },
+	{ "/v1.41 alone is a version with an empty section", "/v1.41", "/v1.41", "/", "", "",
+	  true, 1, 41 },
+	{ "/v1.41 with only a query", "/v1.41?x=1", "/v1.41", "/", "", "x=1", true, 1, 41 },
+	{ "/version is a section, not a version prefix", "/version", "/version", "/version", "version",
+	  "", false, 0, 0 },
+	{ "/v1.41/version", "/v1.41/version", "/v1.41/version", "/version", "version", "", true, 1, 41 },
+	{ "a first segment /vx is a section, not a version", "/vx/containers/json",
+	  "/vx/containers/json", "/vx/containers/json", "vx", "", false, 0, 0 },
+	{ "/v alone is a section", "/v", "/v", "/v", "v", "", false, 0, 0 },
+	{ "a four-digit version part", "/v1.1000/info", "/v1.1000/info", "/info", "info", "", true, 1, 1000 },
+	{ "only the first segment is a version prefix", "/v1.41/v1.41/containers/json",
+	  "/v1.41/v1.41/containers/json", "/v1.41/containers/json", "v1.41", "", true, 1, 41 },
+	{ "case is preserved: /CONTAINERS/json", "/CONTAINERS/json", "/CONTAINERS/json",
+	  "/CONTAINERS/json", "CONTAINERS", "", false, 0, 0 },
+	{ "case is preserved: /V1.41 is no version", "/V1.41/containers/json",
+	  "/V1.41/containers/json", "/V1.41/containers/json", "V1.41", "", false, 0, 0 },
+	{ "a section followed by more letters is another section", "/containersX/json",
+	  "/containersX/json", "/containersX/json", "containersX", "", false, 0, 0 },
+	{ "the root path has an empty section", "/", "/", "/", "", "", false, 0, 0 },
+	{ "an empty query", "/info?", "/info", "/info", "info", "", false, 0, 0 },
+	{ "a query may hold '/', '?' and encoded dots", "/events?since=1&x=/a?b&y=%2e%2e",
+	  "/events", "/events", "events", "since=1&x=/a?b&y=%2e%2e", false, 0, 0 },
+	{ "sub-delims, ':' and '@' in a segment", "/containers/a:b@c!$&'()*+,;=/json",
+	  "/containers/a:b@c!$&'()*+,;=/json", "/containers/a:b@c!$&'()*+,;=/json", "containers", "",
+	  false, 0, 0 },
+	{ "three dots are a name, not a dot segment", "/containers/.../json", "/containers/.../json",
+	  "/containers/.../json", "containers", "", false, 0, 0 },
+	{ "a dot inside a name", "/containers/a.b/json", "/containers/a.b/json", "/containers/a.b/json",
+	  "containers", "", false, 0, 0 },
+};
+
+static void test_ok(void **state)
+{
+	const struct ok_row *row = *state;
+	struct bytes target = { row->target, strlen(row->target) };
+	struct path_info info;
+	char *copy, *scratch;
+	int r = check(target, &info, &copy, &scratch);
+	if (r != 0)
+		fail_msg("rejected: %s", info.error);
+	check_span("path", info.path, row->path);
+	check_span("rest", info.rest, row->rest);
+	check_span("section", info.section, row->section);
+	check_span("query", info.query, row->query);
+	assert_int_equal(info.versioned, row->versioned);
+	if (row->versioned) {
+		assert_int_equal(info.api_major, row->major);
+		assert_int_equal(info.api_minor, row->minor);
+	}
+	free(copy);
+	free(scratch);
+}
+
+/* ==== Rejected targets ==== */
+
+struct bad_row {
+	const char *name;
+	struct bytes target;
+	const char *why; /* a word of info->error */
+};
+
+static struct bad_row bad_rows[] = {
+	/* Target forms other than origin-form (RFC 9112 §3.2). */
+	{ "empty target", B(""), "origin-form" },
+	{ "asterisk-form", B("*"), "origin-form" },
+	{ "absolute-form", B("http://host/path"), "origin-form" },
+	{ "absolute-form aimed at a forbidden path", B("http://docker/v1.41/containers/create"),
+	  "origin-form" },
+	{ "absolute-form in upper case", B("HTTP://docker/containers/json"), "origin-form" },
+	{ "authority-form", B("docker:2375"), "origin-form" },
+	{ "a relative path", B("containers/json"), "origin-form" },
+	/* Dot segments and empty segments: the daemon would redirect. */
+	{ "/version/../containers/json", B("/version/../containers/json"), "dot segment" },
+	{ "/./x", B("/./x"), "dot segment" },
+	{ "a dot segment in the middle", B("/containers/./json"), "dot segment" },
+	{ "a trailing dot-dot", B("/containers/json/.."), "dot segment" },
+	{ "a trailing dot", B("/containers/json/."), "dot segment" },
+	{ "only dot-dot", B("/.."), "dot segment" },
+	{ "dot-dot after the version prefix", B("/v1.41/../containers/json"), "dot segment" },
+	{ "%2e%2e", B("/version/%2e%2e/containers/json"), "encoded" },
+	{ "%2E%2E", B("/version/%2E%2E/containers/json"), "encoded" },
+	{ "%2E alone", B("/%2E/containers/json"), "encoded" },
+	{ "a dot and an encoded dot", B("/version/.%2e/containers/json"), "encoded" },
+	{ "an encoded dot inside a name", B("/containers/a%2eb/json"), "encoded" },
+	{ "// at the start", B("//containers/json"), "empty" },
+	{ "// in the middle", B("/containers//json"), "empty" },
+	{ "/containers//start as in moby's client comment", B("/containers//start"), "empty" },
+	{ "a trailing /", B("/containers/json/"), "empty" },
+	{ "a trailing / before the query", B("/containers/json/?all=1"), "empty" },
+	{ "a versioned trailing /", B("/v1.41/"), "empty" },
+	/* Encoded separators and control bytes. */
+	{ "%2F", B("/containers%2Fjson"), "encoded" },
+	{ "%2f", B("/images/ghcr.io%2forg%2fapp/json"), "encoded" },
+	{ "%00", B("/containers/json%00"), "control" },
+	{ "%0a", B("/containers/json%0a"), "control" },
+	{ "%0D%0A", B("/containers/json%0D%0AX-Injected:%201"), "control" },
+	{ "%1f", B("/containers/a%1fb/json"), "control" },
+	{ "%7f", B("/containers/a%7fb/json"), "control" },
+	/* Invalid percent-escapes (Go's url.ParseRequestURI fails on them). */
+	{ "a lone % at the end of the path", B("/containers/json%"), "percent-escape in path" },
+	{ "a % with one hex digit at the end", B("/containers/json%4"), "percent-escape in path" },
+	{ "%zz in the path", B("/containers/%zz/json"), "percent-escape in path" },
+	{ "%4g in the path", B("/containers/%4g/json"), "percent-escape in path" },
+	{ "%%41 in the path", B("/containers/%%41/json"), "percent-escape in path" },
+	{ "a lone % in the query", B("/containers/json?all=%"), "percent-escape in query" },
+	{ "a % with one hex digit in the query", B("/containers/json?all=%4"), "percent-escape in query" },
+	{ "%zz in the query", B("/containers/json?all=%zz"), "percent-escape in query" },
+	{ "a % before more query", B("/containers/json?a=%&b=1"), "percent-escape in query" },
+	/* Characters no client sends. */
+	{ "a # fragment", B("/containers/json#frag"), "character in path" },
+	{ "a # in the query", B("/containers/json?all=1#frag"), "character in query" },
+	{ "raw non-ASCII bytes in the path", B("/containers/caf\xc3\xa9/json"), "character in path" },
+	{ "raw non-ASCII bytes in the query", B("/containers/json?name=caf\xc3\xa9"), "character in query" },
+	{ "a space in the path", B("/containers/a b/json"), "character in path" },
+	{ "a backslash in the path", B("/containers\\json"), "character in path" },
+	{ "a NUL byte in the path", B("/containers\0/json"), "character in path" },
+	{ "a control byte in the path", B("/containers/\x01/json"), "character in path" },
+	{ "a control byte in the query", B("/containers/json?a=\x01"), "character in query" },
+	{ "a double quote in the path", B("/containers/\"x\"/json"), "character in path" },
+	{ "angle brackets in the query", B("/containers/json?a=<b>"), "character in query" },
+	/* Version prefixes the daemon would read differently or not at all. */
+	{ "/v1..41/", B("/v1..41/containers/json"), "version" },
+	{ "/v1/ without a minor version", B("/v1/containers/json"), "version" },
+	{ "/v.1/ without a major version", B("/v.1/containers/json"), "version" },
+	{ "/v1./ with an empty minor version", B("/v1./containers/json"), "version" },
+	{ "/v1.41.2/ with three parts", B("/v1.41.2/containers/json"), "version" },
+	{ "/v./ only a dot", B("/v./containers/json"), "version" },
+	{ "/v12345.1/ more than four digits", B("/v12345.1/containers/json"), "version" },
+	{ "/v1.41 via an encoded extra dot", B("/v1%2e41/containers/json"), "encoded" },
+	{ "/v1 alone", B("/v1"), "version" },
+};
+
+static void test_bad(void **state)
+{
+	const struct bad_row *row = *state;
+	struct path_info info;
+	char *copy, *scratch;
+	int r = check(row->target, &info, &copy, &scratch);
+	free(copy);
+	free(scratch);
+	if (r != -1)
+		fail_msg("accepted (section '%.*s')", (int)info.section.n, info.section.p);
+	assert_non_null(info.error);
+	if (strstr(info.error, row->why) == NULL)
+		fail_msg("reason '%s' does not mention '%s'", info.error, row->why);
+}
+
+/* The scratch buffer must hold the decoded path (at most target.n bytes). */
+static void test_scratch_too_small(void **state)
+{
+	(void)state;
+	const char *t = "/containers/json";
+	char scratch[8];
+	struct path_info info;
+	struct span target = { t, strlen(t) };
+	assert_int_equal(path_check(target, scratch, sizeof scratch, &info), -1);
+	assert_non_null(info.error);
+}
+
+/* Spans point into scratch (decoded path) and into the target (query). */
+static void test_span_owners(void **state)
+{
+	(void)state;
+	char target[] = "/v1.41/containers/json?all=1";
+	char scratch[sizeof target];
+	struct path_info info;
+	struct span t = { target, strlen(target) };
+	assert_int_equal(path_check(t, scratch, sizeof scratch, &info), 0);
+	assert_ptr_equal(info.path.p, scratch);
+	assert_true(info.rest.p >= scratch && info.rest.p + info.rest.n <= scratch + sizeof scratch);
+	assert_ptr_equal(info.query.p, target + 23);
+}
+
+int main(void)
+{
+	for (size_t i = 0; i < N_ROWS(ok_rows); i++)
+		add_test(test_ok, &ok_rows[i], "accepted", ok_rows[i].name);
+	for (size_t i = 0; i < N_ROWS(bad_rows); i++)
+		add_test(test_bad, &bad_rows[i], "rejected", bad_rows[i].name);
+	add_test(test_scratch_too_small, NULL, "contract", "a scratch buffer shorter than the target");
+	add_test(test_span_owners, NULL, "contract", "spans point into scratch and target");
+	return _cmocka_run_group_tests("path", tests, n_tests, NULL, NULL);
+}
