@@ -173,7 +173,8 @@ static int parse_listener(const char *item, size_t len, struct cfg_listener *l,
 	}
 	const char *host = l->text + 6, *colon;
 	size_t hlen;
-	if (host[0] == '[') {
+	bool bracketed = host[0] == '[';
+	if (bracketed) {
 		const char *close = strchr(host, ']');
 		if (close == NULL || close[1] != ':') {
 			*why = "an IPv6 listener is written tcp://[ADDR]:PORT";
@@ -183,23 +184,30 @@ static int parse_listener(const char *item, size_t len, struct cfg_listener *l,
 		hlen = (size_t)(close - host);
 		colon = close + 1;
 	} else {
-		colon = strrchr(host, ':');
+		colon = strchr(host, ':');
 		if (colon == NULL) {
 			*why = "a TCP listener needs a port: tcp://HOST:PORT";
 			return -1;
 		}
 		hlen = (size_t)(colon - host);
 	}
+	if (!bracketed && strchr(colon + 1, ':') != NULL) {
+		*why = "an IPv6 listener is written tcp://[ADDR]:PORT";
+		return -1;
+	}
 	if (hlen == 0 || hlen >= sizeof l->host) {
 		*why = "a TCP listener needs a host: tcp://HOST:PORT";
 		return -1;
 	}
 	memcpy(l->host, host, hlen);
-	if (strcmp(l->host, "localhost") == 0)
+	if (!bracketed && strcmp(l->host, "localhost") == 0)
 		strcpy(l->host, "127.0.0.1");
+	/* Brackets hold IPv6 only, and IPv6 only comes in brackets
+	 * (RFC 3986 §3.2.2), so "::1:2375" is never guessed at. */
 	unsigned char addr[16];
-	if (inet_pton(AF_INET, l->host, addr) != 1 && inet_pton(AF_INET6, l->host, addr) != 1) {
-		*why = "the host must be a numeric IPv4 or IPv6 address (or localhost)";
+	if (inet_pton(bracketed ? AF_INET6 : AF_INET, l->host, addr) != 1) {
+		*why = bracketed ? "brackets must hold a numeric IPv6 address"
+				 : "the host must be a numeric IPv4 address, localhost or [IPv6]";
 		return -1;
 	}
 	unsigned long port;
@@ -215,33 +223,31 @@ static int parse_listener(const char *item, size_t len, struct cfg_listener *l,
 static int parse_listen(const char *v, struct cfg *c, const char **why)
 {
 	c->n_listeners = 0;
-	while (*v) {
+	for (;;) {
 		const char *comma = strchr(v, ',');
 		size_t len = comma ? (size_t)(comma - v) : strlen(v);
-		while (len > 0 && v[0] == ' ') {
-			v++;
+		const char *item = v;
+		while (len > 0 && *item == ' ') {
+			item++;
 			len--;
 		}
-		while (len > 0 && v[len - 1] == ' ')
+		while (len > 0 && item[len - 1] == ' ')
 			len--;
-		if (len == 0 || c->n_listeners == CFG_MAX_LISTENERS) {
-			*why = len ? "at most 8 listeners" : "empty listener";
+		if (len == 0) {
+			*why = "empty listener";
 			return -1;
 		}
-		if (parse_listener(v, len, &c->listeners[c->n_listeners], why))
+		if (c->n_listeners == CFG_MAX_LISTENERS) {
+			*why = "at most 8 listeners";
+			return -1;
+		}
+		if (parse_listener(item, len, &c->listeners[c->n_listeners], why))
 			return -1;
 		c->n_listeners++;
-		v += len;
-		if (*v == ',')
-			v++;
-		while (*v == ' ')
-			v++;
+		if (comma == NULL)
+			return 0;
+		v = comma + 1;
 	}
-	if (c->n_listeners == 0) {
-		*why = "no listener";
-		return -1;
-	}
-	return 0;
 }
 
 static int parse_id(const char *v, bool group, long *out)

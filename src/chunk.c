@@ -9,6 +9,8 @@
 
 #include <stdint.h>
 
+#include "h1.h"
+
 #define CHUNK_MAX_DIGITS 16
 #define CHUNK_MAX_TRAILER 4096
 
@@ -18,8 +20,6 @@ void chunk_init(struct chunk_dec *d)
 	d->remaining = 0;
 	d->digits = 0;
 	d->trailer_bytes = 0;
-	d->line_has_colon = false;
-	d->line_empty = true;
 	d->error = NULL;
 }
 
@@ -27,7 +27,7 @@ const char *chunk_state_name(enum chunk_state s)
 {
 	static const char *const names[] = {
 		"size", "size-lf", "data", "data-cr", "data-lf", "trailer",
-		"trailer-line", "trailer-lf", "end-lf", "done",
+		"trailer-name", "trailer-value", "trailer-lf", "end-lf", "done",
 	};
 	return names[s];
 }
@@ -49,8 +49,9 @@ static ssize_t fail(struct chunk_dec *d, const char *why)
 	return -1;
 }
 
-/* One framing byte in the trailer section: the lines after the last chunk,
- * each "name: value" CRLF, then an empty line. */
+/* One framing byte in the trailer section: field lines with the syntax of
+ * header fields (RFC 9112 §7.1.2: token ":" OWS value CRLF), then an
+ * empty line. */
 static ssize_t trailer_byte(struct chunk_dec *d, unsigned char c)
 {
 	if (++d->trailer_bytes > CHUNK_MAX_TRAILER)
@@ -61,22 +62,20 @@ static ssize_t trailer_byte(struct chunk_dec *d, unsigned char c)
 			d->state = CHUNK_ST_END_LF;
 			return 1;
 		}
-		if (c == ':' || (c != '-' && !(c >= '0' && c <= '9') &&
-				 !((c | 0x20) >= 'a' && (c | 0x20) <= 'z')))
-			return fail(d, "malformed trailer field");
-		d->line_has_colon = false;
-		d->state = CHUNK_ST_TRAILER_LINE;
+		if (!h1_is_tchar(c))
+			return fail(d, "malformed trailer field name");
+		d->state = CHUNK_ST_TRAILER_NAME;
 		return 1;
-	case CHUNK_ST_TRAILER_LINE:
-		if (c == '\r') {
-			if (!d->line_has_colon)
-				return fail(d, "malformed trailer field");
-			d->state = CHUNK_ST_TRAILER_LF;
-			return 1;
-		}
+	case CHUNK_ST_TRAILER_NAME:
 		if (c == ':')
-			d->line_has_colon = true;
-		else if ((c < 0x20 && c != '\t') || c == 0x7f)
+			d->state = CHUNK_ST_TRAILER_VALUE;
+		else if (!h1_is_tchar(c))
+			return fail(d, "malformed trailer field name");
+		return 1;
+	case CHUNK_ST_TRAILER_VALUE:
+		if (c == '\r')
+			d->state = CHUNK_ST_TRAILER_LF;
+		else if (!h1_is_field_byte(c))
 			return fail(d, "control byte in trailer field");
 		return 1;
 	case CHUNK_ST_TRAILER_LF:

@@ -22,7 +22,8 @@ enum chunk_state {
 	CHUNK_ST_DATA_CR,     /* after data, want CR */
 	CHUNK_ST_DATA_LF,     /* after data CR, want LF */
 	CHUNK_ST_TRAILER,     /* at the start of a trailer line (or the end) */
-	CHUNK_ST_TRAILER_LINE,/* inside a trailer field line */
+	CHUNK_ST_TRAILER_NAME,  /* inside a trailer field name */
+	CHUNK_ST_TRAILER_VALUE, /* after the colon of a trailer field */
 	CHUNK_ST_TRAILER_LF,  /* CR seen in the trailer section, want LF */
 	CHUNK_ST_END_LF,      /* CR of the final empty line seen, want LF */
 	CHUNK_ST_DONE,        /* the message body is complete */
@@ -33,8 +34,6 @@ struct chunk_dec {
 	unsigned long long remaining; /* data bytes left in this chunk */
 	unsigned digits;              /* size digits seen */
 	size_t trailer_bytes;         /* trailer section bytes seen */
-	bool line_has_colon;          /* current trailer line has a ':' */
-	bool line_empty;              /* no byte yet on this trailer line */
 	const char *error;            /* why -1 was returned */
 };
 

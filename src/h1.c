@@ -19,8 +19,7 @@ bool span_eq_nocase(struct span s, const char *lit)
 	return s.n == n && strncasecmp(s.p, lit, n) == 0;
 }
 
-/* RFC 9110 §5.6.2 tchar. */
-static bool is_tchar(unsigned char c)
+bool h1_is_tchar(unsigned char c)
 {
 	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 	    (c >= '0' && c <= '9'))
@@ -28,8 +27,7 @@ static bool is_tchar(unsigned char c)
 	return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
 }
 
-/* RFC 9110 §5.5 field-vchar, SP and HTAB (obs-text allowed, CTL not). */
-static bool is_field_byte(unsigned char c)
+bool h1_is_field_byte(unsigned char c)
 {
 	return c == '\t' || (c >= 0x20 && c != 0x7f);
 }
@@ -64,7 +62,7 @@ static int parse_field_line(const char **pp, const char *end,
 		return -1;
 	}
 	const char *name = p;
-	while (p < end && is_tchar((unsigned char)*p))
+	while (p < end && h1_is_tchar((unsigned char)*p))
 		p++;
 	if (p == name || p >= end || *p != ':') {
 		/* RFC 9112 §5.1: no whitespace between name and colon. */
@@ -79,7 +77,7 @@ static int parse_field_line(const char **pp, const char *end,
 	while (p < end && (*p == ' ' || *p == '\t'))
 		p++;
 	const char *value = p;
-	while (p < end && is_field_byte((unsigned char)*p))
+	while (p < end && h1_is_field_byte((unsigned char)*p))
 		p++;
 	if (p + 1 >= end || p[0] != '\r' || p[1] != '\n') {
 		*err = "control byte, bare CR or bare LF in header field";
@@ -134,7 +132,7 @@ static int parse_connection(struct span v, bool *close, bool *keep_alive)
 		while (i < v.n && (v.p[i] == ' ' || v.p[i] == '\t' || v.p[i] == ','))
 			i++;
 		size_t start = i;
-		while (i < v.n && is_tchar((unsigned char)v.p[i]))
+		while (i < v.n && h1_is_tchar((unsigned char)v.p[i]))
 			i++;
 		struct span tok = { v.p + start, i - start };
 		while (i < v.n && (v.p[i] == ' ' || v.p[i] == '\t'))
@@ -235,7 +233,20 @@ ssize_t h1_parse_request(const char *p, size_t n, size_t *scan,
 	 * ends: a request starts with an upper-case method. */
 	if (n > 0 && !(p[0] >= 'A' && p[0] <= 'Z'))
 		return reject(req, 400, "request does not start with a method");
+	size_t from = *scan;
 	size_t head_len = find_head_end(p, n, scan);
+	/* A bare LF (RFC 9112 §2.2) would otherwise hold the connection until
+	 * a limit hits: answer it as soon as it arrives. Only the head is
+	 * scanned; body bytes after it are not ours to judge here. */
+	size_t limit = head_len ? head_len : n;
+	for (size_t i = from; i < limit; i++) {
+		const char *lf = memchr(p + i, '\n', limit - i);
+		if (lf == NULL)
+			break;
+		if (lf == p || lf[-1] != '\r')
+			return reject(req, 400, "bare LF in request head");
+		i = (size_t)(lf - p);
+	}
 	if (head_len == 0)
 		return n >= lim->head_bytes ? reject(req, 431, "request head too large") : 0;
 	if (head_len > lim->head_bytes)
@@ -294,7 +305,7 @@ static ssize_t parse_status_line(const char *p, const char *end,
 	resp->status = status;
 	resp->minor = p[7] - '0';
 	const char *s = p + 13;
-	while (s < end && is_field_byte((unsigned char)*s))
+	while (s < end && h1_is_field_byte((unsigned char)*s))
 		s++;
 	if (s + 1 >= end || s[0] != '\r' || s[1] != '\n')
 		return -1;
@@ -379,6 +390,30 @@ static bool is_hop_by_hop(struct span name)
 	return false;
 }
 
+/* True when a Connection header of req lists name as a connection option:
+ * such a field belongs to this hop and must go (RFC 9110 §7.6.1). */
+static bool named_by_connection(const struct h1_request *req, struct span name)
+{
+	for (size_t i = 0; i < req->n_headers; i++) {
+		const struct h1_header *h = &req->headers[i];
+		if (!span_eq_nocase(h->name, "connection"))
+			continue;
+		size_t j = 0;
+		while (j < h->value.n) {
+			while (j < h->value.n && !h1_is_tchar((unsigned char)h->value.p[j]))
+				j++;
+			size_t start = j;
+			while (j < h->value.n && h1_is_tchar((unsigned char)h->value.p[j]))
+				j++;
+			struct span tok = { h->value.p + start, j - start };
+			if (tok.n == name.n && tok.n > 0 &&
+			    strncasecmp(tok.p, name.p, name.n) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
 static int put(struct buf *out, const char *p, size_t n)
 {
 	return buf_append(out, p, n);
@@ -398,7 +433,7 @@ int h1_build_request(const struct h1_request *req, struct buf *out)
 	r |= put_str(out, req->minor ? " HTTP/1.1\r\n" : " HTTP/1.0\r\n");
 	for (size_t i = 0; i < req->n_headers && r == 0; i++) {
 		const struct h1_header *h = &req->headers[i];
-		if (is_hop_by_hop(h->name))
+		if (is_hop_by_hop(h->name) || named_by_connection(req, h->name))
 			continue;
 		r |= put(out, h->name.p, h->name.n);
 		r |= put(out, ": ", 2);

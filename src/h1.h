@@ -62,8 +62,9 @@ struct h1_response {
 
 /* Parses a request head at the start of p[0, n). scan is the caller's
  * search state for the end of the head: zero it before a new head, keep it
- * between calls for the same head. On -1, req->status is 400, 414, 417, 431
- * or 505 and req->error says why; the connection must then be closed. */
+ * between calls for the same head. On -1, req->status is 400, 417, 431 or
+ * 505 and req->error says why; the connection must then be closed. A
+ * request-target longer than the head limit gets 431 like any big head. */
 ssize_t h1_parse_request(const char *p, size_t n, size_t *scan,
 			 const struct h1_limits *lim, struct h1_request *req);
 
@@ -82,6 +83,11 @@ int h1_build_request(const struct h1_request *req, struct buf *out);
 /* Appends a complete response with a JSON body {"message": msg}. The
  * message is escaped as a JSON string. 0, or -1 when out has no room. */
 int h1_build_error(struct buf *out, int status, const char *msg, bool close);
+
+/* RFC 9110 §5.6.2 tchar, and the bytes allowed in a field value (VCHAR,
+ * obs-text, SP, HTAB): shared with the chunked trailer check. */
+bool h1_is_tchar(unsigned char c);
+bool h1_is_field_byte(unsigned char c);
 
 /* The standard reason phrase for a status code we send. */
 const char *h1_reason(int status);

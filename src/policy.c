@@ -159,14 +159,15 @@ static void explain_denial(const struct policy *p, struct span method,
 			   struct policy_verdict *v)
 {
 	int n = snprintf(v->message, sizeof v->message, "dockgate: %.*s %.*s is denied",
-			 (int)method.n, method.p,
+			 (int)(method.n > 32 ? 32 : method.n), method.p,
 			 (int)(path->path.n > 160 ? 160 : path->path.n), path->path.p);
-	size_t left = sizeof v->message - (size_t)n;
-	char *m = v->message + n;
-	if (rule_because != NULL) {
-		snprintf(m, left, strcmp(rule_because, "POST") == 0
-				  ? " (set POST=1: it can write to a container)"
-				  : ": this endpoint is never allowed");
+	size_t used = n < 0 ? 0 : (size_t)n;
+	if (used >= sizeof v->message)
+		return; /* truncated already: nothing fits after it */
+	char *m = v->message + used;
+	size_t left = sizeof v->message - used;
+	if (rule_because != NULL && strcmp(rule_because, "POST") != 0) {
+		snprintf(m, left, ": this endpoint is never allowed");
 		return;
 	}
 	const struct policy_section *sec = NULL;
@@ -178,8 +179,9 @@ static void explain_denial(const struct policy *p, struct span method,
 		return;
 	}
 	bool sec_on = p->settings.section_on[sec - policy_sections];
+	/* attach/ws is a GET that writes, so it needs POST=1 too. */
 	bool needs_post = !p->settings.post &&
-			  (policy_method_bit(method) & POLICY_M_READ) == 0;
+			  (rule_because != NULL || (policy_method_bit(method) & POLICY_M_READ) == 0);
 	const char *action = NULL;
 	if (policy_method_bit(method) == POLICY_M_POST) {
 		if (policy_pattern_match("/containers/*/start", path->rest))
@@ -190,9 +192,11 @@ static void explain_denial(const struct policy *p, struct span method,
 			 policy_pattern_match("/containers/*/kill", path->rest))
 			action = "ALLOW_RESTARTS=1";
 	}
-	snprintf(m, left, " (set %s%s%s%s%s)", sec_on ? "" : sec->setting,
+	snprintf(m, left, " (set %s%s%s%s%s%s)", sec_on ? "" : sec->setting,
 		 sec_on ? "" : (needs_post ? "=1 and " : "=1"),
-		 needs_post ? "POST=1" : "", action ? ", or only " : "", action ? action : "");
+		 needs_post ? "POST=1" : "",
+		 rule_because != NULL ? ": it can write to a container" : "",
+		 action ? ", or only " : "", action ? action : "");
 }
 
 void policy_judge(const struct policy *p, struct span method,
