@@ -1,1 +1,683 @@
-int main(void){return 0;}
+/* test_policy.c - the compiled rule list and policy_judge(): which
+ * settings allow which method on which path, and what a denied client is
+ * told. Each row is one cmocka test and reads
+ *   settings (as the environment would say them), method, target
+ *   -> allowed or denied, the deciding setting, words of the message.
+ * Settings start from the defaults (EVENTS=1 PING=1 VERSION=1, the rest 0)
+ * exactly as with an empty environment. The target goes through
+ * path_check() first, as in the daemon. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "path.h"
+#include "policy.h"
+
+#define N_ROWS(a) (sizeof(a) / sizeof((a)[0]))
+
+#define MAX_TESTS 512
+static struct CMUnitTest tests[MAX_TESTS];
+static char test_names[MAX_TESTS][200];
+static size_t n_tests;
+
+static void add_test(CMUnitTestFunction fn, void *row, const char *kind, const char *name)
+{
+	if (n_tests == MAX_TESTS) {
+		fprintf(stderr, "test_policy: raise MAX_TESTS\n");
+		exit(1);
+	}
+	snprintf(test_names[n_tests], sizeof test_names[n_tests], "%s: %s", kind, name);
+	tests[n_tests] = (struct CMUnitTest){ test_names[n_tests], fn, NULL, NULL, row };
+	n_tests++;
+}
+
+/* The sections of docker-socket-proxy as issue 3 lists them, with the
+ * first path segment each one opens. Kept here, independent of
+ * policy_sections, so that a missing or misspelt section fails a test. */
+static const struct {
+	const char *setting, *segment;
+	bool default_on;
+} sections[] = {
+	{ "EVENTS", "events", true },
+	{ "PING", "_ping", true },
+	{ "VERSION", "version", true },
+	{ "AUTH", "auth", false },
+	{ "BUILD", "build", false },
+	{ "COMMIT", "commit", false },
+	{ "CONFIGS", "configs", false },
+	{ "CONTAINERS", "containers", false },
+	{ "DISTRIBUTION", "distribution", false },
+	{ "EXEC", "exec", false },
+	{ "GRPC", "grpc", false },
+	{ "IMAGES", "images", false },
+	{ "INFO", "info", false },
+	{ "NETWORKS", "networks", false },
+	{ "NODES", "nodes", false },
+	{ "PLUGINS", "plugins", false },
+	{ "SECRETS", "secrets", false },
+	{ "SERVICES", "services", false },
+	{ "SESSION", "session", false },
+	{ "SWARM", "swarm", false },
+	{ "SYSTEM", "system", false },
+	{ "TASKS", "tasks", false },
+	{ "VOLUMES", "volumes", false },
+};
+
+static size_t section_index(const char *setting)
+{
+	for (size_t i = 0; i < policy_n_sections; i++)
+		if (strcmp(policy_sections[i].setting, setting) == 0)
+			return i;
+	fail_msg("no section %s in policy_sections", setting);
+	return 0;
+}
+
+/* "CONTAINERS=1 POST=1 EVENTS=0", or "ALL=1" for every section, on top of
+ * the defaults. */
+static void settings_from(const char *text, struct policy_settings *s)
+{
+	memset(s, 0, sizeof *s);
+	for (size_t i = 0; i < policy_n_sections; i++)
+		s->section_on[i] = policy_sections[i].default_on;
+	char buf[256];
+	snprintf(buf, sizeof buf, "%s", text);
+	char *save = NULL;
+	for (char *tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		char *eq = strchr(tok, '=');
+		if (eq == NULL || (eq[1] != '0' && eq[1] != '1') || eq[2] != '\0')
+			fail_msg("bad setting '%s' in a row", tok);
+		*eq = '\0';
+		bool on = eq[1] == '1';
+		if (!strcmp(tok, "POST"))
+			s->post = on;
+		else if (!strcmp(tok, "ALLOW_START"))
+			s->allow_start = on;
+		else if (!strcmp(tok, "ALLOW_STOP"))
+			s->allow_stop = on;
+		else if (!strcmp(tok, "ALLOW_RESTARTS"))
+			s->allow_restarts = on;
+		else if (!strcmp(tok, "ALL"))
+			for (size_t i = 0; i < policy_n_sections; i++)
+				s->section_on[i] = on;
+		else
+			s->section_on[section_index(tok)] = on;
+	}
+}
+
+/* ==== policy_judge ==== */
+
+struct judge_row {
+	const char *name;
+	const char *settings;
+	const char *method, *target;
+	/* expected: */
+	bool allow;
+	const char *because;  /* the deciding setting; NULL = none (no rule matched) */
+	const char *says[3];  /* on deny: words the message must contain */
+	const char *not_says; /* on deny: words it must not contain */
+};
+
+#define ALLOW true
+#define DENY false
+
+static struct judge_row judge_rows[] = {
+	/* The defaults: only EVENTS, PING and VERSION, with GET and HEAD. */
+	{ "defaults: GET /_ping", "", "GET", "/_ping", ALLOW, "PING", { NULL }, NULL },
+	{ "defaults: HEAD /_ping (the Go client's negotiation)", "", "HEAD", "/_ping", ALLOW, "PING",
+	  { NULL }, NULL },
+	{ "defaults: GET /v1.41/_ping", "", "GET", "/v1.41/_ping", ALLOW, "PING", { NULL }, NULL },
+	{ "defaults: GET /version", "", "GET", "/version", ALLOW, "VERSION", { NULL }, NULL },
+	{ "defaults: GET /v1.41/version", "", "GET", "/v1.41/version", ALLOW, "VERSION", { NULL }, NULL },
+	{ "defaults: GET /events with filters", "", "GET", "/v1.41/events?since=0&filters=%7B%7D",
+	  ALLOW, "EVENTS", { NULL }, NULL },
+	{ "defaults: POST /_ping needs POST=1", "", "POST", "/_ping", DENY, NULL,
+	  { "POST /_ping", "POST=1" }, "PING=1" },
+	{ "defaults: OPTIONS /_ping needs POST=1", "", "OPTIONS", "/_ping", DENY, NULL,
+	  { "OPTIONS /_ping", "POST=1" }, NULL },
+	{ "defaults: DELETE /events needs POST=1", "", "DELETE", "/events", DENY, NULL,
+	  { "POST=1" }, NULL },
+	{ "defaults: GET /containers/json names CONTAINERS=1", "", "GET", "/v1.41/containers/json",
+	  DENY, NULL, { "dockgate: GET /v1.41/containers/json is denied", "set CONTAINERS=1" }, "POST" },
+	{ "defaults: POST /containers/create names CONTAINERS=1 and POST=1", "", "POST",
+	  "/v1.41/containers/create", DENY, NULL,
+	  { "POST /v1.41/containers/create", "set CONTAINERS=1 and POST=1" }, NULL },
+	{ "defaults: GET /info names INFO=1", "", "GET", "/info", DENY, NULL, { "INFO=1" }, NULL },
+	{ "defaults: the message shows the decoded path", "", "GET", "/v%31.41/containers/json",
+	  DENY, NULL, { "GET /v1.41/containers/json is denied" }, "%31" },
+	{ "defaults: GET / is in no section", "", "GET", "/", DENY, NULL, { "no API section" }, NULL },
+	{ "defaults: GET /v1.41 is in no section", "", "GET", "/v1.41", DENY, NULL,
+	  { "no API section" }, NULL },
+	{ "defaults off: EVENTS=0 denies GET /events", "EVENTS=0", "GET", "/events", DENY, NULL,
+	  { "EVENTS=1" }, NULL },
+	{ "defaults off: PING=0 denies HEAD /_ping", "PING=0", "HEAD", "/_ping", DENY, NULL,
+	  { "PING=1" }, NULL },
+	{ "defaults off: VERSION=0 denies GET /version", "VERSION=0", "GET", "/v1.41/version", DENY,
+	  NULL, { "VERSION=1" }, NULL },
+
+	/* POST=1 alone opens no section. */
+	{ "POST=1 alone: POST /containers/create", "POST=1", "POST", "/v1.41/containers/create", DENY,
+	  NULL, { "set CONTAINERS=1" }, "POST=1" },
+	{ "POST=1 alone: GET /containers/json", "POST=1", "GET", "/containers/json", DENY, NULL,
+	  { "CONTAINERS=1" }, NULL },
+	{ "POST=1 alone: POST /images/create (docker pull)", "POST=1", "POST",
+	  "/v1.41/images/create?fromImage=busybox&tag=latest", DENY, NULL, { "IMAGES=1" }, NULL },
+	{ "POST=1 alone: POST /build", "POST=1", "POST", "/v1.41/build", DENY, NULL, { "BUILD=1" }, NULL },
+	{ "POST=1 alone: POST /exec/id/start", "POST=1", "POST", "/v1.41/exec/abc/start", DENY, NULL,
+	  { "EXEC=1" }, NULL },
+	{ "POST=1 alone: POST /containers/id/start", "POST=1", "POST", "/containers/abc/start", DENY,
+	  NULL, { "CONTAINERS=1" }, NULL },
+	{ "POST=1 alone with every section off: POST /_ping", "POST=1 EVENTS=0 PING=0 VERSION=0",
+	  "POST", "/_ping", DENY, NULL, { "PING=1" }, NULL },
+
+	/* A section with POST=0 is read-only; with POST=1 every method. */
+	{ "CONTAINERS=1: GET /containers/json (docker ps)", "CONTAINERS=1", "GET",
+	  "/v1.41/containers/json?all=1", ALLOW, "CONTAINERS", { NULL }, NULL },
+	{ "CONTAINERS=1: GET /containers/id/logs?follow=1", "CONTAINERS=1", "GET",
+	  "/v1.41/containers/abc/logs?follow=1&stdout=1", ALLOW, "CONTAINERS", { NULL }, NULL },
+	{ "CONTAINERS=1: HEAD /containers/id/archive", "CONTAINERS=1", "HEAD",
+	  "/containers/abc/archive?path=/etc", ALLOW, "CONTAINERS", { NULL }, NULL },
+	{ "CONTAINERS=1: POST /containers/create needs POST=1", "CONTAINERS=1", "POST",
+	  "/v1.41/containers/create", DENY, NULL, { "(set POST=1)" }, "CONTAINERS=1" },
+	{ "CONTAINERS=1: POST /containers/id/restart needs POST=1", "CONTAINERS=1", "POST",
+	  "/containers/abc/restart", DENY, NULL, { "POST=1" }, NULL },
+	{ "CONTAINERS=1: POST /containers/id/wait needs POST=1", "CONTAINERS=1", "POST",
+	  "/containers/abc/wait", DENY, NULL, { "POST=1" }, NULL },
+	{ "CONTAINERS=1: DELETE /containers/id needs POST=1", "CONTAINERS=1", "DELETE",
+	  "/containers/abc?force=1", DENY, NULL, { "DELETE /containers/abc", "POST=1" }, NULL },
+	{ "CONTAINERS=1: PUT /containers/id/archive needs POST=1", "CONTAINERS=1", "PUT",
+	  "/containers/abc/archive?path=/", DENY, NULL, { "POST=1" }, NULL },
+	{ "CONTAINERS=1: a lower-case get is not GET", "CONTAINERS=1", "get", "/containers/json", DENY,
+	  NULL, { "POST=1" }, NULL },
+	{ "CONTAINERS=1 POST=1: POST /containers/create", "CONTAINERS=1 POST=1", "POST",
+	  "/v1.41/containers/create?name=x", ALLOW, "CONTAINERS", { NULL }, NULL },
+	{ "CONTAINERS=1 POST=1: DELETE /containers/id", "CONTAINERS=1 POST=1", "DELETE",
+	  "/containers/abc", ALLOW, "CONTAINERS", { NULL }, NULL },
+	{ "CONTAINERS=1 POST=1: POST /exec/id/start still needs EXEC", "CONTAINERS=1 POST=1", "POST",
+	  "/v1.41/exec/abc/start", DENY, NULL, { "set EXEC=1)" }, "POST=1" },
+	{ "CONTAINERS=1 EXEC=1 POST=1: POST /exec/id/start", "CONTAINERS=1 EXEC=1 POST=1", "POST",
+	  "/v1.41/exec/abc/start", ALLOW, "EXEC", { NULL }, NULL },
+	{ "NETWORKS=1 POST=1: POST /networks/create", "NETWORKS=1 POST=1", "POST",
+	  "/v1.41/networks/create", ALLOW, "NETWORKS", { NULL }, NULL },
+	{ "IMAGES=1: GET /images/name-with-slashes/json", "IMAGES=1", "GET",
+	  "/v1.41/images/ghcr.io/org/app/json", ALLOW, "IMAGES", { NULL }, NULL },
+
+	/* The section is the exact, case-sensitive first segment. */
+	{ "CONTAINERS=1: /CONTAINERS/json is not /containers", "CONTAINERS=1", "GET",
+	  "/CONTAINERS/json", DENY, NULL, { "no API section" }, NULL },
+	{ "CONTAINERS=1: /containersX/json is not /containers", "CONTAINERS=1", "GET",
+	  "/containersX/json", DENY, NULL, { "no API section" }, NULL },
+	{ "CONTAINERS=1: /containersX alone is not /containers", "CONTAINERS=1", "GET",
+	  "/v1.41/containersX", DENY, NULL, { "no API section" }, NULL },
+	{ "CONTAINERS=1: /container/json is not /containers", "CONTAINERS=1", "GET",
+	  "/container/json", DENY, NULL, { "no API section" }, NULL },
+	{ "CONTAINERS=1: /containers alone is the section", "CONTAINERS=1", "GET", "/containers",
+	  ALLOW, "CONTAINERS", { NULL }, NULL },
+	{ "CONTAINERS=1: /V1.41/containers/json is no version prefix", "CONTAINERS=1", "GET",
+	  "/V1.41/containers/json", DENY, NULL, { "no API section" }, NULL },
+	{ "CONTAINERS=1: a doubled version prefix is not containers", "CONTAINERS=1", "GET",
+	  "/v1.41/v1.41/containers/json", DENY, NULL, { "no API section" }, NULL },
+
+	/* The denial names the lifecycle switch that would allow just this. */
+	{ "defaults: POST /containers/id/start names ALLOW_START=1", "", "POST",
+	  "/v1.41/containers/abc/start", DENY, NULL,
+	  { "CONTAINERS=1 and POST=1", "or only ALLOW_START=1" }, NULL },
+	{ "defaults: POST /containers/id/restart names ALLOW_RESTARTS=1", "", "POST",
+	  "/containers/abc/restart", DENY, NULL, { "or only ALLOW_RESTARTS=1" }, NULL },
+	{ "defaults: POST /containers/id/kill names ALLOW_RESTARTS=1", "", "POST",
+	  "/containers/abc/kill", DENY, NULL, { "or only ALLOW_RESTARTS=1" }, NULL },
+	{ "CONTAINERS=1: POST /containers/id/start needs POST=1 or ALLOW_START=1", "CONTAINERS=1",
+	  "POST", "/containers/abc/start", DENY, NULL, { "(set POST=1, or only ALLOW_START=1)" },
+	  "CONTAINERS=1" },
+	{ "defaults: POST /containers/a/b/start names no lifecycle switch", "", "POST",
+	  "/containers/a/b/start", DENY, NULL, { "CONTAINERS=1 and POST=1" }, "ALLOW_" },
+	{ "defaults: POST /containers/id/pause names no lifecycle switch", "", "POST",
+	  "/containers/abc/pause", DENY, NULL, { "CONTAINERS=1 and POST=1" }, "ALLOW_" },
+
+	/* The attach WebSocket is a GET that writes to a container's stdin. */
+	{ "CONTAINERS=1: GET /containers/id/attach/ws needs POST=1", "CONTAINERS=1", "GET",
+	  "/v1.41/containers/abc/attach/ws?stream=1&stdin=1", DENY, "POST", { "POST=1" }, NULL },
+	{ "CONTAINERS=1: HEAD /containers/id/attach/ws needs POST=1", "CONTAINERS=1", "HEAD",
+	  "/containers/abc/attach/ws", DENY, "POST", { "POST=1" }, NULL },
+	{ "CONTAINERS=1 POST=1: GET /containers/id/attach/ws", "CONTAINERS=1 POST=1", "GET",
+	  "/containers/abc/attach/ws?stream=1", ALLOW, "CONTAINERS", { NULL }, NULL },
+	{ "CONTAINERS=1: GET /containers/id/attach (not ws) is a read", "CONTAINERS=1", "GET",
+	  "/containers/abc/attach", ALLOW, "CONTAINERS", { NULL }, NULL },
+	/* Setting only POST=1 would not allow it: the message must name the
+	 * section as well. */
+	{ "defaults: GET /containers/id/attach/ws names CONTAINERS=1 and POST=1", "", "GET",
+	  "/containers/abc/attach/ws", DENY, "POST", { "CONTAINERS=1", "POST=1" }, NULL },
+
+	/* Unknown sections and the debug router: never. */
+	{ "everything on: GET /libpod/containers/json", "ALL=1 POST=1", "GET",
+	  "/v1.41/libpod/containers/json", DENY, NULL, { "no API section" }, NULL },
+	{ "everything on: GET /swarm-new-endpoint", "ALL=1 POST=1", "GET", "/frobnicate", DENY, NULL,
+	  { "no API section" }, NULL },
+	{ "everything on: GET /debug/pprof", "ALL=1 POST=1", "GET", "/debug/pprof", DENY, "always",
+	  { "GET /debug/pprof is denied", "never allowed" }, NULL },
+	{ "everything on: GET /debug/pprof/heap", "ALL=1 POST=1", "GET", "/debug/pprof/heap", DENY,
+	  "always", { "never allowed" }, NULL },
+	{ "everything on: GET /debug/vars", "ALL=1 POST=1", "GET", "/debug/vars", DENY, "always",
+	  { "never allowed" }, NULL },
+	{ "everything on: GET /v1.41/debug/vars", "ALL=1 POST=1", "GET", "/v1.41/debug/vars", DENY,
+	  "always", { "never allowed" }, NULL },
+	{ "everything on: POST /debug/pprof/profile", "ALL=1 POST=1", "POST",
+	  "/debug/pprof/profile?seconds=30", DENY, "always", { "never allowed" }, NULL },
+	{ "everything on: HEAD /debug", "ALL=1 POST=1", "HEAD", "/debug", DENY, "always",
+	  { "never allowed" }, NULL },
+	{ "everything on: GET /debugger is just an unknown section", "ALL=1 POST=1", "GET",
+	  "/debugger", DENY, NULL, { "no API section" }, NULL },
+	{ "everything on: GET / is in no section", "ALL=1 POST=1", "GET", "/", DENY, NULL,
+	  { "no API section" }, NULL },
+
+	/* ALLOW_START: only POST /containers/{name}/start. */
+	{ "ALLOW_START=1: POST /containers/id/start", "ALLOW_START=1", "POST",
+	  "/v1.41/containers/4f1c2a/start", ALLOW, "ALLOW_START", { NULL }, NULL },
+	{ "ALLOW_START=1: POST /containers/name/start, unversioned", "ALLOW_START=1", "POST",
+	  "/containers/my-app_1.2/start", ALLOW, "ALLOW_START", { NULL }, NULL },
+	{ "ALLOW_START=1: POST /containers/id/stop names ALLOW_STOP=1 too", "ALLOW_START=1", "POST",
+	  "/containers/abc/stop", DENY, NULL, { "CONTAINERS=1 and POST=1", "ALLOW_STOP=1" }, NULL },
+	{ "ALLOW_START=1: POST /containers/id/restart", "ALLOW_START=1", "POST",
+	  "/containers/abc/restart", DENY, NULL, { NULL }, NULL },
+	{ "ALLOW_START=1: POST /containers/id/kill", "ALLOW_START=1", "POST", "/containers/abc/kill",
+	  DENY, NULL, { NULL }, NULL },
+	{ "ALLOW_START=1: GET /containers/id/start is not POST", "ALLOW_START=1", "GET",
+	  "/containers/abc/start", DENY, NULL, { NULL }, NULL },
+	{ "ALLOW_START=1: PUT /containers/id/start is not POST", "ALLOW_START=1", "PUT",
+	  "/containers/abc/start", DENY, NULL, { NULL }, NULL },
+	{ "ALLOW_START=1: GET /containers/json", "ALLOW_START=1", "GET", "/containers/json", DENY, NULL,
+	  { "CONTAINERS=1" }, NULL },
+	{ "ALLOW_START=1: POST /containers/create", "ALLOW_START=1", "POST", "/containers/create",
+	  DENY, NULL, { NULL }, NULL },
+	{ "ALLOW_START=1: POST /containers/start (no name)", "ALLOW_START=1", "POST",
+	  "/containers/start", DENY, NULL, { NULL }, NULL },
+	{ "ALLOW_START=1: POST /containers/a/b/start (two segments)", "ALLOW_START=1", "POST",
+	  "/containers/a/b/start", DENY, NULL, { NULL }, NULL },
+	{ "ALLOW_START=1: POST /containers/id/start/x", "ALLOW_START=1", "POST",
+	  "/containers/abc/start/x", DENY, NULL, { NULL }, NULL },
+	{ "ALLOW_START=1: POST /containers/id/startx", "ALLOW_START=1", "POST",
+	  "/containers/abc/startx", DENY, NULL, { NULL }, NULL },
+	{ "ALLOW_START=1: a name starting with '-' is no name", "ALLOW_START=1", "POST",
+	  "/containers/-abc/start", DENY, NULL, { NULL }, NULL },
+	{ "ALLOW_START=1: a name with an encoded space is no name", "ALLOW_START=1", "POST",
+	  "/containers/a%20b/start", DENY, NULL, { NULL }, NULL },
+	{ "ALLOW_START=1: /CONTAINERS/id/start", "ALLOW_START=1", "POST", "/CONTAINERS/abc/start",
+	  DENY, NULL, { NULL }, NULL },
+	{ "ALLOW_START=1: POST /exec/id/start", "ALLOW_START=1", "POST", "/exec/abc/start", DENY,
+	  NULL, { "EXEC=1" }, NULL },
+	{ "ALLOW_START=1 CONTAINERS=1: start allowed, create still needs POST=1",
+	  "ALLOW_START=1 CONTAINERS=1", "POST", "/containers/create", DENY, NULL, { "(set POST=1)" },
+	  NULL },
+	{ "ALLOW_START=1 CONTAINERS=1: start is allowed by ALLOW_START", "ALLOW_START=1 CONTAINERS=1",
+	  "POST", "/containers/abc/start", ALLOW, "ALLOW_START", { NULL }, NULL },
+
+	/* ALLOW_STOP: only POST /containers/{name}/stop. */
+	{ "ALLOW_STOP=1: POST /containers/id/stop", "ALLOW_STOP=1", "POST",
+	  "/v1.41/containers/abc/stop?t=10", ALLOW, "ALLOW_STOP", { NULL }, NULL },
+	{ "ALLOW_STOP=1: POST /containers/id/start", "ALLOW_STOP=1", "POST", "/containers/abc/start",
+	  DENY, NULL, { NULL }, NULL },
+	{ "ALLOW_STOP=1: POST /containers/id/restart", "ALLOW_STOP=1", "POST",
+	  "/containers/abc/restart", DENY, NULL, { NULL }, NULL },
+	{ "ALLOW_STOP=1: POST /containers/id/kill", "ALLOW_STOP=1", "POST", "/containers/abc/kill",
+	  DENY, NULL, { NULL }, NULL },
+	{ "ALLOW_STOP=1: POST /containers/a/b/stop", "ALLOW_STOP=1", "POST", "/containers/a/b/stop",
+	  DENY, NULL, { NULL }, NULL },
+	{ "ALLOW_STOP=1: DELETE /containers/id", "ALLOW_STOP=1", "DELETE", "/containers/abc", DENY,
+	  NULL, { NULL }, NULL },
+
+	/* ALLOW_RESTARTS: stop, restart and kill. */
+	{ "ALLOW_RESTARTS=1: POST /containers/id/restart", "ALLOW_RESTARTS=1", "POST",
+	  "/v1.41/containers/abc/restart", ALLOW, "ALLOW_RESTARTS", { NULL }, NULL },
+	{ "ALLOW_RESTARTS=1: POST /containers/id/stop", "ALLOW_RESTARTS=1", "POST",
+	  "/containers/abc/stop", ALLOW, "ALLOW_RESTARTS", { NULL }, NULL },
+	{ "ALLOW_RESTARTS=1: POST /containers/id/kill", "ALLOW_RESTARTS=1", "POST",
+	  "/containers/abc/kill?signal=SIGHUP", ALLOW, "ALLOW_RESTARTS", { NULL }, NULL },
+	{ "ALLOW_RESTARTS=1: POST /containers/id/start", "ALLOW_RESTARTS=1", "POST",
+	  "/containers/abc/start", DENY, NULL, { NULL }, NULL },
+	{ "ALLOW_RESTARTS=1: POST /containers/id/pause", "ALLOW_RESTARTS=1", "POST",
+	  "/containers/abc/pause", DENY, NULL, { NULL }, NULL },
+	{ "ALLOW_RESTARTS=1: POST /containers/a/b/restart", "ALLOW_RESTARTS=1", "POST",
+	  "/containers/a/b/restart", DENY, NULL, { NULL }, NULL },
+	{ "ALLOW_RESTARTS=1: GET /containers/id/json", "ALLOW_RESTARTS=1", "GET",
+	  "/containers/abc/json", DENY, NULL, { "CONTAINERS=1" }, NULL },
+	{ "ALLOW_STOP=1 ALLOW_RESTARTS=1: stop is credited to ALLOW_STOP",
+	  "ALLOW_STOP=1 ALLOW_RESTARTS=1", "POST", "/containers/abc/stop", ALLOW, "ALLOW_STOP",
+	  { NULL }, NULL },
+	{ "ALLOW_START=1 with everything on still denies /debug", "ALL=1 POST=1 ALLOW_START=1",
+	  "POST", "/debug/pprof/x/start", DENY, "always", { "never allowed" }, NULL },
+};
+
+static void judge(const char *settings, const char *method, const char *target,
+		  struct policy_verdict *v)
+{
+	struct policy_settings s;
+	settings_from(settings, &s);
+	struct policy *p = policy_compile(&s);
+	assert_non_null(p);
+	char scratch[512];
+	struct path_info info;
+	struct span t = { target, strlen(target) };
+	if (path_check(t, scratch, sizeof scratch, &info) != 0) {
+		policy_free(p);
+		fail_msg("path_check rejects %s: %s", target, info.error);
+	}
+	struct span m = { method, strlen(method) };
+	policy_judge(p, m, &info, v);
+	policy_free(p);
+}
+
+static void check_verdict(const struct judge_row *row, const struct policy_verdict *v)
+{
+	if (v->allow != row->allow)
+		fail_msg("%s %s: %s (because %s; message '%s')", row->method, row->target,
+			 v->allow ? "allowed" : "denied", v->because ? v->because : "-", v->message);
+	if (row->because == NULL) {
+		if (v->because != NULL)
+			fail_msg("because %s, want no deciding rule", v->because);
+	} else if (v->because == NULL || strcmp(v->because, row->because) != 0) {
+		fail_msg("because %s, want %s", v->because ? v->because : "-", row->because);
+	}
+	if (row->allow) {
+		assert_string_equal(v->message, "");
+		return;
+	}
+	/* Every denial says what was denied. */
+	char what[300];
+	snprintf(what, sizeof what, " %s ", row->method);
+	if (strncmp(v->message, "dockgate:", 9) != 0 || strstr(v->message, what) == NULL ||
+	    strstr(v->message, "denied") == NULL)
+		fail_msg("message '%s' does not say '%s ... is denied'", v->message, row->method);
+	for (size_t i = 0; i < N_ROWS(row->says) && row->says[i]; i++)
+		if (strstr(v->message, row->says[i]) == NULL)
+			fail_msg("message '%s' does not say '%s'", v->message, row->says[i]);
+	if (row->not_says != NULL && strstr(v->message, row->not_says) != NULL)
+		fail_msg("message '%s' says '%s'", v->message, row->not_says);
+}
+
+static void test_judge(void **state)
+{
+	const struct judge_row *row = *state;
+	struct policy_verdict v;
+	judge(row->settings, row->method, row->target, &v);
+	check_verdict(row, &v);
+}
+
+/* ==== Every section, generated from the list above ==== */
+
+struct gen_row {
+	struct judge_row row;
+	char name[160], settings[96], target[96], says[48], not_says[48];
+};
+#define GEN_PER_SECTION 10
+static struct gen_row gen_rows[N_ROWS(sections) * GEN_PER_SECTION];
+static size_t n_gen;
+
+static void gen(const char *settings, const char *method, const char *target, bool allow,
+		const char *because, const char *says, const char *not_says, const char *why)
+{
+	struct gen_row *g = &gen_rows[n_gen++];
+	snprintf(g->settings, sizeof g->settings, "%s", settings);
+	snprintf(g->target, sizeof g->target, "%s", target);
+	snprintf(g->says, sizeof g->says, "%s", says ? says : "");
+	snprintf(g->not_says, sizeof g->not_says, "%s", not_says ? not_says : "");
+	snprintf(g->name, sizeof g->name, "%s: %s %s %s%s", settings, method, target,
+		 allow ? "is allowed" : "is denied", why);
+	g->row = (struct judge_row){ g->name, g->settings, method, g->target, allow, because,
+				     { says ? g->says : NULL }, not_says ? g->not_says : NULL };
+}
+
+static void generate_section_rows(void)
+{
+	char on[64], on_post[64], off[64], t[96], tv[96], want[64];
+	for (size_t i = 0; i < N_ROWS(sections); i++) {
+		const char *S = sections[i].setting, *seg = sections[i].segment;
+		snprintf(on, sizeof on, "%s=1", S);
+		snprintf(on_post, sizeof on_post, "%s=1 POST=1", S);
+		snprintf(off, sizeof off, "%s=0", S);
+		snprintf(t, sizeof t, "/%s/x", seg);
+		snprintf(tv, sizeof tv, "/v1.41/%s", seg);
+		snprintf(want, sizeof want, "%s=1", S);
+		gen(on, "GET", t, ALLOW, S, NULL, NULL, "");
+		gen(on, "HEAD", tv, ALLOW, S, NULL, NULL, "");
+		gen(on, "POST", t, DENY, NULL, "POST=1", want, " (POST=0)");
+		gen(on, "PUT", tv, DENY, NULL, "POST=1", want, " (POST=0)");
+		gen(on, "DELETE", t, DENY, NULL, "POST=1", want, " (POST=0)");
+		gen(on_post, "POST", tv, ALLOW, S, NULL, NULL, "");
+		gen(on_post, "DELETE", t, ALLOW, S, NULL, NULL, "");
+		gen(off, "GET", tv, DENY, NULL, want, "POST", " (section off)");
+		gen(off, "POST", t, DENY, NULL, want, NULL, " (section off)");
+		/* Every other section's setting leaves this one closed. */
+		char others[256] = "ALL=1 POST=1";
+		snprintf(others + strlen(others), sizeof others - strlen(others), " %s=0", S);
+		gen(others, "GET", t, DENY, NULL, want, NULL, " (only the others on)");
+	}
+}
+
+/* The defaults come from the same table: a section is on by default
+ * exactly when issue 3 says so. */
+struct default_row {
+	const char *name;
+	size_t index;
+};
+static struct default_row default_rows[N_ROWS(sections)];
+static char default_names[N_ROWS(sections)][64];
+
+static void test_default(void **state)
+{
+	const struct default_row *row = *state;
+	size_t i = section_index(sections[row->index].setting);
+	assert_string_equal(policy_sections[i].segment, sections[row->index].segment);
+	assert_int_equal(policy_sections[i].default_on, sections[row->index].default_on);
+}
+
+static void test_section_count(void **state)
+{
+	(void)state;
+	assert_int_equal(policy_n_sections, N_ROWS(sections));
+}
+
+/* ==== policy_pattern_match ==== */
+
+struct pattern_row {
+	const char *name;
+	const char *pattern, *rest;
+	bool match;
+};
+
+static struct pattern_row pattern_rows[] = {
+	{ "** matches the section alone", "/containers/**", "/containers", true },
+	{ "** matches one more segment", "/containers/**", "/containers/json", true },
+	{ "** matches many segments", "/containers/**", "/containers/a/b/c", true },
+	{ "** does not match a longer first segment", "/containers/**", "/containersX", false },
+	{ "** does not match a longer first segment with more", "/containers/**", "/containersX/json",
+	  false },
+	{ "** does not match a shorter first segment", "/containers/**", "/container/json", false },
+	{ "** does not match another case", "/containers/**", "/Containers/json", false },
+	{ "** does not match the root", "/containers/**", "/", false },
+	{ "** does not match nothing", "/containers/**", "", false },
+	{ "/** alone matches anything", "/**", "/anything/at/all", true },
+	{ "a literal matches itself", "/_ping", "/_ping", true },
+	{ "a literal does not match more segments", "/_ping", "/_ping/x", false },
+	{ "a literal does not match a prefix", "/_ping", "/_pin", false },
+	{ "a literal is case-sensitive", "/_ping", "/_PING", false },
+	{ "* matches a container id", "/containers/*/start", "/containers/4f1c2a9e/start", true },
+	{ "* matches a name with _ . -", "/containers/*/start", "/containers/my_app.v1-2/start", true },
+	{ "* matches a one-letter name", "/containers/*/start", "/containers/a/start", true },
+	{ "* does not match two segments", "/containers/*/start", "/containers/a/b/start", false },
+	{ "* does not match an empty segment", "/containers/*/start", "/containers//start", false },
+	{ "* does not match ..", "/containers/*/start", "/containers/../start", false },
+	{ "* does not match .", "/containers/*/start", "/containers/./start", false },
+	{ "* does not match json/.. (two segments)", "/containers/*/start",
+	  "/containers/json/../start", false },
+	{ "* does not match a name starting with .", "/containers/*/start", "/containers/.x/start",
+	  false },
+	{ "* does not match a name starting with _", "/containers/*/start", "/containers/_x/start",
+	  false },
+	{ "* does not match a name starting with -", "/containers/*/start", "/containers/-x/start",
+	  false },
+	{ "* does not match a name with a space", "/containers/*/start", "/containers/a b/start", false },
+	{ "* does not match a name with %", "/containers/*/start", "/containers/a%2fb/start", false },
+	{ "* does not match a name with :", "/containers/*/start", "/containers/a:b/start", false },
+	{ "a trailing literal must be the end", "/containers/*/start", "/containers/a/start/x", false },
+	{ "a trailing literal must match whole", "/containers/*/start", "/containers/a/startx", false },
+	{ "a trailing slash is one more (empty) segment", "/containers/*/start", "/containers/a/start/",
+	  false },
+	{ "missing the last segment", "/containers/*/start", "/containers/a", false },
+	{ "/debug/** matches /debug", "/debug/**", "/debug", true },
+	{ "/debug/** matches /debug/pprof/heap", "/debug/**", "/debug/pprof/heap", true },
+	{ "/debug/** does not match /debugger", "/debug/**", "/debugger", false },
+};
+
+static void test_pattern(void **state)
+{
+	const struct pattern_row *row = *state;
+	/* A private copy without a terminator: the rest is a span. */
+	size_t n = strlen(row->rest);
+	char *copy = malloc(n ? n : 1);
+	assert_non_null(copy);
+	memcpy(copy, row->rest, n);
+	struct span rest = { copy, n };
+	bool got = policy_pattern_match(row->pattern, rest);
+	free(copy);
+	if (got != row->match)
+		fail_msg("'%s' %s '%s'", row->pattern, got ? "matches" : "does not match", row->rest);
+}
+
+/* ==== policy_method_bit ==== */
+
+struct method_row {
+	const char *name;
+	const char *method;
+	unsigned bit;
+};
+
+static struct method_row method_rows[] = {
+	{ "GET", "GET", POLICY_M_GET },
+	{ "HEAD", "HEAD", POLICY_M_HEAD },
+	{ "POST", "POST", POLICY_M_POST },
+	{ "PUT is other", "PUT", POLICY_M_OTHER },
+	{ "DELETE is other", "DELETE", POLICY_M_OTHER },
+	{ "OPTIONS is other", "OPTIONS", POLICY_M_OTHER },
+	{ "lower-case get is other", "get", POLICY_M_OTHER },
+	{ "GETX is other", "GETX", POLICY_M_OTHER },
+	{ "GE is other", "GE", POLICY_M_OTHER },
+};
+
+static void test_method(void **state)
+{
+	const struct method_row *row = *state;
+	struct span m = { row->method, strlen(row->method) };
+	assert_int_equal(policy_method_bit(m), row->bit);
+}
+
+/* ==== The rule list ==== */
+
+static void test_rules_default(void **state)
+{
+	(void)state;
+	struct policy_settings s;
+	settings_from("", &s);
+	struct policy *p = policy_compile(&s);
+	assert_non_null(p);
+	size_t n;
+	const struct policy_rule *r = policy_rules(p, &n);
+	/* The debug deny first; every rule that allows is read-only and
+	 * belongs to one of the three default sections. */
+	assert_true(n >= 4);
+	assert_string_equal(r[0].pattern, "/debug/**");
+	assert_false(r[0].allow);
+	assert_int_equal(r[0].methods, POLICY_M_ANY);
+	size_t allows = 0;
+	for (size_t i = 1; i < n; i++) {
+		if (!r[i].allow)
+			continue;
+		allows++;
+		assert_int_equal(r[i].methods, POLICY_M_READ);
+		assert_true(!strcmp(r[i].because, "EVENTS") || !strcmp(r[i].because, "PING") ||
+			    !strcmp(r[i].because, "VERSION"));
+	}
+	assert_int_equal(allows, 3);
+	policy_free(p);
+}
+
+static void test_rules_everything(void **state)
+{
+	(void)state;
+	struct policy_settings s;
+	settings_from("ALL=1 POST=1 ALLOW_START=1 ALLOW_STOP=1 ALLOW_RESTARTS=1", &s);
+	struct policy *p = policy_compile(&s);
+	assert_non_null(p);
+	size_t n;
+	const struct policy_rule *r = policy_rules(p, &n);
+	assert_string_equal(r[0].pattern, "/debug/**");
+	assert_false(r[0].allow);
+	assert_int_equal(n, 1 + 4 + N_ROWS(sections));
+	policy_free(p);
+}
+
+static void test_free_null(void **state)
+{
+	(void)state;
+	policy_free(NULL);
+}
+
+/* policy_judge "never fails": a method far longer than any h1 accepts
+ * (they are capped at 20 letters there) must still give a NUL-terminated
+ * message inside its buffer, and nothing written past it. */
+static void test_long_method(void **state)
+{
+	(void)state;
+	struct policy_settings s;
+	settings_from("", &s);
+	struct policy *p = policy_compile(&s);
+	assert_non_null(p);
+	char method[400];
+	memset(method, 'A', sizeof method);
+	char scratch[64];
+	struct path_info info;
+	struct span t = { "/containers/json", 16 };
+	assert_int_equal(path_check(t, scratch, sizeof scratch, &info), 0);
+	struct {
+		struct policy_verdict v;
+		unsigned char guard[1024];
+	} out;
+	memset(out.guard, 0x5a, sizeof out.guard);
+	policy_judge(p, (struct span){ method, sizeof method }, &info, &out.v);
+	policy_free(p);
+	assert_false(out.v.allow);
+	assert_true(memchr(out.v.message, '\0', sizeof out.v.message) != NULL);
+	for (size_t i = 0; i < sizeof out.guard; i++)
+		if (out.guard[i] != 0x5a)
+			fail_msg("policy_judge wrote past the message buffer (byte %zu after it)", i);
+}
+
+int main(void)
+{
+	for (size_t i = 0; i < N_ROWS(judge_rows); i++)
+		add_test(test_judge, &judge_rows[i], "judge", judge_rows[i].name);
+	generate_section_rows();
+	for (size_t i = 0; i < n_gen; i++)
+		add_test(test_judge, &gen_rows[i].row, "section", gen_rows[i].row.name);
+	add_test(test_section_count, NULL, "sections", "exactly the 23 sections of issue 3");
+	for (size_t i = 0; i < N_ROWS(sections); i++) {
+		snprintf(default_names[i], sizeof default_names[i], "%s=%d by default, opens /%s",
+			 sections[i].setting, sections[i].default_on, sections[i].segment);
+		default_rows[i] = (struct default_row){ default_names[i], i };
+		add_test(test_default, &default_rows[i], "sections", default_names[i]);
+	}
+	for (size_t i = 0; i < N_ROWS(pattern_rows); i++)
+		add_test(test_pattern, &pattern_rows[i], "pattern", pattern_rows[i].name);
+	for (size_t i = 0; i < N_ROWS(method_rows); i++)
+		add_test(test_method, &method_rows[i], "method bit", method_rows[i].name);
+	add_test(test_rules_default, NULL, "rules", "defaults compile to the debug deny and 3 read-only sections");
+	add_test(test_rules_everything, NULL, "rules", "everything on compiles to 28 rules, debug first");
+	add_test(test_free_null, NULL, "rules", "policy_free(NULL) is a no-op");
+	/* Last: if it corrupts memory, every other result is already out. */
+	add_test(test_long_method, NULL, "judge", "an over-long method cannot overflow the message");
+	return _cmocka_run_group_tests("policy", tests, n_tests, NULL, NULL);
+}
