@@ -7,13 +7,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-int buf_init(struct buf *b, size_t cap)
+void buf_init(struct buf *b, size_t cap)
 {
 	b->data = NULL;
 	b->cap = cap;
 	b->start = 0;
 	b->end = 0;
-	return 0;
 }
 
 /* Allocates the storage on first use. 0 or -1 (ENOMEM). */

@@ -21,8 +21,8 @@ struct buf {
 	size_t end;
 };
 
-/* Sets the capacity; storage comes with the first write. Returns 0. */
-int buf_init(struct buf *b, size_t cap);
+/* Sets the capacity; storage comes with the first write. */
+void buf_init(struct buf *b, size_t cap);
 /* Releases the storage; safe on a zeroed or already-released buffer. */
 void buf_release(struct buf *b);
 /* Gives the storage back if the buffer is empty (it returns on demand). */
