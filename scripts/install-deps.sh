@@ -7,7 +7,7 @@ packages=(
 	gcc libc6-dev meson ninja-build pkg-config   # build
 	libcmocka-dev                                # unit tests
 	clang libclang-rt-14-dev                     # libFuzzer targets
-	python3 python3-pytest python3-h11           # integration tests
+	python3 python3-pytest python3-h11 python3-docker  # integration tests
 	docker.io busybox-static                     # a real daemon + tiny image
 	curl socat                                   # test helpers
 )
