@@ -35,6 +35,11 @@
 /* A denied request's Content-Length body up to this size is read and
  * dropped so the connection stays usable; a larger one closes it. */
 #define CONN_DISCARD_MAX 65536
+/* Rounds of reading and writing one connection gets per event before the
+ * others get their turn: a fast bulk transfer must not starve them. */
+#define CONN_TURN_ROUNDS 16
+/* What a closing connection may still read and drop before we give up. */
+#define CONN_LINGER_BYTES (1u << 20)
 /* How long a closing connection may take to read its last response. */
 #define CONN_LINGER_MS 2000
 /* Room kept free in cout for an error answer of our own. */
@@ -64,6 +69,9 @@ struct conn {
 	bool client_eof, up_eof, client_shut_wr, up_shut_wr;
 	bool closing; /* close once cout has been flushed */
 	bool dead;    /* closed; freed after the current batch */
+	bool queued;  /* on the run-again list: its turn ended with work left */
+	struct conn *next_queued;
+	size_t lingered; /* bytes dropped while closing */
 	enum req_state req;
 	enum resp_state resp;
 	struct buf cin, uout, uin, cout;
@@ -99,10 +107,12 @@ static struct h1_header *header_slots;
 static char *path_scratch;
 static struct conn *all_conns;
 static struct conn *reap_list;
+static struct conn *run_again;
 static size_t n_conns;
 static bool draining;
 
 static void on_client_event(struct loop_watch *w, uint32_t events);
+static void conn_reap(void);
 static void on_upstream_event(struct loop_watch *w, uint32_t events);
 
 void conn_setup(struct loop *l, const struct cfg *c, const struct policy *p)
@@ -207,9 +217,11 @@ static void conn_close(struct conn *c)
 	log_debug("%s: closed", c->peer);
 }
 
-void conn_reap(void *unused)
+static void conn_run(struct conn *c);
+
+/* Frees connections closed during the batch. */
+static void conn_reap(void)
 {
-	(void)unused;
 	while (reap_list) {
 		struct conn *c = reap_list;
 		reap_list = c->next;
@@ -721,8 +733,15 @@ static bool client_read(struct conn *c)
 {
 	if (c->client_eof || !c->client_readable)
 		return false;
-	if (c->req == REQ_CLOSED)
-		c->cin.start = c->cin.end = 0; /* lingering: drop what arrives */
+	if (c->req == REQ_CLOSED) {
+		/* Lingering: drop what arrives, up to a bound. */
+		c->lingered += buf_len(&c->cin);
+		c->cin.start = c->cin.end = 0;
+		if (c->lingered > CONN_LINGER_BYTES) {
+			conn_close(c);
+			return true;
+		}
+	}
 	if (buf_space(&c->cin) == 0)
 		return false;
 	ssize_t n = buf_read_fd(&c->cin, c->client.fd);
@@ -837,11 +856,20 @@ static bool tunnel_finished(const struct conn *c)
 	return c->resp == RESP_TUNNEL && c->client_shut_wr && c->up_shut_wr;
 }
 
-/* Moves bytes as far as buffers and sockets allow. */
+/* Moves bytes as far as buffers and sockets allow, for one turn. */
 static void conn_run(struct conn *c)
 {
 	bool progress = true;
-	while (progress && !c->dead) {
+	for (int round = 0; progress && !c->dead; round++) {
+		if (round == CONN_TURN_ROUNDS) {
+			/* Turn over with work left: run again after the batch. */
+			if (!c->queued) {
+				c->queued = true;
+				c->next_queued = run_again;
+				run_again = c;
+			}
+			return;
+		}
 		progress = client_read(c);
 		if (!c->dead)
 			progress |= process_request(c);
@@ -864,6 +892,22 @@ static void conn_run(struct conn *c)
 		buf_trim(&c->uin);
 		buf_trim(&c->cout);
 	}
+}
+
+bool conn_after_batch(void *unused)
+{
+	(void)unused;
+	struct conn *list = run_again;
+	run_again = NULL;
+	while (list) {
+		struct conn *c = list;
+		list = c->next_queued;
+		c->queued = false;
+		if (!c->dead)
+			conn_run(c);
+	}
+	conn_reap();
+	return run_again != NULL;
 }
 
 static void on_client_event(struct loop_watch *w, uint32_t events)

@@ -6,6 +6,7 @@
 #ifndef DOCKGATE_CONN_H
 #define DOCKGATE_CONN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct cfg;
@@ -32,8 +33,10 @@ void conn_drain(void);
 /* Closes every connection at once (end of the shutdown grace period). */
 void conn_close_all(void);
 
-/* Loop hooks: timeouts, and freeing connections closed during a batch. */
+/* Loop hooks: timeouts; and after each batch, running connections that
+ * used up their turn and freeing those closed during the batch (true when
+ * some still have work). */
 void conn_tick(void *unused);
-void conn_reap(void *unused);
+bool conn_after_batch(void *unused);
 
 #endif

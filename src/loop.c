@@ -50,9 +50,10 @@ int loop_run(struct loop *l)
 {
 	struct epoll_event events[LOOP_BATCH];
 	long long next_tick = loop_now_ms() + LOOP_TICK_MS;
+	bool pending = false;
 	while (!l->stopping) {
 		long long now = loop_now_ms();
-		int timeout = next_tick > now ? (int)(next_tick - now) : 0;
+		int timeout = pending ? 0 : next_tick > now ? (int)(next_tick - now) : 0;
 		int n = epoll_wait(l->epoll_fd, events, LOOP_BATCH, timeout);
 		if (n == -1 && errno != EINTR)
 			return -1;
@@ -62,14 +63,13 @@ int loop_run(struct loop *l)
 		}
 		/* Only now may closed owners be freed: an earlier event of this
 		 * batch could still have named them. */
-		if (l->after_batch)
-			l->after_batch(l->hook_ctx);
+		pending = l->after_batch ? l->after_batch(l->hook_ctx) : false;
 		if (loop_now_ms() >= next_tick) {
 			next_tick = loop_now_ms() + LOOP_TICK_MS;
 			if (l->on_tick)
 				l->on_tick(l->hook_ctx);
 			if (l->after_batch)
-				l->after_batch(l->hook_ctx);
+				pending = l->after_batch(l->hook_ctx);
 		}
 	}
 	return 0;

@@ -10,6 +10,9 @@
 struct loop_watch;
 typedef void (*loop_event_fn)(struct loop_watch *w, uint32_t events);
 typedef void (*loop_hook_fn)(void *ctx);
+/* Runs deferred work; returns true when more is still waiting, so the
+ * next epoll_wait must not sleep. */
+typedef bool (*loop_deferred_fn)(void *ctx);
 
 /* Embedded in whatever owns the fd; the owner keeps it alive while the fd
  * is registered. */
@@ -22,7 +25,7 @@ struct loop_watch {
 struct loop {
 	int epoll_fd;
 	bool stopping;
-	loop_hook_fn after_batch; /* reap what was closed during the batch */
+	loop_deferred_fn after_batch; /* deferred work and frees, after a batch */
 	loop_hook_fn on_tick;     /* about once a second */
 	void *hook_ctx;
 };

@@ -110,14 +110,14 @@ int main(int argc, char **argv)
 	conn_setup(&main_loop, &settings, p);
 	if (listen_open_all(&main_loop, &settings) == -1)
 		return 1;
-	main_loop.after_batch = conn_reap;
+	main_loop.after_batch = conn_after_batch;
 	main_loop.on_tick = on_tick;
 	int rc = loop_run(&main_loop);
 	if (rc == -1)
 		log_err("event loop: %s", strerror(errno));
 	listen_close_all(&main_loop);
 	conn_close_all();
-	conn_reap(NULL);
+	conn_after_batch(NULL);
 	close(signals.fd);
 	loop_fini(&main_loop);
 	policy_free(p);

@@ -33,7 +33,6 @@ import socket
 import subprocess
 import tarfile
 import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -130,7 +129,8 @@ def _stale_session_dirs():
 
 
 def _pids_using(dirpath):
-    """Processes started for a session dir: their command line or their root is in it."""
+    """Processes started for a session dir: their command line or root is in it, or they
+    carry DGTEST_SESSION=<dir> in their environment (every proxy and CLI does)."""
     prefix = str(dirpath)
     found = []
     for p in Path("/proc").iterdir():
@@ -144,7 +144,12 @@ def _pids_using(dirpath):
             root = os.readlink(p / "root")
         except OSError:
             root = ""
-        if prefix in cmd or root.startswith(prefix):
+        try:
+            environ = (p / "environ").read_bytes().split(b"\0")
+        except OSError:
+            environ = []
+        if (prefix in cmd or root.startswith(prefix)
+                or f"DGTEST_SESSION={prefix}".encode() in environ):
             found.append(int(p.name))
     return found
 
@@ -341,6 +346,7 @@ def cli_env(config_dir):
     env.pop("DOCKER_CLI_ALT", None)
     os.makedirs(config_dir, exist_ok=True)
     env["DOCKER_CONFIG"] = config_dir
+    env["DGTEST_SESSION"] = str(Path(config_dir).parent)
     env["DOCKER_CLI_HINTS"] = "false"
     return env
 
@@ -587,6 +593,7 @@ class Proxy:
                 if k in ("PATH", "HOME", "LANG", "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS")}
         full.setdefault("ASAN_OPTIONS", "abort_on_error=0:detect_leaks=1")
         full.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
+        full["DGTEST_SESSION"] = str(self.workdir)
         full.update({"SOCKET_PATH": dockerd.sock,
                      "LISTEN": listen or f"tcp://127.0.0.1:{self.port},unix://{self.unix}",
                      "LOG_LEVEL": "debug"})
@@ -833,14 +840,78 @@ def container(dockerd, busybox):
         dockerd.remove(cid)
 
 
+def _proxy_problems(p, rc, killed):
+    """Faults visible after a proxy stopped: bad exit status, sanitizer reports."""
+    problems = []
+    err = p.stderr()
+    if killed:
+        problems.append(f"dockgate did not exit within 10s of SIGTERM; stderr tail:\n{err[-3000:]}")
+    elif rc != 0 and not os.environ.get("DGTEST_DIRECT"):
+        problems.append(f"dockgate exited with status {rc} after SIGTERM (expected 0); "
+                        f"stderr tail:\n{err[-3000:]}")
+    for m in SANITIZER_MARKERS:
+        if m in err:
+            i = err.index(m)
+            problems.append(f"sanitizer report in dockgate stderr:\n{err[max(0, i - 200):i + 4000]}")
+            break
+    return problems
+
+
+class _Reaper:
+    """Proxies that were sent SIGTERM at the end of their test and are still shutting down.
+
+    dockgate may take up to a second to finish a graceful stop; waiting for
+    each one in its test's teardown would dominate the suite's run time, so
+    the exit status and sanitizer output of those are checked here, and any
+    fault is reported (naming the test) as an error of the session fixture."""
+
+    def __init__(self):
+        self.pending = []      # (nodeid, Proxy, deadline)
+        self.problems = []
+
+    def add(self, nodeid, p):
+        self.pending.append((nodeid, p, time.monotonic() + 10))
+
+    def harvest(self, block=False):
+        still = []
+        for nodeid, p, deadline in self.pending:
+            if block:
+                try:
+                    p.proc.wait(max(0.0, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    pass
+            rc = p.proc.poll()
+            if rc is None and time.monotonic() < deadline:
+                still.append((nodeid, p, deadline))
+                continue
+            killed = rc is None
+            if killed:
+                p.proc.kill()
+                p.proc.wait(5)
+            p._errf.close()
+            for prob in _proxy_problems(p, rc, killed):
+                self.problems.append(f"[{nodeid}] env {p.env_settings}: {prob}")
+        self.pending = still
+
+
+@pytest.fixture(scope="session")
+def _reaper(dockerd):
+    r = _Reaper()
+    yield r
+    r.harvest(block=True)
+    if r.problems:
+        pytest.fail("proxy faults found after tests finished:\n\n" + "\n\n".join(r.problems),
+                    pytrace=False)
+
+
 @pytest.fixture
-def proxy(dockerd, busybox, session_dir):
+def proxy(dockerd, busybox, session_dir, _reaper, request):
     """Factory: proxy(**env) starts a dockgate with that environment and returns a Proxy.
 
     SOCKET_PATH defaults to the test daemon, LISTEN to one TCP and one unix
-    listener, LOG_LEVEL to debug; any of them can be overridden. At teardown
-    the proxy must still be running (a crash fails the test) and its output
-    must contain no sanitizer report."""
+    listener, LOG_LEVEL to debug; any of them can be overridden (listen=... for
+    LISTEN). A proxy that died during the test fails it; after SIGTERM it must
+    exit with status 0 and without a sanitizer report (checked by _reaper)."""
     started = []
 
     def make(listen=None, **env):
@@ -850,30 +921,35 @@ def proxy(dockerd, busybox, session_dir):
     yield make
     problems = []
     for p in started:
-        died = p.proc is not None and p.proc.poll() is not None
-        rc = p.stop()
-        err = p.stderr()
-        if died and not p.expected_exit:
-            problems.append(f"dockgate (env {p.env_settings}) died during the test with status "
-                            f"{rc}; stderr tail:\n{err[-4000:]}")
-        for m in SANITIZER_MARKERS:
-            if m in err:
-                i = err.index(m)
-                problems.append(f"sanitizer report in dockgate stderr (env {p.env_settings}):\n"
-                                f"{err[max(0, i - 200):i + 4000]}")
-                break
+        if p.proc is None:
+            continue
+        rc = p.proc.poll()
+        if rc is not None:
+            p._errf.close()
+            if not p.expected_exit:
+                problems.append(f"dockgate (env {p.env_settings}) died during the test with status "
+                                f"{rc}; stderr tail:\n{p.stderr()[-4000:]}")
+            else:
+                problems.extend(_proxy_problems(p, rc, False))
+            continue
+        if os.environ.get("DGTEST_DIRECT"):
+            os.killpg(p.proc.pid, signal.SIGTERM)
+        else:
+            p.proc.send_signal(signal.SIGTERM)
+        _reaper.add(request.node.nodeid, p)
+    _reaper.harvest()
     if problems:
         pytest.fail("\n\n".join(problems), pytrace=False)
 
 
-def run_dockgate_once(env, timeout=5):
+def run_dockgate_once(env, timeout=5, args=()):
     """Run dockgate with env expecting it to exit (configuration errors); returns (rc, output)."""
     if not os.access(DOCKGATE_BIN, os.X_OK):
         pytest.fail(f"proxy binary {DOCKGATE_BIN} does not exist")
     full = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
     full.update({k: str(v) for k, v in env.items()})
     try:
-        cp = subprocess.run([DOCKGATE_BIN], env=full, capture_output=True, timeout=timeout,
+        cp = subprocess.run([DOCKGATE_BIN, *args], env=full, capture_output=True, timeout=timeout,
                             text=True, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired as e:
         raise AssertionError(f"dockgate with env {env} kept running instead of exiting; "
