@@ -108,11 +108,13 @@ static int parse_length(struct span v, unsigned long long *out)
 	return 0;
 }
 
-/* Host must be a plausible uri-host[:port] (RFC 9110 §7.2): no whitespace,
- * no comma lists, no '@' userinfo, no '/'. */
+/* Host must be empty or a plausible uri-host[:port] (RFC 9110 §7.2): no
+ * whitespace, no comma lists, no '@' userinfo, no '/'. Empty is what a
+ * client sends for a target without authority (RFC 9112 §3.2), and the
+ * 20.10 docker CLI does so on unix-socket hijacks. */
 static bool valid_host(struct span v)
 {
-	if (v.n == 0 || v.n > 255)
+	if (v.n > 255)
 		return false;
 	for (size_t i = 0; i < v.n; i++) {
 		unsigned char c = (unsigned char)v.p[i];

@@ -42,6 +42,8 @@ static void on_signal(struct loop_watch *w, uint32_t events)
 		shutdown_deadline_ms = loop_now_ms() + (long long)settings.shutdown_timeout_s * 1000;
 		listen_close_all(&main_loop);
 		conn_drain();
+		if (conn_count() == 0) /* nothing in flight: no need to wait */
+			loop_stop(&main_loop);
 	}
 }
 

@@ -84,8 +84,10 @@ static int decode_path(struct span raw, char *out, size_t *out_n,
 }
 
 /* The decoded path must already be what path.Clean returns, or the daemon
- * answers a redirect instead: no empty segment (so no "//" and no trailing
- * '/'), no "." or ".." segment. */
+ * answers a redirect instead: no empty segment (so no "//"), no "." or
+ * ".." segment. path.Clean keeps one trailing '/', and so do we: the
+ * daemon routes "/debug/pprof/" exactly so, and elsewhere it matches no
+ * route (404) without changing which section the path is in. */
 static int check_segments(struct span path, struct path_info *info)
 {
 	if (path.n == 1)
@@ -95,6 +97,8 @@ static int check_segments(struct span path, struct path_info *info)
 		if (i < path.n && path.p[i] != '/')
 			continue;
 		size_t len = i - start;
+		if (len == 0 && i == path.n)
+			return 0; /* one trailing '/' */
 		if (len == 0)
 			return fail(info, "empty path segment");
 		if ((len == 1 && path.p[start] == '.') ||
