@@ -382,14 +382,20 @@ def test_attach_running_container(proxy, container, via):
     p = proxy(CONTAINERS=1, POST=1)
     cid = container(["cat"], "-i")
     at = p.docker_popen("attach", cid, via=via, stdin=subprocess.PIPE)
+
+    def send(line):
+        try:
+            at.stdin.write(line)
+            at.stdin.flush()
+        except BrokenPipeError:
+            at.wait(5)
+            raise AssertionError(f"docker attach exited with {at.returncode}: {at.stderr.read()!r}")
     try:
         reader = LineReader(at.stdout)
         time.sleep(0.5)
-        at.stdin.write(b"ping-attach\n")
-        at.stdin.flush()
+        send(b"ping-attach\n")
         reader.wait_for(lambda line: line == "ping-attach", 10)
-        at.stdin.write(b"second-line\n")
-        at.stdin.flush()
+        send(b"second-line\n")
         reader.wait_for(lambda line: line == "second-line", 10)
     finally:
         stop_process(at)

@@ -1,0 +1,115 @@
+"""Settings: boolean spellings, bad values, listeners."""
+
+import os
+import signal
+import socket
+import time
+
+import pytest
+
+from conftest import run_dockgate_once
+
+GET_CONTAINERS = b"GET /containers/json HTTP/1.1\r\nHost: x\r\n\r\n"
+
+
+@pytest.mark.parametrize("value", ["1", "true", "TRUE", "True", "yes", "YES", "on", "On"])
+def test_boolean_true_spellings(proxy, value):
+    p = proxy(CONTAINERS=value)
+    assert p.request(GET_CONTAINERS).status == 200
+
+
+@pytest.mark.parametrize("value", ["0", "false", "FALSE", "no", "No", "off", "OFF"])
+def test_boolean_false_spellings(proxy, value):
+    p = proxy(CONTAINERS=value)
+    assert p.request(GET_CONTAINERS).status == 403
+
+
+@pytest.mark.parametrize("var,value", [
+    ("CONTAINERS", "maybe"), ("POST", "2"), ("EVENTS", "y"), ("ALLOW_START", "enable"),
+    ("PING", "truee"), ("VERSION", "-1"),
+])
+def test_bad_boolean_exits_2(dockerd, session_dir, var, value):
+    if os.environ.get("DGTEST_DIRECT"):
+        pytest.skip("needs the real proxy")
+    rc, out = run_dockgate_once({"SOCKET_PATH": dockerd.sock, var: value,
+                                 "LISTEN": f"unix://{session_dir}/cfg.sock"})
+    assert rc == 2, out
+    assert var in out, f"the message does not name {var}: {out!r}"
+
+
+@pytest.mark.parametrize("env,name", [
+    ({"LOG_LEVEL": "chatty"}, "LOG_LEVEL"),
+    ({"LISTEN": "ftp://127.0.0.1:1"}, "LISTEN"),
+    ({"LISTEN": "tcp://127.0.0.1:notaport"}, "LISTEN"),
+])
+def test_bad_setting_exits_2(dockerd, env, name):
+    if os.environ.get("DGTEST_DIRECT"):
+        pytest.skip("needs the real proxy")
+    full = {"SOCKET_PATH": dockerd.sock, "LISTEN": "tcp://127.0.0.1:1"}
+    full.update(env)
+    rc, out = run_dockgate_once(full)
+    assert rc == 2, out
+    assert name in out, out
+
+
+def test_unix_only_listener(proxy, session_dir):
+    path = str(session_dir / "only.sock")
+    p = proxy(listen=f"unix://{path}")
+    rsp = p.request(b"GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n", via="unix")
+    assert (rsp.status, rsp.body) == (200, b"OK")
+    r = p.docker("version", via="unix")
+    assert r.rc == 0, r
+
+
+@pytest.mark.parametrize("flag", ["--help", "--version"])
+def test_help_and_version_exit_0(flag):
+    if os.environ.get("DGTEST_DIRECT"):
+        pytest.skip("needs the real proxy")
+    rc, out = run_dockgate_once({}, args=[flag])
+    assert rc == 0, out
+    assert out.strip(), f"{flag} printed nothing"
+    if flag == "--help":
+        for name in ("SOCKET_PATH", "LISTEN", "CONTAINERS", "POST", "ALLOW_RESTARTS"):
+            assert name in out, f"--help does not mention {name}"
+
+
+def test_stale_unix_socket_is_replaced(proxy, session_dir):
+    path = str(session_dir / "stale.sock")
+    dead = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    dead.bind(path)          # a socket file nobody listens on, as left by a crash
+    dead.close()
+    p = proxy(listen=f"unix://{path}")
+    rsp = p.request(b"GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n", via="unix")
+    assert (rsp.status, rsp.body) == (200, b"OK")
+
+
+def test_live_unix_socket_is_not_stolen(proxy, dockerd, session_dir):
+    if os.environ.get("DGTEST_DIRECT"):
+        pytest.skip("needs the real proxy")
+    path = str(session_dir / "live.sock")
+    first = proxy(listen=f"unix://{path}")
+    rc, out = run_dockgate_once({"SOCKET_PATH": dockerd.sock, "LISTEN": f"unix://{path}"})
+    assert rc != 0, f"a second dockgate took over a live socket: {out!r}"
+    rsp = first.request(b"GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n", via="unix")
+    assert (rsp.status, rsp.body) == (200, b"OK")
+
+
+def test_sigterm_lets_inflight_request_finish(proxy, container):
+    if os.environ.get("DGTEST_DIRECT"):
+        pytest.skip("needs the real proxy")
+    cid = container(["sh", "-c", "sleep 2; exit 7"])
+    p = proxy(CONTAINERS=1, POST=1)
+    conn = p.connect()
+    try:
+        conn.send(b"POST /containers/%s/wait HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n" % cid.encode())
+        time.sleep(0.5)
+        p.expected_exit = True
+        p.proc.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        with pytest.raises(OSError):   # no new connections once stopping
+            p.connect_socket("tcp", timeout=1).close()
+        rsp = conn.read_response(timeout=10)
+        assert rsp.status == 200 and rsp.json()["StatusCode"] == 7, rsp
+    finally:
+        conn.close()
+    assert p.proc.wait(10) == 0, p.stderr()[-2000:]
