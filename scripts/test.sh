@@ -16,7 +16,7 @@ failed=0
 run_unit() {
 	local dir=$1 out
 	for t in "$dir"/test_*; do
-		[ -x "$t" ] || continue
+		[ -f "$t" ] && [ -x "$t" ] || continue
 		out=$(CMOCKA_MESSAGE_OUTPUT=TAP "$t" 2>&1)
 		local rc=$?
 		local ok nok
@@ -52,7 +52,7 @@ run_integ() {
 run_fuzz() {
 	local secs=${FUZZ_SECONDS:-20} t name work
 	for t in build-fuzz/fuzz_*; do
-		[ -x "$t" ] || continue
+		[ -f "$t" ] && [ -x "$t" ] || continue
 		name=${t##*/fuzz_}
 		work=$(mktemp -d)
 		if "$t" -max_total_time="$secs" -max_len=4096 -artifact_prefix="$work/" \

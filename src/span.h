@@ -17,7 +17,8 @@ struct span {
 static inline bool span_eq(struct span s, const char *lit)
 {
 	size_t n = strlen(lit);
-	return s.n == n && memcmp(s.p, lit, n) == 0;
+	/* An empty span may have p == NULL, which memcmp must never see. */
+	return s.n == n && (n == 0 || memcmp(s.p, lit, n) == 0);
 }
 
 /* True when the span equals s ignoring ASCII case (header names, tokens). */

@@ -15,27 +15,11 @@
 
 #include <cmocka.h>
 
+#include "rows.h"
+
 #include "cfg.h"
 #include "log.h"
 #include "policy.h"
-
-#define N_ROWS(a) (sizeof(a) / sizeof((a)[0]))
-
-#define MAX_TESTS 512
-static struct CMUnitTest tests[MAX_TESTS];
-static char test_names[MAX_TESTS][200];
-static size_t n_tests;
-
-static void add_test(CMUnitTestFunction fn, void *row, const char *kind, const char *name)
-{
-	if (n_tests == MAX_TESTS) {
-		fprintf(stderr, "test_cfg: raise MAX_TESTS\n");
-		exit(1);
-	}
-	snprintf(test_names[n_tests], sizeof test_names[n_tests], "%s: %s", kind, name);
-	tests[n_tests] = (struct CMUnitTest){ test_names[n_tests], fn, NULL, NULL, row };
-	n_tests++;
-}
 
 static const char *const general_vars[] = {
 	"SOCKET_PATH", "LISTEN", "DISABLE_IPV6", "LOG_LEVEL", "POST", "ALLOW_START",
@@ -556,18 +540,18 @@ static void generate_section_rows(void)
 					      { NULL }, { NULL } };
 		s->by_flag = (struct cfg_row){ s->name, { NULL }, { s->flag }, CFG_RUN, { s->expect },
 					       { NULL }, { NULL } };
-		add_test(test_section_env, s, "section from its variable", s->name);
-		add_test(test_section_flag, s, "section from its flag", s->name);
+		rows_add(test_section_env, s, "section from its variable", s->name);
+		rows_add(test_section_flag, s, "section from its flag", s->name);
 	}
 }
 
 int main(void)
 {
 	for (size_t i = 0; i < N_ROWS(cfg_rows); i++)
-		add_test(test_cfg, &cfg_rows[i], "cfg", cfg_rows[i].name);
+		rows_add(test_cfg, &cfg_rows[i], "cfg", cfg_rows[i].name);
 	generate_bool_rows();
 	for (size_t i = 0; i < n_gen; i++)
-		add_test(test_cfg, &gen_rows[i].row, "boolean", gen_rows[i].row.name);
+		rows_add(test_cfg, &gen_rows[i].row, "boolean", gen_rows[i].row.name);
 	generate_section_rows();
-	return _cmocka_run_group_tests("cfg", tests, n_tests, NULL, NULL);
+	return rows_run("cfg");
 }

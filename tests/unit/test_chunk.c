@@ -13,32 +13,9 @@
 
 #include <cmocka.h>
 
+#include "rows.h"
+
 #include "chunk.h"
-
-#define N_ROWS(a) (sizeof(a) / sizeof((a)[0]))
-
-/* Bytes that may contain NUL. */
-struct bytes {
-	const char *p;
-	size_t n;
-};
-#define B(s) { (s), sizeof(s) - 1 }
-
-#define MAX_TESTS 256
-static struct CMUnitTest tests[MAX_TESTS];
-static char test_names[MAX_TESTS][200];
-static size_t n_tests;
-
-static void add_test(CMUnitTestFunction fn, void *row, const char *kind, const char *name)
-{
-	if (n_tests == MAX_TESTS) {
-		fprintf(stderr, "test_chunk: raise MAX_TESTS\n");
-		exit(1);
-	}
-	snprintf(test_names[n_tests], sizeof test_names[n_tests], "%s: %s", kind, name);
-	tests[n_tests] = (struct CMUnitTest){ test_names[n_tests], fn, NULL, NULL, row };
-	n_tests++;
-}
 
 /* What feeding a body produced. */
 struct outcome {
@@ -388,20 +365,20 @@ static void test_state_name(void **state)
 int main(void)
 {
 	for (size_t i = 0; i < N_ROWS(ok_rows); i++) {
-		add_test(test_ok_whole, &ok_rows[i], "valid body fed whole", ok_rows[i].name);
-		add_test(test_ok_bytewise, &ok_rows[i], "valid body fed byte by byte", ok_rows[i].name);
-		add_test(test_ok_splits, &ok_rows[i], "valid body split in two", ok_rows[i].name);
+		rows_add(test_ok_whole, &ok_rows[i], "valid body fed whole", ok_rows[i].name);
+		rows_add(test_ok_bytewise, &ok_rows[i], "valid body fed byte by byte", ok_rows[i].name);
+		rows_add(test_ok_splits, &ok_rows[i], "valid body split in two", ok_rows[i].name);
 	}
 	for (size_t i = 0; i < N_ROWS(more_rows); i++)
-		add_test(test_more, &more_rows[i], "incomplete body needs more", more_rows[i].name);
+		rows_add(test_more, &more_rows[i], "incomplete body needs more", more_rows[i].name);
 	for (size_t i = 0; i < N_ROWS(bad_rows); i++) {
-		add_test(test_bad_whole, &bad_rows[i], "rejected fed whole", bad_rows[i].name);
-		add_test(test_bad_bytewise, &bad_rows[i], "rejected fed byte by byte", bad_rows[i].name);
+		rows_add(test_bad_whole, &bad_rows[i], "rejected fed whole", bad_rows[i].name);
+		rows_add(test_bad_bytewise, &bad_rows[i], "rejected fed byte by byte", bad_rows[i].name);
 	}
 	for (size_t i = 0; i < N_ROWS(trailer_rows); i++)
-		add_test(test_trailer, &trailer_rows[i], "trailer limit", trailer_rows[i].name);
-	add_test(test_large_chunk, NULL, "streaming", "a 1 MB chunk is one data span");
+		rows_add(test_trailer, &trailer_rows[i], "trailer limit", trailer_rows[i].name);
+	rows_add(test_large_chunk, NULL, "streaming", "a 1 MB chunk is one data span");
 	for (size_t i = 0; i < N_ROWS(state_rows); i++)
-		add_test(test_state_name, &state_rows[i], "state name", state_rows[i].name);
-	return _cmocka_run_group_tests("chunk", tests, n_tests, NULL, NULL);
+		rows_add(test_state_name, &state_rows[i], "state name", state_rows[i].name);
+	return rows_run("chunk");
 }

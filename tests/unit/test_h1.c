@@ -14,17 +14,10 @@
 
 #include <cmocka.h>
 
+#include "rows.h"
+
 #include "buf.h"
 #include "h1.h"
-
-#define N_ROWS(a) (sizeof(a) / sizeof((a)[0]))
-
-/* Bytes that may contain NUL: B("a\0b") keeps all three. */
-struct bytes {
-	const char *p;
-	size_t n;
-};
-#define B(s) { (s), sizeof(s) - 1 }
 
 #define DEFAULT_HEAD_BYTES 65536
 #define DEFAULT_HEADERS 100
@@ -32,31 +25,6 @@ struct bytes {
 #define LIMIT_IS_LEN ((size_t)-1)         /* exactly the input's length */
 #define LIMIT_IS_LEN_MINUS_1 ((size_t)-2) /* one byte less */
 #define LIMIT_IS_LEN_PLUS_1 ((size_t)-3)  /* one byte more */
-
-/* ---- test registration: one cmocka test per row ---- */
-
-#define MAX_TESTS 512
-static struct CMUnitTest tests[MAX_TESTS];
-static char test_names[MAX_TESTS][200];
-static size_t n_tests;
-
-static void add_test(CMUnitTestFunction fn, void *row, const char *kind,
-		     const char *name)
-{
-	if (n_tests == MAX_TESTS) {
-		fprintf(stderr, "test_h1: raise MAX_TESTS\n");
-		exit(1);
-	}
-	snprintf(test_names[n_tests], sizeof test_names[n_tests], "%s: %s", kind, name);
-	tests[n_tests] = (struct CMUnitTest){ test_names[n_tests], fn, NULL, NULL, row };
-	n_tests++;
-}
-
-static void check_span(const char *what, struct span got, const char *want)
-{
-	if (!span_eq(got, want))
-		fail_msg("%s: got '%.*s', want '%s'", what, (int)got.n, got.p, want);
-}
 
 static size_t resolve_limit(size_t limit, size_t dflt, size_t len)
 {
@@ -230,8 +198,8 @@ static void check_req_ok(const struct req_ok_row *row, const struct h1_request *
 	if (r < 0)
 		fail_msg("rejected with %d: %s", rq->status, rq->error);
 	assert_int_equal(r, head_len);
-	check_span("method", rq->method, row->method);
-	check_span("target", rq->target, row->target);
+	rows_check_span("method", rq->method, row->method);
+	rows_check_span("target", rq->target, row->target);
 	assert_int_equal(rq->minor, row->minor);
 	if (rq->body != row->body)
 		fail_msg("body framing: got %s, want %s", body_name(rq->body), body_name(row->body));
@@ -239,7 +207,7 @@ static void check_req_ok(const struct req_ok_row *row, const struct h1_request *
 	assert_int_equal(rq->keep_alive, row->keep_alive);
 	assert_int_equal(rq->upgrade, row->upgrade);
 	if (row->upgrade_value != NULL)
-		check_span("upgrade value", rq->upgrade_value, row->upgrade_value);
+		rows_check_span("upgrade value", rq->upgrade_value, row->upgrade_value);
 	assert_int_equal(rq->expect_continue, row->expect_continue);
 	if (row->fields != NULL) {
 		char got[4096];
@@ -579,7 +547,7 @@ static void test_big(void **state)
 			fail_msg("rejected with %d: %s", rq.status, rq.error);
 		assert_int_equal(r, n);
 		assert_int_equal(rq.n_headers, 4);
-		check_span("header name", rq.headers[1].name, row->header);
+		rows_check_span("header name", rq.headers[1].name, row->header);
 		assert_int_equal(rq.headers[1].value.n, row->value_len);
 		assert_int_equal(rq.body, H1_BODY_CHUNKED);
 	} else {
@@ -1012,37 +980,37 @@ static void test_reason(void **state)
 int main(void)
 {
 	for (size_t i = 0; i < N_ROWS(req_ok_rows); i++) {
-		add_test(test_req_ok, &req_ok_rows[i], "request accepted", req_ok_rows[i].name);
-		add_test(test_req_ok_bytewise, &req_ok_rows[i], "request fed byte by byte",
+		rows_add(test_req_ok, &req_ok_rows[i], "request accepted", req_ok_rows[i].name);
+		rows_add(test_req_ok_bytewise, &req_ok_rows[i], "request fed byte by byte",
 			 req_ok_rows[i].name);
-		add_test(test_req_ok_splits, &req_ok_rows[i], "request split in two",
+		rows_add(test_req_ok_splits, &req_ok_rows[i], "request split in two",
 			 req_ok_rows[i].name);
 	}
 	for (size_t i = 0; i < N_ROWS(req_more_rows); i++)
-		add_test(test_req_more, &req_more_rows[i], "request needs more", req_more_rows[i].name);
+		rows_add(test_req_more, &req_more_rows[i], "request needs more", req_more_rows[i].name);
 	for (size_t i = 0; i < N_ROWS(req_bad_rows); i++) {
 		char kind[40];
 		snprintf(kind, sizeof kind, "request rejected %d", req_bad_rows[i].status);
-		add_test(test_req_bad, &req_bad_rows[i], kind, req_bad_rows[i].name);
+		rows_add(test_req_bad, &req_bad_rows[i], kind, req_bad_rows[i].name);
 	}
 	for (size_t i = 0; i < N_ROWS(big_rows); i++)
-		add_test(test_big, &big_rows[i], "big head", big_rows[i].name);
+		rows_add(test_big, &big_rows[i], "big head", big_rows[i].name);
 	for (size_t i = 0; i < N_ROWS(resp_ok_rows); i++) {
-		add_test(test_resp_ok, &resp_ok_rows[i], "response accepted", resp_ok_rows[i].name);
-		add_test(test_resp_ok_bytewise, &resp_ok_rows[i], "response fed byte by byte",
+		rows_add(test_resp_ok, &resp_ok_rows[i], "response accepted", resp_ok_rows[i].name);
+		rows_add(test_resp_ok_bytewise, &resp_ok_rows[i], "response fed byte by byte",
 			 resp_ok_rows[i].name);
 	}
 	for (size_t i = 0; i < N_ROWS(resp_bad_rows); i++)
-		add_test(test_resp_bad, &resp_bad_rows[i], "response rejected", resp_bad_rows[i].name);
+		rows_add(test_resp_bad, &resp_bad_rows[i], "response rejected", resp_bad_rows[i].name);
 	for (size_t i = 0; i < N_ROWS(build_rows); i++)
-		add_test(test_build, &build_rows[i], "forwarded head", build_rows[i].name);
-	add_test(test_build_no_room, NULL, "forwarded head", "no room in the buffer is -1");
+		rows_add(test_build, &build_rows[i], "forwarded head", build_rows[i].name);
+	rows_add(test_build_no_room, NULL, "forwarded head", "no room in the buffer is -1");
 	for (size_t i = 0; i < N_ROWS(error_rows); i++)
-		add_test(test_error, &error_rows[i], "error response", error_rows[i].name);
-	add_test(test_error_long, NULL, "error response",
+		rows_add(test_error, &error_rows[i], "error response", error_rows[i].name);
+	rows_add(test_error_long, NULL, "error response",
 		 "an over-long message is cut and stays valid JSON");
-	add_test(test_error_no_room, NULL, "error response", "no room in the buffer is -1, nothing written");
+	rows_add(test_error_no_room, NULL, "error response", "no room in the buffer is -1, nothing written");
 	for (size_t i = 0; i < N_ROWS(reason_rows); i++)
-		add_test(test_reason, &reason_rows[i], "reason phrase", reason_rows[i].name);
-	return _cmocka_run_group_tests("h1", tests, n_tests, NULL, NULL);
+		rows_add(test_reason, &reason_rows[i], "reason phrase", reason_rows[i].name);
+	return rows_run("h1");
 }

@@ -14,37 +14,9 @@
 
 #include <cmocka.h>
 
+#include "rows.h"
+
 #include "path.h"
-
-#define N_ROWS(a) (sizeof(a) / sizeof((a)[0]))
-
-struct bytes {
-	const char *p;
-	size_t n;
-};
-#define B(s) { (s), sizeof(s) - 1 }
-
-#define MAX_TESTS 256
-static struct CMUnitTest tests[MAX_TESTS];
-static char test_names[MAX_TESTS][200];
-static size_t n_tests;
-
-static void add_test(CMUnitTestFunction fn, void *row, const char *kind, const char *name)
-{
-	if (n_tests == MAX_TESTS) {
-		fprintf(stderr, "test_path: raise MAX_TESTS\n");
-		exit(1);
-	}
-	snprintf(test_names[n_tests], sizeof test_names[n_tests], "%s: %s", kind, name);
-	tests[n_tests] = (struct CMUnitTest){ test_names[n_tests], fn, NULL, NULL, row };
-	n_tests++;
-}
-
-static void check_span(const char *what, struct span got, const char *want)
-{
-	if (!span_eq(got, want))
-		fail_msg("%s: got '%.*s', want '%s'", what, (int)got.n, got.p, want);
-}
 
 /* Runs path_check on a private copy of the target (so that ASan sees reads
  * past its end) with a scratch buffer exactly as long as the target. */
@@ -143,10 +115,10 @@ static void test_ok(void **state)
 	int r = check(target, &info, &copy, &scratch);
 	if (r != 0)
 		fail_msg("rejected: %s", info.error);
-	check_span("path", info.path, row->path);
-	check_span("rest", info.rest, row->rest);
-	check_span("section", info.section, row->section);
-	check_span("query", info.query, row->query);
+	rows_check_span("path", info.path, row->path);
+	rows_check_span("rest", info.rest, row->rest);
+	rows_check_span("section", info.section, row->section);
+	rows_check_span("query", info.query, row->query);
 	assert_int_equal(info.versioned, row->versioned);
 	if (row->versioned) {
 		assert_int_equal(info.api_major, row->major);
@@ -277,10 +249,10 @@ static void test_span_owners(void **state)
 int main(void)
 {
 	for (size_t i = 0; i < N_ROWS(ok_rows); i++)
-		add_test(test_ok, &ok_rows[i], "accepted", ok_rows[i].name);
+		rows_add(test_ok, &ok_rows[i], "accepted", ok_rows[i].name);
 	for (size_t i = 0; i < N_ROWS(bad_rows); i++)
-		add_test(test_bad, &bad_rows[i], "rejected", bad_rows[i].name);
-	add_test(test_scratch_too_small, NULL, "contract", "a scratch buffer shorter than the target");
-	add_test(test_span_owners, NULL, "contract", "spans point into scratch and target");
-	return _cmocka_run_group_tests("path", tests, n_tests, NULL, NULL);
+		rows_add(test_bad, &bad_rows[i], "rejected", bad_rows[i].name);
+	rows_add(test_scratch_too_small, NULL, "contract", "a scratch buffer shorter than the target");
+	rows_add(test_span_owners, NULL, "contract", "spans point into scratch and target");
+	return rows_run("path");
 }

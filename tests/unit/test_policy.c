@@ -16,26 +16,10 @@
 
 #include <cmocka.h>
 
+#include "rows.h"
+
 #include "path.h"
 #include "policy.h"
-
-#define N_ROWS(a) (sizeof(a) / sizeof((a)[0]))
-
-#define MAX_TESTS 512
-static struct CMUnitTest tests[MAX_TESTS];
-static char test_names[MAX_TESTS][200];
-static size_t n_tests;
-
-static void add_test(CMUnitTestFunction fn, void *row, const char *kind, const char *name)
-{
-	if (n_tests == MAX_TESTS) {
-		fprintf(stderr, "test_policy: raise MAX_TESTS\n");
-		exit(1);
-	}
-	snprintf(test_names[n_tests], sizeof test_names[n_tests], "%s: %s", kind, name);
-	tests[n_tests] = (struct CMUnitTest){ test_names[n_tests], fn, NULL, NULL, row };
-	n_tests++;
-}
 
 /* The sections of docker-socket-proxy as issue 3 lists them, with the
  * first path segment each one opens. Kept here, independent of
@@ -659,25 +643,25 @@ static void test_long_method(void **state)
 int main(void)
 {
 	for (size_t i = 0; i < N_ROWS(judge_rows); i++)
-		add_test(test_judge, &judge_rows[i], "judge", judge_rows[i].name);
+		rows_add(test_judge, &judge_rows[i], "judge", judge_rows[i].name);
 	generate_section_rows();
 	for (size_t i = 0; i < n_gen; i++)
-		add_test(test_judge, &gen_rows[i].row, "section", gen_rows[i].row.name);
-	add_test(test_section_count, NULL, "sections", "exactly the 23 sections of issue 3");
+		rows_add(test_judge, &gen_rows[i].row, "section", gen_rows[i].row.name);
+	rows_add(test_section_count, NULL, "sections", "exactly the 23 sections of issue 3");
 	for (size_t i = 0; i < N_ROWS(sections); i++) {
 		snprintf(default_names[i], sizeof default_names[i], "%s=%d by default, opens /%s",
 			 sections[i].setting, sections[i].default_on, sections[i].segment);
 		default_rows[i] = (struct default_row){ default_names[i], i };
-		add_test(test_default, &default_rows[i], "sections", default_names[i]);
+		rows_add(test_default, &default_rows[i], "sections", default_names[i]);
 	}
 	for (size_t i = 0; i < N_ROWS(pattern_rows); i++)
-		add_test(test_pattern, &pattern_rows[i], "pattern", pattern_rows[i].name);
+		rows_add(test_pattern, &pattern_rows[i], "pattern", pattern_rows[i].name);
 	for (size_t i = 0; i < N_ROWS(method_rows); i++)
-		add_test(test_method, &method_rows[i], "method bit", method_rows[i].name);
-	add_test(test_rules_default, NULL, "rules", "defaults compile to the debug deny and 3 read-only sections");
-	add_test(test_rules_everything, NULL, "rules", "everything on compiles to 28 rules, debug first");
-	add_test(test_free_null, NULL, "rules", "policy_free(NULL) is a no-op");
+		rows_add(test_method, &method_rows[i], "method bit", method_rows[i].name);
+	rows_add(test_rules_default, NULL, "rules", "defaults compile to the debug deny and 3 read-only sections");
+	rows_add(test_rules_everything, NULL, "rules", "everything on compiles to 28 rules, debug first");
+	rows_add(test_free_null, NULL, "rules", "policy_free(NULL) is a no-op");
 	/* Last: if it corrupts memory, every other result is already out. */
-	add_test(test_long_method, NULL, "judge", "an over-long method cannot overflow the message");
-	return _cmocka_run_group_tests("policy", tests, n_tests, NULL, NULL);
+	rows_add(test_long_method, NULL, "judge", "an over-long method cannot overflow the message");
+	return rows_run("policy");
 }
