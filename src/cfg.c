@@ -309,7 +309,14 @@ static int apply_setting(const struct setting *s, const char *v, const char *src
 	switch (s->type) {
 	case CFG_T_BOOL: bad = parse_bool(v, &b); break;
 	case CFG_T_UINT: bad = parse_ulong(v, 10, &n) || n < s->min || n > s->max; break;
-	case CFG_T_MODE: bad = parse_ulong(v, 8, &n) || n > s->max; break;
+	case CFG_T_MODE:
+		bad = parse_ulong(v, 8, &n) || n > s->max;
+		/* Anyone who can write the socket can talk to the daemon. */
+		if (!bad && (n & 0002))
+			return bad_value(err, s->env, src, v,
+					 "a world-writable socket would open the API to every "
+					 "local user; use 0660 or stricter plus LISTEN_GROUP");
+		break;
 	case CFG_T_PATH: bad = v[0] != '/' || strlen(v) >= sizeof c->socket_path; break;
 	case CFG_T_LEVEL: bad = log_level_parse(v) < 0; break;
 	case CFG_T_LISTEN:
