@@ -62,7 +62,14 @@ run_fuzz() {
 		else
 			failed=$((failed + 1))
 			echo "FAILED: fuzz $name"; tail -n 30 "$work/log"
-			ls "$work"/crash-* 2>/dev/null
+			# Keep the input: as a file for a regression seed, and in
+			# the log for when the machine is gone.
+			mkdir -p build-fuzz/crashes
+			for f in "$work"/crash-* "$work"/leak-* "$work"/timeout-*; do
+				[ -f "$f" ] || continue
+				cp "$f" build-fuzz/crashes/
+				echo "input ${f##*/} (base64): $(base64 -w0 "$f")"
+			done
 		fi
 		rm -rf "$work"
 	done

@@ -435,7 +435,10 @@ int h1_build_request(const struct h1_request *req, struct buf *out)
 	r |= put_str(out, req->minor ? " HTTP/1.1\r\n" : " HTTP/1.0\r\n");
 	for (size_t i = 0; i < req->n_headers && r == 0; i++) {
 		const struct h1_header *h = &req->headers[i];
-		if (is_hop_by_hop(h->name) || named_by_connection(req, h->name))
+		/* Host stays whatever Connection says: without it an HTTP/1.1
+		 * request is invalid (RFC 9112 §3.2). */
+		if (is_hop_by_hop(h->name) ||
+		    (named_by_connection(req, h->name) && !span_eq_nocase(h->name, "host")))
 			continue;
 		r |= put(out, h->name.p, h->name.n);
 		r |= put(out, ": ", 2);

@@ -14,7 +14,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "conn.h"
+#include "h1.h"
 #include "log.h"
 #include "loop.h"
 
@@ -52,12 +54,14 @@ static void peer_name(const struct sockaddr_storage *ss, const struct listener *
  * best effort; a full socket buffer just means the client sees a close. */
 static void refuse(int fd)
 {
-	static const char resp[] =
-		"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-		"Content-Length: 57\r\nConnection: close\r\n\r\n"
-		"{\"message\":\"dockgate: too many connections, try again\"}\n";
-	ssize_t unused = send(fd, resp, sizeof resp - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-	(void)unused;
+	struct buf b;
+	buf_init(&b, 512);
+	if (h1_build_error(&b, 503, "dockgate: too many connections, try again later",
+			   true) == 0) {
+		ssize_t unused = send(fd, buf_head(&b), buf_len(&b), MSG_NOSIGNAL | MSG_DONTWAIT);
+		(void)unused;
+	}
+	buf_release(&b);
 	close(fd);
 }
 

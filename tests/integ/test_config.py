@@ -113,3 +113,61 @@ def test_sigterm_lets_inflight_request_finish(proxy, container):
     finally:
         conn.close()
     assert p.proc.wait(10) == 0, p.stderr()[-2000:]
+
+
+def test_unix_listener_mode(proxy, session_dir):
+    """The unix listener gets 0660 by default and exactly LISTEN_MODE when set."""
+    import stat
+    default = str(session_dir / "mode-default.sock")
+    proxy(listen=f"unix://{default}")
+    assert stat.S_IMODE(os.stat(default).st_mode) == 0o660
+    strict = str(session_dir / "mode-strict.sock")
+    proxy(listen=f"unix://{strict}", LISTEN_MODE="0600")
+    assert stat.S_IMODE(os.stat(strict).st_mode) == 0o600
+
+
+def test_world_writable_listen_mode_refused(dockerd, session_dir):
+    if os.environ.get("DGTEST_DIRECT"):
+        pytest.skip("needs the real proxy")
+    path = str(session_dir / "ww.sock")
+    rc, out = run_dockgate_once({"SOCKET_PATH": dockerd.sock, "LISTEN": f"unix://{path}",
+                                 "LISTEN_MODE": "0666"})
+    assert rc == 2, out
+    assert "LISTEN_MODE" in out, out
+    assert not os.path.exists(path), "a refused setting still created the socket"
+
+
+def test_connection_cap(proxy):
+    """MAX_CONNECTIONS open at once are served; one more gets 503 and a close;
+    a freed slot is usable again."""
+    if os.environ.get("DGTEST_DIRECT"):
+        pytest.skip("needs the real proxy")
+    p = proxy(MAX_CONNECTIONS=3)
+    time.sleep(0.5)   # let the proxy see the fixture's readiness probes close
+    held = [p.connect() for _ in range(3)]
+    try:
+        for c in held:   # each held connection is really being served
+            c.send(b"GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert c.read_response().status == 200
+        extra = p.connect()
+        rsp = extra.read_response()
+        assert rsp.status == 503, rsp
+        assert extra.closed_by_peer(), "the refused connection was left open"
+        extra.close()
+    finally:
+        held.pop().close()
+    deadline = time.time() + 5
+    while True:   # the proxy notices the close asynchronously
+        c = p.connect()
+        c.send(b"GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n")
+        try:
+            rsp = c.read_response()
+        except Exception:
+            rsp = None
+        c.close()
+        if rsp is not None and rsp.status == 200:
+            break
+        assert time.time() < deadline, f"freed slot not reusable: {rsp}"
+        time.sleep(0.1)
+    for c in held:
+        c.close()
