@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(
 	gcc libc6-dev meson ninja-build pkg-config   # build
+	libseccomp-dev                               # system call allowlist
 	libcmocka-dev                                # unit tests
 	clang libclang-rt-14-dev                     # libFuzzer targets
 	python3 python3-pytest python3-h11 python3-docker  # integration tests

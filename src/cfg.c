@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <stddef.h>
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
@@ -31,50 +32,65 @@ enum cfg_type {
 
 struct setting {
 	const char *env;
+	const char *flag; /* NULL: --env-name-in-lower-case */
 	enum cfg_type type;
+	size_t offset;    /* where in struct cfg the value goes */
 	const char *def; /* NULL: computed (LISTEN) or unset */
 	unsigned long min, max;
 	const char *help;
 };
 
+#define CFG_AT(field) offsetof(struct cfg, field)
+
 /* Every setting but the per-section booleans, which come from
  * policy_sections. Order is the order of --help. */
 static const struct setting settings[] = {
-	{ "SOCKET_PATH", CFG_T_PATH, "/var/run/docker.sock", 0, 0,
+	{ "SOCKET_PATH", NULL, CFG_T_PATH, CFG_AT(socket_path), "/var/run/docker.sock", 0, 0,
 	  "the Docker daemon's unix socket (upstream)" },
-	{ "LISTEN", CFG_T_LISTEN, NULL, 0, 0,
+	{ "LISTEN", NULL, CFG_T_LISTEN, CFG_AT(listeners), NULL, 0, 0,
 	  "comma-separated listeners: tcp://HOST:PORT ([::1]:2375 for IPv6) and "
 	  "unix:///PATH; default tcp://[::]:2375, or tcp://0.0.0.0:2375 with DISABLE_IPV6" },
-	{ "DISABLE_IPV6", CFG_T_BOOL, "0", 0, 0,
+	{ "DISABLE_IPV6", NULL, CFG_T_BOOL, CFG_AT(disable_ipv6), "0", 0, 0,
 	  "listen on 0.0.0.0 instead of dual-stack [::] by default" },
-	{ "LOG_LEVEL", CFG_T_LEVEL, "info", 0, 0,
+	{ "LOG_LEVEL", NULL, CFG_T_LEVEL, CFG_AT(log_level), "info", 0, 0,
 	  "debug, info, notice, warning, err, crit, alert or emerg" },
-	{ "POST", CFG_T_BOOL, "0", 0, 0,
+	{ "POST", NULL, CFG_T_BOOL, CFG_AT(policy.post), "0", 0, 0,
 	  "allow methods other than GET and HEAD on the allowed sections" },
-	{ "ALLOW_START", CFG_T_BOOL, "0", 0, 0,
+	{ "ALLOW_START", NULL, CFG_T_BOOL, CFG_AT(policy.allow_start), "0", 0, 0,
 	  "allow POST /containers/{id}/start even with CONTAINERS=0 or POST=0" },
-	{ "ALLOW_STOP", CFG_T_BOOL, "0", 0, 0,
+	{ "ALLOW_STOP", NULL, CFG_T_BOOL, CFG_AT(policy.allow_stop), "0", 0, 0,
 	  "allow POST /containers/{id}/stop even with CONTAINERS=0 or POST=0" },
-	{ "ALLOW_RESTARTS", CFG_T_BOOL, "0", 0, 0,
+	{ "ALLOW_RESTARTS", NULL, CFG_T_BOOL, CFG_AT(policy.allow_restarts), "0", 0, 0,
 	  "allow POST /containers/{id}/stop, /restart and /kill even with CONTAINERS=0 or POST=0" },
-	{ "LISTEN_MODE", CFG_T_MODE, "0660", 0, 0777,
+	{ "LISTEN_MODE", NULL, CFG_T_MODE, CFG_AT(listen_mode), "0660", 0, 0777,
 	  "file mode (octal) of unix listener sockets" },
-	{ "LISTEN_OWNER", CFG_T_USER, NULL, 0, 0,
+	{ "LISTEN_OWNER", NULL, CFG_T_USER, CFG_AT(listen_uid), NULL, 0, 0,
 	  "owner (name or uid) of unix listener sockets" },
-	{ "LISTEN_GROUP", CFG_T_GROUP, NULL, 0, 0,
+	{ "LISTEN_GROUP", NULL, CFG_T_GROUP, CFG_AT(listen_gid), NULL, 0, 0,
 	  "group (name or gid) of unix listener sockets" },
-	{ "MAX_HEAD_SIZE", CFG_T_UINT, "65536", 1024, 1048576,
+	{ "MAX_HEAD_SIZE", NULL, CFG_T_UINT, CFG_AT(max_head_size), "65536", 1024, 1048576,
 	  "largest request head in bytes (431 above it)" },
-	{ "MAX_HEADERS", CFG_T_UINT, "100", 8, 1000,
+	{ "MAX_HEADERS", NULL, CFG_T_UINT, CFG_AT(max_headers), "100", 8, 1000,
 	  "most header fields in a request (431 above it)" },
-	{ "HEADER_TIMEOUT", CFG_T_UINT, "10", 1, 3600,
+	{ "HEADER_TIMEOUT", NULL, CFG_T_UINT, CFG_AT(header_timeout_s), "10", 1, 3600,
 	  "seconds a client has to send a request head once it started (408)" },
-	{ "IDLE_TIMEOUT", CFG_T_UINT, "60", 1, 86400,
+	{ "IDLE_TIMEOUT", NULL, CFG_T_UINT, CFG_AT(idle_timeout_s), "60", 1, 86400,
 	  "seconds an idle keep-alive connection waits for its next request" },
-	{ "SHUTDOWN_TIMEOUT", CFG_T_UINT, "10", 0, 3600,
+	{ "SHUTDOWN_TIMEOUT", NULL, CFG_T_UINT, CFG_AT(shutdown_timeout_s), "10", 0, 3600,
 	  "seconds in-flight requests get to finish after SIGTERM/SIGINT" },
-	{ "MAX_CONNECTIONS", CFG_T_UINT, "4096", 1, 1000000,
+	{ "MAX_CONNECTIONS", NULL, CFG_T_UINT, CFG_AT(max_connections), "4096", 1, 1000000,
 	  "most client connections at once (503 above it)" },
+	/* USER and GROUP are the shell's own variables, hence RUN_*. */
+	{ "RUN_USER", "--user", CFG_T_USER, CFG_AT(run_uid), NULL, 0, 0,
+	  "user (name or uid) to switch to once the sockets are open" },
+	{ "RUN_GROUP", "--group", CFG_T_GROUP, CFG_AT(run_gid), NULL, 0, 0,
+	  "group (name or gid) to switch to; default the user's own group" },
+	{ "REFUSE_ROOT", NULL, CFG_T_BOOL, CFG_AT(refuse_root), "0", 0, 0,
+	  "exit instead of serving as root (after RUN_USER is applied)" },
+	{ "SECCOMP", NULL, CFG_T_BOOL, CFG_AT(seccomp), "1", 0, 0,
+	  "allow only the system calls the proxy needs; 0 turns it off for debugging" },
+	{ "LANDLOCK", NULL, CFG_T_BOOL, CFG_AT(landlock), "1", 0, 0,
+	  "restrict file and TCP access with Landlock where the kernel has it" },
 };
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
 #define N_ALL (N_SETTINGS + 32)
@@ -105,9 +121,13 @@ static size_t n_all(void)
 	return N_SETTINGS + policy_n_sections;
 }
 
-/* "--socket-path" for "SOCKET_PATH". */
+/* "--socket-path" for "SOCKET_PATH", unless the table names the flag. */
 static void flag_name(size_t i, char *out, size_t cap)
 {
+	if (i < N_SETTINGS && settings[i].flag != NULL) {
+		snprintf(out, cap, "%s", settings[i].flag);
+		return;
+	}
 	const char *env = setting_name(i);
 	size_t o = 0;
 	out[o++] = '-';
@@ -304,6 +324,7 @@ static int apply_setting(const struct setting *s, const char *v, const char *src
 	char tmp[80];
 	bool b = false;
 	unsigned long n = 0;
+	long id = -1;
 	const char *why = NULL;
 	int bad = 0;
 	switch (s->type) {
@@ -323,25 +344,22 @@ static int apply_setting(const struct setting *s, const char *v, const char *src
 		if (parse_listen(v, c, &why))
 			return bad_value(err, s->env, src, v, why);
 		return 0;
-	case CFG_T_USER: bad = parse_id(v, false, &c->listen_uid); break;
-	case CFG_T_GROUP: bad = parse_id(v, true, &c->listen_gid); break;
+	case CFG_T_USER: bad = parse_id(v, false, &id); break;
+	case CFG_T_GROUP: bad = parse_id(v, true, &id); break;
 	}
 	if (bad)
 		return bad_value(err, s->env, src, v, accepted(s, tmp, sizeof tmp));
-	const char *e = s->env;
-	if (!strcmp(e, "SOCKET_PATH")) strcpy(c->socket_path, v);
-	else if (!strcmp(e, "LOG_LEVEL")) c->log_level = log_level_parse(v);
-	else if (!strcmp(e, "POST")) c->policy.post = b;
-	else if (!strcmp(e, "ALLOW_START")) c->policy.allow_start = b;
-	else if (!strcmp(e, "ALLOW_STOP")) c->policy.allow_stop = b;
-	else if (!strcmp(e, "ALLOW_RESTARTS")) c->policy.allow_restarts = b;
-	else if (!strcmp(e, "LISTEN_MODE")) c->listen_mode = (unsigned)n;
-	else if (!strcmp(e, "MAX_HEAD_SIZE")) c->max_head_size = n;
-	else if (!strcmp(e, "MAX_HEADERS")) c->max_headers = n;
-	else if (!strcmp(e, "HEADER_TIMEOUT")) c->header_timeout_s = n;
-	else if (!strcmp(e, "IDLE_TIMEOUT")) c->idle_timeout_s = n;
-	else if (!strcmp(e, "SHUTDOWN_TIMEOUT")) c->shutdown_timeout_s = n;
-	else if (!strcmp(e, "MAX_CONNECTIONS")) c->max_connections = n;
+	char *at = (char *)c + s->offset;
+	switch (s->type) {
+	case CFG_T_BOOL: *(bool *)at = b; break;
+	case CFG_T_UINT: *(unsigned long *)at = n; break;
+	case CFG_T_MODE: *(unsigned *)at = (unsigned)n; break;
+	case CFG_T_PATH: strcpy(at, v); break;
+	case CFG_T_LEVEL: *(int *)at = log_level_parse(v); break;
+	case CFG_T_USER:
+	case CFG_T_GROUP: *(long *)at = id; break;
+	case CFG_T_LISTEN: break;
+	}
 	return 0;
 }
 
@@ -420,6 +438,8 @@ enum cfg_result cfg_load(struct cfg *c, int argc, char **argv, FILE *out, FILE *
 	memset(c, 0, sizeof *c);
 	c->listen_uid = -1;
 	c->listen_gid = -1;
+	c->run_uid = -1;
+	c->run_gid = -1;
 	struct raw_values raw = { 0 };
 	for (size_t i = 0; i < n_all(); i++) {
 		raw.value[i] = getenv(setting_name(i));

@@ -39,6 +39,12 @@ struct cfg {
 	long listen_uid;        /* -1: leave as created */
 	long listen_gid;        /* -1: leave as created */
 	bool listen_is_default; /* LISTEN was not set: IPv4 fallback allowed */
+	bool disable_ipv6;      /* the default listener is IPv4 only */
+	long run_uid;           /* -1: keep the user we were started as */
+	long run_gid;           /* -1: keep the group (or the user's group) */
+	bool refuse_root;       /* exit rather than serve as uid 0 */
+	bool seccomp;           /* system call allowlist after startup */
+	bool landlock;          /* filesystem and network restriction */
 };
 
 enum cfg_result {

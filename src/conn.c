@@ -780,7 +780,9 @@ static bool client_write(struct conn *c)
 		/* Half-close: the client reads EOF after the last byte. */
 		shutdown(c->client.fd, SHUT_WR);
 		c->client_shut_wr = true;
-		if (c->closing && c->client_eof)
+		/* When stopping, a tunnel the daemon has ended is finished
+		 * work: do not wait for the client to hang up too. */
+		if ((c->closing && c->client_eof) || (tunnel_out_done && draining))
 			conn_close(c);
 		return true;
 	}
@@ -962,7 +964,9 @@ void conn_drain(void)
 	struct conn *next;
 	for (struct conn *c = all_conns; c != NULL; c = next) {
 		next = c->next;
-		if (c->req == REQ_HEAD && buf_len(&c->cin) == 0 && c->resp == RESP_IDLE)
+		bool idle = c->req == REQ_HEAD && buf_len(&c->cin) == 0 && c->resp == RESP_IDLE;
+		bool tunnel_ended = c->resp == RESP_TUNNEL && c->client_shut_wr;
+		if (idle || tunnel_ended)
 			conn_close(c);
 	}
 }

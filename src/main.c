@@ -18,6 +18,7 @@
 #include "log.h"
 #include "loop.h"
 #include "policy.h"
+#include "sandbox.h"
 
 static struct loop main_loop;
 static struct cfg settings;
@@ -92,7 +93,7 @@ int main(int argc, char **argv)
 	enum cfg_result r = cfg_load(&settings, argc, argv, stdout, stderr);
 	if (r == CFG_EXIT)
 		return 0;
-	if (r == CFG_ERROR)
+	if (r == CFG_ERROR || sandbox_preflight(&settings) == -1)
 		return 2;
 	log_set_level((enum log_level)settings.log_level);
 	/* A client that vanishes must cost an EPIPE, never the process. */
@@ -112,6 +113,10 @@ int main(int argc, char **argv)
 	conn_setup(&main_loop, &settings, p);
 	if (listen_open_all(&main_loop, &settings) == -1)
 		return 1;
+	if (sandbox_drop_privileges(&settings) == -1 || sandbox_restrict(&settings) == -1) {
+		listen_close_all(&main_loop);
+		return 1;
+	}
 	main_loop.after_batch = conn_after_batch;
 	main_loop.on_tick = on_tick;
 	int rc = loop_run(&main_loop);

@@ -845,7 +845,8 @@ def _proxy_problems(p, rc, killed):
     problems = []
     err = p.stderr()
     if killed:
-        problems.append(f"dockgate did not exit within 10s of SIGTERM; stderr tail:\n{err[-3000:]}")
+        problems.append(f"dockgate did not exit within SHUTDOWN_TIMEOUT of SIGTERM; "
+                        f"stderr tail:\n{err[-3000:]}")
     elif rc != 0 and not os.environ.get("DGTEST_DIRECT"):
         problems.append(f"dockgate exited with status {rc} after SIGTERM (expected 0); "
                         f"stderr tail:\n{err[-3000:]}")
@@ -870,7 +871,9 @@ class _Reaper:
         self.problems = []
 
     def add(self, nodeid, p):
-        self.pending.append((nodeid, p, time.monotonic() + 10))
+        # SHUTDOWN_TIMEOUT (10 s by default) plus the proxy's 1 s tick.
+        grace = float(p.env_settings.get("SHUTDOWN_TIMEOUT", 10))
+        self.pending.append((nodeid, p, time.monotonic() + grace + 3))
 
     def harvest(self, block=False):
         still = []

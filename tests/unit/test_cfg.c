@@ -25,7 +25,7 @@ static const char *const general_vars[] = {
 	"SOCKET_PATH", "LISTEN", "DISABLE_IPV6", "LOG_LEVEL", "POST", "ALLOW_START",
 	"ALLOW_STOP", "ALLOW_RESTARTS", "LISTEN_MODE", "LISTEN_OWNER", "LISTEN_GROUP",
 	"MAX_HEAD_SIZE", "MAX_HEADERS", "HEADER_TIMEOUT", "IDLE_TIMEOUT", "SHUTDOWN_TIMEOUT",
-	"MAX_CONNECTIONS",
+	"MAX_CONNECTIONS", "RUN_USER", "RUN_GROUP", "REFUSE_ROOT", "SECCOMP", "LANDLOCK",
 };
 
 static void clear_env(void)
@@ -84,6 +84,16 @@ static void render(const struct cfg *c, const char *key, char *out, size_t cap)
 		snprintf(out, cap, "%lu", c->shutdown_timeout_s);
 	} else if (!strcmp(key, "MAX_CONNECTIONS")) {
 		snprintf(out, cap, "%lu", c->max_connections);
+	} else if (!strcmp(key, "RUN_USER")) {
+		snprintf(out, cap, "%ld", c->run_uid);
+	} else if (!strcmp(key, "RUN_GROUP")) {
+		snprintf(out, cap, "%ld", c->run_gid);
+	} else if (!strcmp(key, "REFUSE_ROOT")) {
+		snprintf(out, cap, "%d", c->refuse_root);
+	} else if (!strcmp(key, "SECCOMP")) {
+		snprintf(out, cap, "%d", c->seccomp);
+	} else if (!strcmp(key, "LANDLOCK")) {
+		snprintf(out, cap, "%d", c->landlock);
 	} else {
 		for (size_t i = 0; i < policy_n_sections; i++)
 			if (!strcmp(key, policy_sections[i].setting)) {
@@ -122,6 +132,20 @@ static struct cfg_row cfg_rows[] = {
 	  { "LISTEN_MODE=0660", "LISTEN_OWNER=-1", "LISTEN_GROUP=-1", "MAX_HEAD_SIZE=65536",
 	    "MAX_HEADERS=100", "HEADER_TIMEOUT=10", "IDLE_TIMEOUT=60", "SHUTDOWN_TIMEOUT=10",
 	    "MAX_CONNECTIONS=4096" }, { NULL }, { NULL } },
+	{ "defaults: sandbox on, no user switch", { NULL }, { NULL }, CFG_RUN,
+	  { "SECCOMP=1", "LANDLOCK=1", "REFUSE_ROOT=0", "RUN_USER=-1", "RUN_GROUP=-1" },
+	  { NULL }, { NULL } },
+	{ "RUN_USER and RUN_GROUP by name", { "RUN_USER=nobody", "RUN_GROUP=nogroup" }, { NULL },
+	  CFG_RUN, { "RUN_USER=65534", "RUN_GROUP=65534" }, { NULL }, { NULL } },
+	{ "--user and --group are the flags of RUN_USER and RUN_GROUP", { NULL },
+	  { "--user=1000", "--group", "999" }, CFG_RUN, { "RUN_USER=1000", "RUN_GROUP=999" },
+	  { NULL }, { NULL } },
+	{ "an unknown RUN_USER is refused", { "RUN_USER=no-such-user-dg" }, { NULL }, CFG_ERROR,
+	  { NULL }, { "RUN_USER", "no-such-user-dg" }, { NULL } },
+	{ "SECCOMP=0 and LANDLOCK=off turn the sandbox off", { "SECCOMP=0", "LANDLOCK=off" },
+	  { NULL }, CFG_RUN, { "SECCOMP=0", "LANDLOCK=0" }, { NULL }, { NULL } },
+	{ "SECCOMP=maybe is refused", { "SECCOMP=maybe" }, { NULL }, CFG_ERROR, { NULL },
+	  { "SECCOMP", BOOLS }, { NULL } },
 	{ "DISABLE_IPV6=1 makes the default listener 0.0.0.0", { "DISABLE_IPV6=1" }, { NULL }, CFG_RUN,
 	  { "LISTEN=tcp://0.0.0.0:2375" }, { NULL }, { NULL } },
 	{ "DISABLE_IPV6=yes makes the default listener 0.0.0.0", { "DISABLE_IPV6=yes" }, { NULL },

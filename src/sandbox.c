@@ -1,0 +1,292 @@
+/* sandbox.c - privilege drop, Landlock and seccomp; see sandbox.h.
+ *
+ * Order matters: the listeners are bound and chowned before anything
+ * here runs, so nothing after startup needs root, a new file, or a new
+ * kind of socket. */
+#include "sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/landlock.h>
+#include <pwd.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cfg.h"
+#include "log.h"
+
+/* Sanitizer builds: LeakSanitizer reads /proc/self/task and ptraces the
+ * process at exit, so the sandbox leaves it what it needs there. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SANDBOX_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANDBOX_SANITIZED 1
+#endif
+#endif
+
+int sandbox_preflight(const struct cfg *c)
+{
+	uid_t target = c->run_uid >= 0 ? (uid_t)c->run_uid : geteuid();
+	if (c->refuse_root && target == 0) {
+		fprintf(stderr, "dockgate: REFUSE_ROOT: would run as root; set RUN_USER "
+				"(--user) to an unprivileged user or start as one\n");
+		return -1;
+	}
+	return 0;
+}
+
+int sandbox_drop_privileges(const struct cfg *c)
+{
+	if (c->run_uid >= 0 || c->run_gid >= 0) {
+		gid_t gid = (gid_t)c->run_gid;
+		if (c->run_gid < 0) {
+			/* The user's own primary group, as su and setpriv do. */
+			struct passwd *pw = getpwuid((uid_t)c->run_uid);
+			gid = pw ? pw->pw_gid : (gid_t)c->run_uid;
+		}
+		if (setgroups(1, &gid) == -1 || setresgid(gid, gid, gid) == -1) {
+			log_err("RUN_GROUP: cannot switch to gid %u: %s", (unsigned)gid,
+				strerror(errno));
+			return -1;
+		}
+		if (c->run_uid >= 0) {
+			uid_t uid = (uid_t)c->run_uid;
+			if (setresuid(uid, uid, uid) == -1) {
+				log_err("RUN_USER: cannot switch to uid %u: %s", (unsigned)uid,
+					strerror(errno));
+				return -1;
+			}
+		}
+		log_notice("running as uid %u gid %u", (unsigned)getuid(), (unsigned)getgid());
+#ifdef SANDBOX_SANITIZED
+		prctl(PR_SET_DUMPABLE, 1, 0, 0, 0); /* setuid cleared it */
+#endif
+	}
+	if (c->refuse_root && (getuid() == 0 || geteuid() == 0)) {
+		log_err("REFUSE_ROOT: still root after the switch");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- Landlock ---- */
+
+#ifndef LANDLOCK_ACCESS_FS_REFER
+#define LANDLOCK_ACCESS_FS_REFER (1ULL << 13)
+#endif
+#ifndef LANDLOCK_ACCESS_FS_TRUNCATE
+#define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)
+#endif
+#ifndef LANDLOCK_ACCESS_FS_IOCTL_DEV
+#define LANDLOCK_ACCESS_FS_IOCTL_DEV (1ULL << 15)
+#endif
+#ifndef LANDLOCK_ACCESS_NET_BIND_TCP
+#define LANDLOCK_ACCESS_NET_BIND_TCP (1ULL << 0)
+#define LANDLOCK_ACCESS_NET_CONNECT_TCP (1ULL << 1)
+#endif
+#ifndef LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET
+#define LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0)
+#define LANDLOCK_SCOPE_SIGNAL (1ULL << 1)
+#endif
+
+/* The ruleset attribute of ABI 6; older kernels read a prefix of it. */
+struct sandbox_ruleset_attr {
+	uint64_t handled_access_fs;
+	uint64_t handled_access_net;
+	uint64_t scoped;
+};
+
+static int landlock_abi(void)
+{
+	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0,
+			   LANDLOCK_CREATE_RULESET_VERSION);
+	return abi < 0 ? 0 : (int)abi;
+}
+
+/* Every filesystem right this kernel's Landlock knows. */
+static uint64_t fs_rights(int abi)
+{
+	uint64_t r = (LANDLOCK_ACCESS_FS_MAKE_SYM << 1) - 1; /* ABI 1: bits 0-12 */
+	if (abi >= 2)
+		r |= LANDLOCK_ACCESS_FS_REFER;
+	if (abi >= 3)
+		r |= LANDLOCK_ACCESS_FS_TRUNCATE;
+	if (abi >= 5)
+		r |= LANDLOCK_ACCESS_FS_IOCTL_DEV;
+	return r;
+}
+
+static int allow_path(int ruleset, const char *path, uint64_t rights)
+{
+	int fd = open(path, O_PATH | O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	struct landlock_path_beneath_attr rule = { .allowed_access = rights, .parent_fd = fd };
+	long r = syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &rule, 0);
+	close(fd);
+	return r == 0 ? 0 : -1;
+}
+
+/* After startup the proxy needs no file but /dev/null (the EMFILE reserve)
+ * and the right to remove its unix listener files at exit; it never binds
+ * or connects TCP. Connecting to the upstream unix socket is not a
+ * filesystem right Landlock governs, so it keeps working. */
+static int landlock_restrict(const struct cfg *c)
+{
+	int abi = landlock_abi();
+	if (abi == 0) {
+		log_notice("landlock: not available in this kernel; filesystem not restricted");
+		return 0;
+	}
+	struct sandbox_ruleset_attr attr = { .handled_access_fs = fs_rights(abi) };
+	size_t size = sizeof attr.handled_access_fs;
+	if (abi >= 4) {
+		attr.handled_access_net = LANDLOCK_ACCESS_NET_BIND_TCP | LANDLOCK_ACCESS_NET_CONNECT_TCP;
+		size += sizeof attr.handled_access_net;
+	}
+	if (abi >= 6) {
+		attr.scoped = LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET | LANDLOCK_SCOPE_SIGNAL;
+		size += sizeof attr.scoped;
+	}
+	int ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, size, 0);
+	if (ruleset < 0) {
+		log_err("landlock: cannot create a ruleset: %s", strerror(errno));
+		return -1;
+	}
+	int bad = allow_path(ruleset, "/dev/null", LANDLOCK_ACCESS_FS_READ_FILE);
+#ifdef SANDBOX_SANITIZED
+	bad |= allow_path(ruleset, "/proc", LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR);
+#endif
+	for (size_t i = 0; i < c->n_listeners && !bad; i++) {
+		if (c->listeners[i].kind != CFG_LISTEN_UNIX)
+			continue;
+		char dir[CFG_UNIX_PATH_MAX];
+		snprintf(dir, sizeof dir, "%s", c->listeners[i].path);
+		char *slash = strrchr(dir, '/');
+		if (slash == dir)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+		bad = allow_path(ruleset, dir, LANDLOCK_ACCESS_FS_REMOVE_FILE);
+	}
+	if (bad || syscall(SYS_landlock_restrict_self, ruleset, 0) == -1) {
+		log_err("landlock: cannot restrict: %s", strerror(errno));
+		close(ruleset);
+		return -1;
+	}
+	close(ruleset);
+	log_notice("landlock: ABI %d: no file access but /dev/null and listener removal%s", abi,
+		   abi >= 4 ? ", no TCP bind or connect" : "");
+	return 0;
+}
+
+/* ---- seccomp ---- */
+
+
+/* An unexpected system call is a bug or an attack: say which one, in one
+ * line that needs no other call than write, and stop. */
+static void on_sigsys(int sig, siginfo_t *si, void *ctx)
+{
+	(void)sig;
+	(void)ctx;
+	char line[96];
+	int n = snprintf(line, sizeof line,
+			 "dockgate: seccomp: system call %d is not allowed; stopping\n",
+			 si->si_syscall);
+	ssize_t unused = write(STDERR_FILENO, line, (size_t)n);
+	(void)unused;
+	_exit(70);
+}
+
+/* What the event loop, the connections, malloc and logging use after
+ * startup, and nothing else. */
+static const int allowed_calls[] = {
+	SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait), SCMP_SYS(epoll_ctl),
+	SCMP_SYS(accept4), SCMP_SYS(accept), SCMP_SYS(connect),
+	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(writev), SCMP_SYS(sendto),
+	SCMP_SYS(recvfrom), SCMP_SYS(shutdown), SCMP_SYS(close), SCMP_SYS(setsockopt),
+	SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday),
+	SCMP_SYS(brk), SCMP_SYS(munmap), SCMP_SYS(mremap), SCMP_SYS(madvise),
+	SCMP_SYS(unlink), SCMP_SYS(unlinkat), SCMP_SYS(getrandom), SCMP_SYS(futex),
+	SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask), SCMP_SYS(exit),
+	SCMP_SYS(exit_group), SCMP_SYS(restart_syscall), SCMP_SYS(getpid),
+	SCMP_SYS(gettid), SCMP_SYS(tgkill), SCMP_SYS(fstat), SCMP_SYS(newfstatat),
+};
+
+/* Argument conditions, spelled out (libseccomp's SCMP_A* macros leave
+ * fields to default initialisation, which -Wextra under clang rejects). */
+static struct scmp_arg_cmp arg_eq(unsigned arg, uint64_t value)
+{
+	return (struct scmp_arg_cmp){ arg, SCMP_CMP_EQ, value, 0 };
+}
+
+static struct scmp_arg_cmp arg_masked_eq(unsigned arg, uint64_t mask, uint64_t value)
+{
+	return (struct scmp_arg_cmp){ arg, SCMP_CMP_MASKED_EQ, mask, value };
+}
+
+static int seccomp_install(void)
+{
+	struct sigaction sa = { .sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO };
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGSYS, &sa, NULL) == -1)
+		return -1;
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
+	if (ctx == NULL)
+		return -1;
+	int r = 0;
+	for (size_t i = 0; i < sizeof allowed_calls / sizeof allowed_calls[0]; i++)
+		r |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed_calls[i], 0);
+	/* New sockets only for the upstream unix socket. */
+	r |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+			      arg_eq(0, AF_UNIX));
+	/* Files only for reading (/dev/null, the EMFILE reserve). */
+	r |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
+			      arg_masked_eq(2, O_ACCMODE | O_CREAT, O_RDONLY));
+	/* Memory for malloc, never executable. */
+	r |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
+			      arg_masked_eq(2, PROT_EXEC, 0));
+	r |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
+			      arg_masked_eq(2, PROT_EXEC, 0));
+	if (r == 0)
+		r = seccomp_load(ctx);
+	seccomp_release(ctx);
+	return r == 0 ? 0 : -1;
+}
+
+int sandbox_restrict(const struct cfg *c)
+{
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1) {
+		log_err("prctl(PR_SET_NO_NEW_PRIVS): %s", strerror(errno));
+		return -1;
+	}
+	if (c->landlock && landlock_restrict(c) == -1)
+		return -1;
+	if (!c->seccomp) {
+		log_notice("seccomp: off (SECCOMP=0)");
+		return 0;
+	}
+#ifdef SANDBOX_SANITIZED
+	/* The sanitizers' runtime (LeakSanitizer's stop-the-world, report
+	 * symbolizing) needs ptrace, clone and files: no allowlist fits. */
+	log_notice("seccomp: off in a sanitizer build");
+	return 0;
+#endif
+	if (seccomp_install() == -1) {
+		log_err("seccomp: cannot install the filter: %s", strerror(errno));
+		return -1;
+	}
+	log_notice("seccomp: %zu system calls allowed, anything else stops the process",
+		   sizeof allowed_calls / sizeof allowed_calls[0] + 4);
+	return 0;
+}

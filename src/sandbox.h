@@ -1,0 +1,23 @@
+/* sandbox.h - least privilege once the sockets are open: switch to
+ * RUN_USER/RUN_GROUP, forbid new privileges, restrict the filesystem and
+ * TCP with Landlock, and allow only the system calls the event loop needs
+ * with seccomp. Each step logs what it did; a step the kernel lacks is
+ * said once and skipped, a step that fails stops startup. */
+#ifndef DOCKGATE_SANDBOX_H
+#define DOCKGATE_SANDBOX_H
+
+struct cfg;
+
+/* Before anything is opened: REFUSE_ROOT against the user we will run
+ * as. 0, or -1 after printing why to stderr (a settings error). */
+int sandbox_preflight(const struct cfg *c);
+
+/* Drops to the configured user and group.
+ * 0, or -1 after logging why (the caller exits). */
+int sandbox_drop_privileges(const struct cfg *c);
+
+/* Installs PR_SET_NO_NEW_PRIVS, Landlock and seccomp, as configured.
+ * 0, or -1 after logging why. */
+int sandbox_restrict(const struct cfg *c);
+
+#endif
