@@ -29,7 +29,12 @@ void buf_release(struct buf *b);
 void buf_trim(struct buf *b);
 
 static inline size_t buf_len(const struct buf *b) { return b->end - b->start; }
-static inline const char *buf_head(const struct buf *b) { return b->data + b->start; }
+/* The first live byte; NULL while nothing was ever stored (no arithmetic
+ * on a null pointer, which C leaves undefined). */
+static inline const char *buf_head(const struct buf *b)
+{
+	return b->data ? b->data + b->start : b->data;
+}
 /* Free bytes after end, once compacted (allocated or not). */
 size_t buf_space(struct buf *b);
 void buf_consume(struct buf *b, size_t n);

@@ -46,24 +46,34 @@ long long loop_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int loop_run(struct loop *l)
+int loop_run_once(struct loop *l, int timeout_ms, bool *pending)
 {
 	struct epoll_event events[LOOP_BATCH];
+	*pending = false;
+	int n = epoll_wait(l->epoll_fd, events, LOOP_BATCH, timeout_ms);
+	if (n == -1)
+		return errno == EINTR ? 0 : -1;
+	for (int i = 0; i < n; i++) {
+		struct loop_watch *w = events[i].data.ptr;
+		w->on_event(w, events[i].events);
+	}
+	/* Only now may closed owners be freed: an earlier event of this batch
+	 * could still have named them. */
+	if (l->after_batch)
+		*pending = l->after_batch(l->hook_ctx);
+	return n;
+}
+
+int loop_run(struct loop *l)
+{
 	long long next_tick = loop_now_ms() + LOOP_TICK_MS;
 	bool pending = false;
 	while (!l->stopping) {
 		long long now = loop_now_ms();
+		/* Work left over from the last batch: look for events, don't sleep. */
 		int timeout = pending ? 0 : next_tick > now ? (int)(next_tick - now) : 0;
-		int n = epoll_wait(l->epoll_fd, events, LOOP_BATCH, timeout);
-		if (n == -1 && errno != EINTR)
+		if (loop_run_once(l, timeout, &pending) == -1)
 			return -1;
-		for (int i = 0; i < n; i++) {
-			struct loop_watch *w = events[i].data.ptr;
-			w->on_event(w, events[i].events);
-		}
-		/* Only now may closed owners be freed: an earlier event of this
-		 * batch could still have named them. */
-		pending = l->after_batch ? l->after_batch(l->hook_ctx) : false;
 		if (loop_now_ms() >= next_tick) {
 			next_tick = loop_now_ms() + LOOP_TICK_MS;
 			if (l->on_tick)

@@ -37,6 +37,10 @@ void loop_fini(struct loop *l);
 int loop_add(struct loop *l, struct loop_watch *w, uint32_t events);
 /* Unregisters w->fd; the caller closes it. */
 void loop_del(struct loop *l, struct loop_watch *w);
+/* One batch: waits up to timeout_ms for events, handles them, runs the
+ * deferred work (*pending: some is left). Returns the number of events,
+ * or -1 with errno when epoll fails. loop_run() is this in a loop. */
+int loop_run_once(struct loop *l, int timeout_ms, bool *pending);
 /* Runs until loop_stop(). 0, or -1 with errno when epoll fails. */
 int loop_run(struct loop *l);
 void loop_stop(struct loop *l);
