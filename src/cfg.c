@@ -386,16 +386,22 @@ static void print_help(FILE *out)
 			policy_sections[i].setting, policy_sections[i].segment,
 			policy_sections[i].default_on);
 	}
-	fprintf(out, "\n  --help               print this text\n"
+	fprintf(out, "\n  --healthcheck        probe the first listener with HEAD /_ping and exit 0 when\n"
+		     "                       dockgate answers (for HEALTHCHECK in images without a shell)\n");
+	fprintf(out, "  --help               print this text\n"
 		     "  --version            print the version (--version=0 turns the VERSION section off)\n");
 }
 
 /* Collects flag values into raw (flags win over the environment). */
 static enum cfg_result read_flags(int argc, char **argv, struct raw_values *raw,
-				  FILE *out, FILE *err)
+				  struct cfg *c, FILE *out, FILE *err)
 {
 	for (int a = 1; a < argc; a++) {
 		const char *arg = argv[a];
+		if (!strcmp(arg, "--healthcheck")) {
+			c->healthcheck = true;
+			continue;
+		}
 		if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
 			print_help(out);
 			return CFG_EXIT;
@@ -445,7 +451,7 @@ enum cfg_result cfg_load(struct cfg *c, int argc, char **argv, FILE *out, FILE *
 		raw.value[i] = getenv(setting_name(i));
 		raw.source[i] = "";
 	}
-	enum cfg_result r = read_flags(argc, argv, &raw, out, err);
+	enum cfg_result r = read_flags(argc, argv, &raw, c, out, err);
 	if (r != CFG_RUN)
 		return r;
 	int bad = 0;

@@ -45,6 +45,7 @@ struct cfg {
 	bool refuse_root;       /* exit rather than serve as uid 0 */
 	bool seccomp;           /* system call allowlist after startup */
 	bool landlock;          /* filesystem and network restriction */
+	bool healthcheck;       /* --healthcheck: probe our own listener, exit */
 };
 
 enum cfg_result {

@@ -14,6 +14,7 @@
 
 #include "cfg.h"
 #include "conn.h"
+#include "health.h"
 #include "listen.h"
 #include "log.h"
 #include "loop.h"
@@ -93,7 +94,11 @@ int main(int argc, char **argv)
 	enum cfg_result r = cfg_load(&settings, argc, argv, stdout, stderr);
 	if (r == CFG_EXIT)
 		return 0;
-	if (r == CFG_ERROR || sandbox_preflight(&settings) == -1)
+	if (r == CFG_ERROR)
+		return 2;
+	if (settings.healthcheck)
+		return health_check(&settings);
+	if (sandbox_preflight(&settings) == -1)
 		return 2;
 	log_set_level((enum log_level)settings.log_level);
 	/* A client that vanishes must cost an EPIPE, never the process. */

@@ -171,3 +171,34 @@ def test_connection_cap(proxy):
         time.sleep(0.1)
     for c in held:
         c.close()
+
+
+def _healthcheck(listen):
+    from conftest import DOCKGATE_BIN
+    import subprocess
+    cp = subprocess.run([DOCKGATE_BIN, "--healthcheck"], env={"LISTEN": listen},
+                        capture_output=True, timeout=10)
+    return cp.returncode, cp.stderr.decode(errors="replace")
+
+
+@pytest.mark.parametrize("env,via,want", [
+    ({}, "tcp", 0),                 # up, daemon reachable
+    ({"PING": 0}, "tcp", 0),        # up and judging: 403 still means healthy
+    ({}, "unix", 0),
+    ({"SOCKET_PATH": "/nonexistent/docker.sock"}, "tcp", 1),   # daemon down: 502
+], ids=["healthy", "ping-denied", "unix", "daemon-down"])
+def test_healthcheck(proxy, env, via, want):
+    if os.environ.get("DGTEST_DIRECT"):
+        pytest.skip("needs the real proxy")
+    p = proxy(**env)
+    listen = p.host(via)
+    rc, err = _healthcheck(listen)
+    assert rc == want, err
+
+
+def test_healthcheck_nothing_listening():
+    if os.environ.get("DGTEST_DIRECT"):
+        pytest.skip("needs the real proxy")
+    from conftest import free_port
+    rc, err = _healthcheck(f"tcp://127.0.0.1:{free_port()}")
+    assert rc == 1 and "cannot connect" in err, err

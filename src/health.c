@@ -1,0 +1,85 @@
+/* health.c - the --healthcheck probe; see health.h. */
+#include "health.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "cfg.h"
+
+/* Connects to listener l, blocking with timeouts. fd or -1. */
+static int connect_listener(const struct cfg_listener *l)
+{
+	struct sockaddr_storage ss = { 0 };
+	socklen_t len;
+	int family;
+	if (l->kind == CFG_LISTEN_UNIX) {
+		struct sockaddr_un *sun = (struct sockaddr_un *)&ss;
+		sun->sun_family = AF_UNIX;
+		snprintf(sun->sun_path, sizeof sun->sun_path, "%s", l->path);
+		family = AF_UNIX;
+		len = sizeof *sun;
+	} else if (strchr(l->host, ':')) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)l->port);
+		/* "::" listens everywhere: ask on loopback. */
+		inet_pton(AF_INET6, strcmp(l->host, "::") ? l->host : "::1", &in6->sin6_addr);
+		family = AF_INET6;
+		len = sizeof *in6;
+	} else {
+		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+		in->sin_family = AF_INET;
+		in->sin_port = htons((uint16_t)l->port);
+		inet_pton(AF_INET, strcmp(l->host, "0.0.0.0") ? l->host : "127.0.0.1", &in->sin_addr);
+		family = AF_INET;
+		len = sizeof *in;
+	}
+	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return -1;
+	struct timeval tv = { .tv_sec = 3 };
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	if (connect(fd, (struct sockaddr *)&ss, len) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int health_check(const struct cfg *c)
+{
+	const struct cfg_listener *l = &c->listeners[0];
+	int fd = connect_listener(l);
+	if (fd == -1 && l->kind == CFG_LISTEN_TCP && strcmp(l->host, "::") == 0) {
+		/* The default [::] may have fallen back to IPv4. */
+		struct cfg_listener v4 = *l;
+		strcpy(v4.host, "127.0.0.1");
+		fd = connect_listener(&v4);
+	}
+	if (fd == -1) {
+		fprintf(stderr, "dockgate: healthcheck: cannot connect to %s\n", l->text);
+		return 1;
+	}
+	static const char probe[] = "HEAD /_ping HTTP/1.1\r\nHost: dockgate\r\nConnection: close\r\n\r\n";
+	char resp[64] = "";
+	ssize_t n = -1;
+	if (send(fd, probe, sizeof probe - 1, MSG_NOSIGNAL) == (ssize_t)(sizeof probe - 1))
+		n = recv(fd, resp, sizeof resp - 1, 0);
+	close(fd);
+	int status = 0;
+	if (n >= 12 && memcmp(resp, "HTTP/1.", 7) == 0)
+		sscanf(resp + 9, "%3d", &status);
+	if (status == 200 || status == 403)
+		return 0;
+	fprintf(stderr, "dockgate: healthcheck: %s answered %s\n", l->text,
+		status ? (status == 502 ? "502: the Docker daemon is unreachable" : "an error")
+		       : "nothing usable");
+	return 1;
+}
