@@ -18,6 +18,9 @@
 #ifndef DOCKGATE_VERSION
 #define DOCKGATE_VERSION "0.0.0-dev"
 #endif
+#ifndef DOCKGATE_BUILD
+#define DOCKGATE_BUILD "unknown build"
+#endif
 
 enum cfg_type {
 	CFG_T_BOOL,
@@ -407,7 +410,8 @@ static enum cfg_result read_flags(int argc, char **argv, struct raw_values *raw,
 			return CFG_EXIT;
 		}
 		if (!strcmp(arg, "--version")) {
-			fprintf(out, "dockgate %s\n", DOCKGATE_VERSION);
+			fprintf(out, "dockgate %s (%s; seccomp, landlock)\n", DOCKGATE_VERSION,
+				DOCKGATE_BUILD);
 			return CFG_EXIT;
 		}
 		const char *eq = strchr(arg, '=');

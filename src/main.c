@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/signalfd.h>
 #include <sys/epoll.h>
 #include <unistd.h>
@@ -61,6 +62,26 @@ static void on_tick(void *ctx)
 		conn_close_all();
 		loop_stop(&main_loop);
 	}
+}
+
+/* Says at startup, not at the first request, when the daemon's socket
+ * cannot be used as the user we now are, and what would fix it. Requests
+ * get 502 meanwhile; the proxy keeps serving and retries each time. */
+static void check_upstream(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) == -1) {
+		log_warn("SOCKET_PATH %s: %s; requests get 502 until it exists", path,
+			 strerror(errno));
+		return;
+	}
+	if (access(path, R_OK | W_OK) == 0)
+		return;
+	log_warn("SOCKET_PATH %s is not writable as uid %u gid %u (it is owned by %u:%u, "
+		 "mode %03o): run with its group, e.g. RUN_GROUP=%u or docker run "
+		 "--group-add %u", path, (unsigned)getuid(), (unsigned)getgid(),
+		 (unsigned)st.st_uid, (unsigned)st.st_gid, (unsigned)(st.st_mode & 0777),
+		 (unsigned)st.st_gid, (unsigned)st.st_gid);
 }
 
 /* Many idle clients and event streams need many descriptors: take the
@@ -118,7 +139,12 @@ int main(int argc, char **argv)
 	conn_setup(&main_loop, &settings, p);
 	if (listen_open_all(&main_loop, &settings) == -1)
 		return 1;
-	if (sandbox_drop_privileges(&settings) == -1 || sandbox_restrict(&settings) == -1) {
+	if (sandbox_drop_privileges(&settings) == -1) {
+		listen_close_all(&main_loop);
+		return 1;
+	}
+	check_upstream(settings.socket_path);
+	if (sandbox_restrict(&settings) == -1) {
 		listen_close_all(&main_loop);
 		return 1;
 	}
