@@ -83,6 +83,9 @@ static const struct setting settings[] = {
 	  "seconds in-flight requests get to finish after SIGTERM/SIGINT" },
 	{ "MAX_CONNECTIONS", NULL, CFG_T_UINT, CFG_AT(max_connections), "4096", 1, 1000000,
 	  "most client connections at once (503 above it)" },
+	{ "MAX_CONNECTIONS_PER_CLIENT", NULL, CFG_T_UINT, CFG_AT(max_connections_per_client),
+	  "1024", 1, 1000000,
+	  "most connections from one client address (TCP) or user id (unix) (503 above it)" },
 	/* USER and GROUP are the shell's own variables, hence RUN_*. */
 	{ "RUN_USER", "--user", CFG_T_USER, CFG_AT(run_uid), NULL, 0, 0,
 	  "user (name or uid) to switch to once the sockets are open" },

@@ -35,6 +35,7 @@ struct cfg {
 	unsigned long idle_timeout_s;
 	unsigned long shutdown_timeout_s;
 	unsigned long max_connections;
+	unsigned long max_connections_per_client;
 	unsigned listen_mode;   /* file mode of unix listeners */
 	long listen_uid;        /* -1: leave as created */
 	long listen_gid;        /* -1: leave as created */

@@ -26,6 +26,7 @@
 #include "cfg.h"
 #include "chunk.h"
 #include "h1.h"
+#include "limit.h"
 #include "log.h"
 #include "loop.h"
 #include "path.h"
@@ -96,6 +97,7 @@ struct conn {
 	long long deadline_ms; /* 0: none */
 	char peer[128];
 	char line[200];
+	struct limit_key client_key; /* counted in limit.c while open */
 };
 
 /* Shared by every connection; set once by conn_setup(). */
@@ -150,7 +152,7 @@ static void set_idle_deadline(struct conn *c)
 	c->deadline_ms = loop_now_ms() + (long long)cfg->idle_timeout_s * 1000;
 }
 
-int conn_start(int fd, const char *peer)
+int conn_start(int fd, const char *peer, const struct limit_key *key)
 {
 	struct conn *c = calloc(1, sizeof *c);
 	if (c == NULL)
@@ -165,6 +167,7 @@ int conn_start(int fd, const char *peer)
 	c->client = (struct loop_watch){ fd, on_client_event, c };
 	c->upstream = (struct loop_watch){ -1, on_upstream_event, c };
 	snprintf(c->peer, sizeof c->peer, "%s", peer);
+	c->client_key = *key;
 	if (loop_add(loop, &c->client, EPOLLIN | EPOLLOUT | EPOLLRDHUP) == -1) {
 		int saved = errno;
 		free(c);
@@ -214,6 +217,7 @@ static void conn_close(struct conn *c)
 	c->next = reap_list;
 	reap_list = c;
 	n_conns--;
+	limit_release(&c->client_key);
 	log_debug("%s: closed", c->peer);
 }
 

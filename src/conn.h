@@ -12,6 +12,7 @@
 struct cfg;
 struct loop;
 struct policy;
+struct limit_key;
 
 /* Sets what every connection shares; call once before conn_start(). */
 void conn_setup(struct loop *l, const struct cfg *c, const struct policy *p);
@@ -20,8 +21,9 @@ void conn_setup(struct loop *l, const struct cfg *c, const struct policy *p);
 void conn_setup_free(void);
 
 /* Takes ownership of an accepted non-blocking client socket. peer names
- * the client in logs. 0, or -1 with errno (the caller closes fd). */
-int conn_start(int fd, const char *peer);
+ * the client in logs; key is its per-client count, released at close.
+ * 0, or -1 with errno (the caller closes fd and releases key). */
+int conn_start(int fd, const char *peer, const struct limit_key *key);
 
 /* Open client connections. */
 size_t conn_count(void);

@@ -17,6 +17,7 @@
 #include "buf.h"
 #include "conn.h"
 #include "h1.h"
+#include "limit.h"
 #include "log.h"
 #include "loop.h"
 
@@ -28,6 +29,7 @@ struct listener {
 static struct listener listeners[CFG_MAX_LISTENERS];
 static size_t n_listeners;
 static unsigned long max_connections;
+static unsigned long max_per_client;
 /* Kept open so that at EMFILE we can still accept and close a client
  * instead of spinning on a listener that stays readable. */
 static int reserve_fd = -1;
@@ -65,6 +67,23 @@ static void refuse(int fd)
 	close(fd);
 }
 
+/* The per-client key: the IP address for TCP, the peer's uid for unix. */
+static void client_key(int fd, const struct sockaddr_storage *ss, struct limit_key *k)
+{
+	memset(k, 0, sizeof *k);
+	k->bytes[0] = (unsigned char)ss->ss_family;
+	if (ss->ss_family == AF_INET) {
+		memcpy(k->bytes + 1, &((const struct sockaddr_in *)ss)->sin_addr, 4);
+	} else if (ss->ss_family == AF_INET6) {
+		memcpy(k->bytes + 1, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
+	} else {
+		struct ucred cred = { 0 };
+		socklen_t len = sizeof cred;
+		getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len);
+		memcpy(k->bytes + 1, &cred.uid, sizeof cred.uid);
+	}
+}
+
 static void on_accept(struct loop_watch *w, uint32_t events)
 {
 	struct listener *ls = w->owner;
@@ -99,14 +118,22 @@ static void on_accept(struct loop_watch *w, uint32_t events)
 		}
 		char peer[128];
 		peer_name(&ss, ls, peer, sizeof peer);
+		struct limit_key key;
+		client_key(fd, &ss, &key);
+		if (!limit_acquire(&key, max_per_client)) {
+			log_notice("per-client limit (%lu) reached: refused %s", max_per_client, peer);
+			refuse(fd);
+			continue;
+		}
 		if (ls->spec->kind == CFG_LISTEN_TCP) {
 			/* ENGINE-API.md §8: hijacked streams must not wait for
 			 * Nagle, or docker-py loses output. */
 			int one = 1;
 			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 		}
-		if (conn_start(fd, peer) == -1) {
+		if (conn_start(fd, peer, &key) == -1) {
 			log_err("cannot set up a connection from %s: %s", peer, strerror(errno));
+			limit_release(&key);
 			close(fd);
 		}
 	}
@@ -199,6 +226,11 @@ static int open_tcp(const struct cfg_listener *spec)
 int listen_open_all(struct loop *l, const struct cfg *c)
 {
 	max_connections = c->max_connections;
+	max_per_client = c->max_connections_per_client;
+	if (limit_init(c->max_connections) == -1) {
+		log_err("out of memory for the per-client table");
+		return -1;
+	}
 	reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	for (size_t i = 0; i < c->n_listeners; i++) {
 		const struct cfg_listener *spec = &c->listeners[i];

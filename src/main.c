@@ -16,6 +16,7 @@
 #include "cfg.h"
 #include "conn.h"
 #include "health.h"
+#include "limit.h"
 #include "listen.h"
 #include "log.h"
 #include "loop.h"
@@ -160,6 +161,7 @@ int main(int argc, char **argv)
 	loop_fini(&main_loop);
 	policy_free(p);
 	conn_setup_free();
+	limit_fini();
 	log_notice("stopped");
 	return rc == -1 ? 1 : 0;
 }

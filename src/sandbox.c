@@ -215,6 +215,7 @@ static const int allowed_calls[] = {
 	SCMP_SYS(accept4), SCMP_SYS(accept), SCMP_SYS(connect),
 	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(writev), SCMP_SYS(sendto),
 	SCMP_SYS(recvfrom), SCMP_SYS(shutdown), SCMP_SYS(close), SCMP_SYS(setsockopt),
+	SCMP_SYS(getsockopt),
 	SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday),
 	SCMP_SYS(brk), SCMP_SYS(munmap), SCMP_SYS(mremap), SCMP_SYS(madvise),
 	SCMP_SYS(unlink), SCMP_SYS(unlinkat), SCMP_SYS(getrandom), SCMP_SYS(futex),

@@ -23,6 +23,7 @@
 #include "chunk.h"
 #include "conn.h"
 #include "h1.h"
+#include "limit.h"
 #include "log.h"
 #include "loop.h"
 #include "path.h"
@@ -73,6 +74,7 @@ static void setup(void)
 	assert(loop_init(&lp) == 0);
 	lp.after_batch = conn_after_batch;
 	conn_setup(&lp, &settings, pol);
+	assert(limit_init(16) == 0);
 	listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);
@@ -195,7 +197,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) == -1)
 		return 0;
-	assert(conn_start(sv[0], "fuzz") == 0);
+	struct limit_key key = { { 0 } };
+	assert(limit_acquire(&key, 1000));
+	assert(conn_start(sv[0], "fuzz", &key) == 0);
 	/* Feed in two writes so that the split point varies with the input. */
 	size_t first = size ? data[0] % (size + 1) : 0;
 	ssize_t unused = write(sv[1], data, first);

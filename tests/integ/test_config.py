@@ -202,3 +202,30 @@ def test_healthcheck_nothing_listening():
     from conftest import free_port
     rc, err = _healthcheck(f"tcp://127.0.0.1:{free_port()}")
     assert rc == 1 and "cannot connect" in err, err
+
+
+def test_per_client_limit(proxy):
+    """MAX_CONNECTIONS_PER_CLIENT caps one client address; a client from
+    another address (127.0.0.2 here) still gets in."""
+    if os.environ.get("DGTEST_DIRECT"):
+        pytest.skip("needs the real proxy")
+    p = proxy(MAX_CONNECTIONS_PER_CLIENT=2, listen=None)
+    time.sleep(0.5)   # let the fixture's readiness probes close
+    held = [p.connect() for _ in range(2)]
+    try:
+        for c in held:
+            c.send(b"GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert c.read_response().status == 200
+        third = p.connect()
+        assert third.read_response().status == 503
+        third.close()
+        other = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        other.bind(("127.0.0.2", 0))
+        other.settimeout(5)
+        other.connect(p.tcp)
+        other.sendall(b"GET /_ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert other.recv(64).startswith(b"HTTP/1.1 200"), "another client was refused"
+        other.close()
+    finally:
+        for c in held:
+            c.close()
