@@ -43,6 +43,9 @@
 #define CONN_LINGER_BYTES (1u << 20)
 /* How long a closing connection may take to read its last response. */
 #define CONN_LINGER_MS 2000
+/* The access log's "METHOD /path": allocated while a request is in
+ * flight, so an idle connection does not carry it. */
+#define CONN_LINE_MAX 200
 /* Room kept free in cout for an error answer of our own. */
 #define CONN_ERROR_ROOM 2048
 
@@ -95,9 +98,9 @@ struct conn {
 	long long started_ms;
 	const char *because;
 	long long deadline_ms; /* 0: none */
-	char peer[128];
-	char line[200];
 	struct limit_key client_key; /* counted in limit.c while open */
+	char peer[CONN_PEER_MAX];
+	char *line; /* "METHOD /path" of the request in flight, for logs */
 };
 
 /* Shared by every connection; set once by conn_setup(). */
@@ -233,8 +236,25 @@ static void conn_reap(void)
 		buf_release(&c->uout);
 		buf_release(&c->uin);
 		buf_release(&c->cout);
+		free(c->line);
 		free(c);
 	}
+}
+
+/* Sets the access log's request line; keeps the old text when there is no
+ * memory (the log line is then merely stale, never wrong about safety). */
+static void set_line(struct conn *c, const char *method, size_t method_n,
+		     const char *path, size_t path_n)
+{
+	if (c->line == NULL && (c->line = malloc(CONN_LINE_MAX)) == NULL)
+		return;
+	snprintf(c->line, CONN_LINE_MAX, "%.*s%s%.*s", (int)(method_n > 32 ? 32 : method_n),
+		 method, path_n ? " " : "", (int)(path_n > 160 ? 160 : path_n), path);
+}
+
+static const char *line_of(const struct conn *c)
+{
+	return c->line ? c->line : "-";
 }
 
 /* One line per request: who, what, the decision, the outcome. */
@@ -243,10 +263,10 @@ static void log_access(struct conn *c, bool allowed, const char *why)
 	long long ms = loop_now_ms() - c->started_ms;
 	if (allowed)
 		log_info("%s \"%s\" allow(%s) status=%d bytes=%llu ms=%lld", c->peer,
-			 c->line, c->because ? c->because : "-", c->status, c->bytes_out, ms);
+			 line_of(c), c->because ? c->because : "-", c->status, c->bytes_out, ms);
 	else
 		log_info("%s \"%s\" DENY status=%d ms=%lld reason=\"%s\"", c->peer,
-			 c->line, c->status, ms, why);
+			 line_of(c), c->status, ms, why);
 }
 
 /* No more requests on this connection: answer what is in cout, then
@@ -275,8 +295,7 @@ static void remember_line(struct conn *c, const struct h1_request *rq)
 {
 	const char *q = memchr(rq->target.p, '?', rq->target.n);
 	size_t n = q ? (size_t)(q - rq->target.p) : rq->target.n;
-	snprintf(c->line, sizeof c->line, "%.*s %.*s", (int)rq->method.n, rq->method.p,
-		 (int)(n > 160 ? 160 : n), rq->target.p);
+	set_line(c, rq->method.p, rq->method.n, rq->target.p, n);
 }
 
 /* The one place a request is judged. */
@@ -423,7 +442,7 @@ static bool process_head(struct conn *c)
 	}
 	if (r < 0) {
 		c->started_ms = loop_now_ms();
-		snprintf(c->line, sizeof c->line, "-");
+		set_line(c, "-", 1, "", 0);
 		char msg[200];
 		snprintf(msg, sizeof msg, "dockgate: malformed request: %s", rq.error);
 		reply_error(c, rq.status, msg, true);
@@ -467,7 +486,7 @@ static bool forward_chunked(struct conn *c)
 		struct span data;
 		ssize_t r = chunk_decode(&c->req_chunk, buf_head(&c->cin), avail, &data);
 		if (r < 0) {
-			log_info("%s \"%s\" aborted: bad chunked body: %s", c->peer, c->line,
+			log_info("%s \"%s\" aborted: bad chunked body: %s", c->peer, line_of(c),
 				 c->req_chunk.error);
 			conn_close(c);
 			return true;
@@ -506,7 +525,7 @@ static bool forward_body(struct conn *c)
 	}
 	if (c->req == REQ_BODY && !progress && c->client_eof && buf_len(&c->cin) == 0) {
 		log_info("%s \"%s\" aborted: client closed in the middle of the body",
-			 c->peer, c->line);
+			 c->peer, line_of(c));
 		conn_close(c);
 		return true;
 	}
@@ -578,7 +597,7 @@ static void start_tunnel(struct conn *c)
  * response yet, else cut the connection (the client sees a truncation). */
 static void upstream_failed(struct conn *c, const char *why)
 {
-	log_warn("%s \"%s\": upstream %s", c->peer, c->line, why);
+	log_warn("%s \"%s\": upstream %s", c->peer, line_of(c), why);
 	bool nothing_sent = c->resp == RESP_HEAD && c->bytes_out == 0;
 	close_upstream(c);
 	c->resp = RESP_IDLE;
@@ -897,6 +916,8 @@ static void conn_run(struct conn *c)
 		buf_trim(&c->uout);
 		buf_trim(&c->uin);
 		buf_trim(&c->cout);
+		free(c->line);
+		c->line = NULL;
 	}
 }
 
@@ -951,7 +972,7 @@ void conn_tick(void *unused)
 			continue;
 		if (c->req == REQ_HEAD && buf_len(&c->cin) > 0 && !c->closing) {
 			c->started_ms = now;
-			snprintf(c->line, sizeof c->line, "-");
+			set_line(c, "-", 1, "", 0);
 			reply_error(c, 408, "dockgate: request head not received in time", true);
 			log_access(c, false, "header timeout");
 			conn_run(c);

@@ -20,6 +20,9 @@ void conn_setup(struct loop *l, const struct cfg *c, const struct policy *p);
 /* Releases what conn_setup() allocated, at exit. */
 void conn_setup_free(void);
 
+/* Longest client name kept for logs ("[IPv6]:port", "unix:pid=N,uid=N"). */
+#define CONN_PEER_MAX 56
+
 /* Takes ownership of an accepted non-blocking client socket. peer names
  * the client in logs; key is its per-client count, released at close.
  * 0, or -1 with errno (the caller closes fd and releases key). */

@@ -34,11 +34,18 @@ static unsigned long max_per_client;
  * instead of spinning on a listener that stays readable. */
 static int reserve_fd = -1;
 
-/* Formats the peer of an accepted socket for logs. */
-static void peer_name(const struct sockaddr_storage *ss, const struct listener *ls,
-		      char *out, size_t cap)
+/* Who is on the other end: the address for TCP, the peer's credentials
+ * (SO_PEERCRED) for unix sockets, where every client has the same path. */
+struct peer {
+	struct sockaddr_storage addr;
+	struct ucred cred;
+};
+
+/* Formats the peer for logs: "1.2.3.4:5", "[::1]:5", "unix:pid=7,uid=0". */
+static void peer_name(const struct peer *pr, char *out, size_t cap)
 {
 	char host[INET6_ADDRSTRLEN] = "?";
+	const struct sockaddr_storage *ss = &pr->addr;
 	if (ss->ss_family == AF_INET) {
 		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
 		inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
@@ -48,8 +55,22 @@ static void peer_name(const struct sockaddr_storage *ss, const struct listener *
 		inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
 		snprintf(out, cap, "[%s]:%u", host, ntohs(in6->sin6_port));
 	} else {
-		snprintf(out, cap, "unix:%s", ls->spec->path);
+		snprintf(out, cap, "unix:pid=%d,uid=%u", (int)pr->cred.pid,
+			 (unsigned)pr->cred.uid);
 	}
+}
+
+/* The per-client key: the IP address for TCP, the peer's uid for unix. */
+static void client_key(const struct peer *pr, struct limit_key *k)
+{
+	memset(k, 0, sizeof *k);
+	k->bytes[0] = (unsigned char)pr->addr.ss_family;
+	if (pr->addr.ss_family == AF_INET)
+		memcpy(k->bytes + 1, &((const struct sockaddr_in *)&pr->addr)->sin_addr, 4);
+	else if (pr->addr.ss_family == AF_INET6)
+		memcpy(k->bytes + 1, &((const struct sockaddr_in6 *)&pr->addr)->sin6_addr, 16);
+	else
+		memcpy(k->bytes + 1, &pr->cred.uid, sizeof pr->cred.uid);
 }
 
 /* Too many connections: answer 503 on the spot and close. The write is
@@ -67,31 +88,14 @@ static void refuse(int fd)
 	close(fd);
 }
 
-/* The per-client key: the IP address for TCP, the peer's uid for unix. */
-static void client_key(int fd, const struct sockaddr_storage *ss, struct limit_key *k)
-{
-	memset(k, 0, sizeof *k);
-	k->bytes[0] = (unsigned char)ss->ss_family;
-	if (ss->ss_family == AF_INET) {
-		memcpy(k->bytes + 1, &((const struct sockaddr_in *)ss)->sin_addr, 4);
-	} else if (ss->ss_family == AF_INET6) {
-		memcpy(k->bytes + 1, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
-	} else {
-		struct ucred cred = { 0 };
-		socklen_t len = sizeof cred;
-		getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len);
-		memcpy(k->bytes + 1, &cred.uid, sizeof cred.uid);
-	}
-}
-
 static void on_accept(struct loop_watch *w, uint32_t events)
 {
 	struct listener *ls = w->owner;
 	(void)events;
 	for (;;) {
-		struct sockaddr_storage ss;
-		socklen_t len = sizeof ss;
-		int fd = accept4(w->fd, (struct sockaddr *)&ss, &len,
+		struct peer pr = { 0 };
+		socklen_t len = sizeof pr.addr;
+		int fd = accept4(w->fd, (struct sockaddr *)&pr.addr, &len,
 				 SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd == -1) {
 			if (errno == EINTR || errno == ECONNABORTED)
@@ -116,10 +120,14 @@ static void on_accept(struct loop_watch *w, uint32_t events)
 			refuse(fd);
 			continue;
 		}
-		char peer[128];
-		peer_name(&ss, ls, peer, sizeof peer);
+		if (pr.addr.ss_family == AF_UNIX) {
+			socklen_t clen = sizeof pr.cred;
+			getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &pr.cred, &clen);
+		}
+		char peer[CONN_PEER_MAX];
+		peer_name(&pr, peer, sizeof peer);
 		struct limit_key key;
-		client_key(fd, &ss, &key);
+		client_key(&pr, &key);
 		if (!limit_acquire(&key, max_per_client)) {
 			log_notice("per-client limit (%lu) reached: refused %s", max_per_client, peer);
 			refuse(fd);
