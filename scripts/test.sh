@@ -30,10 +30,11 @@ run_unit() {
 	echo "unit tests ($dir): $passed passed, $failed failed so far"
 }
 
-# pytest's summary line carries the counts.
-run_integ() {
+# pytest's summary line carries the counts. Usage: run_py BINARY TESTS...
+run_py() {
 	local bin=$1 out summary p f e
-	out=$(DOCKGATE_BIN="$bin" /usr/bin/python3 -m pytest tests/integ -q -rfE \
+	shift
+	out=$(DOCKGATE_BIN="$bin" /usr/bin/python3 -m pytest "$@" -q -rfE \
 		-p no:cacheprovider 2>&1)
 	local rc=$?
 	echo "$out" | tail -n 40
@@ -44,53 +45,17 @@ run_integ() {
 	if [ "$rc" -ne 0 ] && [ $((f + e)) -eq 0 ]; then f=1; fi
 	passed=$((passed + p))
 	failed=$((failed + f + e))
-	echo "integration ($bin): $p passed, $((f + e)) failed"
-}
-
-# Each libFuzzer target runs briefly (FUZZ_SECONDS, 60 by default) from the
-# committed seeds: real CLI traffic, hostile cases, and inputs that crashed
-# once (regress-*). Two run at a time, one test per target.
-fuzz_one() {
-	local t=$1 secs=$2 name=${1##*/fuzz_} work
-	work=$(mktemp -d)
-	if "$t" -max_total_time="$secs" -max_len=4096 -artifact_prefix="$work/" \
-		"$work" "tests/fuzz/corpus/$name" >"$work/log" 2>&1; then
-		echo "ok fuzz $name: $(grep -oE 'Done [0-9]+ runs in [0-9]+ second' "$work/log")"
-	else
-		echo "FAILED: fuzz $name"; tail -n 30 "$work/log"
-		# Keep the input: as a file for a regression seed, and in the
-		# log for when the machine is gone.
-		mkdir -p build-fuzz/crashes
-		for f in "$work"/crash-* "$work"/leak-* "$work"/timeout-*; do
-			[ -f "$f" ] || continue
-			cp "$f" build-fuzz/crashes/
-			echo "input ${f##*/} (base64): $(base64 -w0 "$f")"
-		done
-	fi
-	rm -rf "$work"
-}
-
-run_fuzz() {
-	local secs=${FUZZ_SECONDS:-60} out targets=()
-	for t in build-fuzz/fuzz_*; do
-		[ -f "$t" ] && [ -x "$t" ] && targets+=("$t")
-	done
-	out=$(for ((i = 0; i < ${#targets[@]}; i += 2)); do
-		fuzz_one "${targets[i]}" "$secs" &
-		[ -n "${targets[i + 1]:-}" ] && fuzz_one "${targets[i + 1]}" "$secs" &
-		wait
-	done)
-	echo "$out"
-	passed=$((passed + $(grep -c '^ok fuzz ' <<<"$out")))
-	failed=$((failed + $(grep -c '^FAILED: fuzz ' <<<"$out")))
+	echo "pytest $* ($bin): $p passed, $((f + e)) failed"
 }
 
 run_unit build
 run_unit build-asan
 run_fuzz
-if [ -d tests/integ ] && ls tests/integ/test_*.py >/dev/null 2>&1; then
-	run_integ "$PWD/build/dockgate"
-	run_integ "$PWD/build-asan/dockgate"
-fi
+run_py "$PWD/build/dockgate" tests/integ
+run_py "$PWD/build-asan/dockgate" tests/integ
+# Differential parsing with both builds; the soak once, with the sanitizers
+# watching (it checks their reports, fds and memory afterwards).
+run_py "$PWD/build/dockgate" tests/diff/test_differential.py
+run_py "$PWD/build-asan/dockgate" tests/diff
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -283,7 +283,8 @@ static void stop_requests(struct conn *c)
 static void reply_error(struct conn *c, int status, const char *msg, bool close)
 {
 	c->status = status;
-	if (h1_build_error(&c->cout, status, msg, close) == -1)
+	unsigned flags = (close ? H1_ERR_CLOSE : 0) | (c->req_was_head ? H1_ERR_NO_BODY : 0);
+	if (h1_build_error(&c->cout, status, msg, flags) == -1)
 		close = true; /* no room: the client gets a close instead */
 	if (close)
 		stop_requests(c);
@@ -398,6 +399,7 @@ static void handle_request(struct conn *c, const struct h1_request *rq, size_t h
 	c->bytes_out = 0;
 	c->status = 0;
 	c->because = NULL;
+	c->req_was_head = span_eq(rq->method, "HEAD");
 	remember_line(c, rq);
 	struct path_info path;
 	if (path_check(rq->target, path_scratch, cfg->max_head_size, &path) == -1) {
@@ -442,6 +444,7 @@ static bool process_head(struct conn *c)
 	}
 	if (r < 0) {
 		c->started_ms = loop_now_ms();
+		c->req_was_head = false; /* unknown: answer with a body */
 		set_line(c, "-", 1, "", 0);
 		char msg[200];
 		snprintf(msg, sizeof msg, "dockgate: malformed request: %s", rq.error);
@@ -572,7 +575,10 @@ static void response_done(struct conn *c)
 	c->resp = RESP_IDLE;
 	if (!c->resp_keep_alive || c->up_eof)
 		close_upstream(c);
-	if (c->req != REQ_DONE || !c->req_keep_alive || draining) {
+	/* RFC 9112 §6.3: a body that ran until the daemon closed can only end
+	 * for the client the same way. */
+	bool close_delimited = c->resp_body == H1_BODY_CLOSE;
+	if (c->req != REQ_DONE || !c->req_keep_alive || draining || close_delimited) {
 		/* The daemon answered before reading the whole body, or the
 		 * client or we want to end here. */
 		stop_requests(c);
@@ -972,6 +978,7 @@ void conn_tick(void *unused)
 			continue;
 		if (c->req == REQ_HEAD && buf_len(&c->cin) > 0 && !c->closing) {
 			c->started_ms = now;
+			c->req_was_head = false;
 			set_line(c, "-", 1, "", 0);
 			reply_error(c, 408, "dockgate: request head not received in time", true);
 			log_access(c, false, "header timeout");

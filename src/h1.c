@@ -511,8 +511,9 @@ static size_t json_escape(char *dst, size_t cap, const char *msg)
 	return o;
 }
 
-int h1_build_error(struct buf *out, int status, const char *msg, bool close)
+int h1_build_error(struct buf *out, int status, const char *msg, unsigned flags)
 {
+	bool close = flags & H1_ERR_CLOSE;
 	char body[1024];
 	size_t n = (size_t)snprintf(body, sizeof body, "{\"message\":\"");
 	n += json_escape(body + n, sizeof body - n - 4, msg);
@@ -523,9 +524,10 @@ int h1_build_error(struct buf *out, int status, const char *msg, bool close)
 			 "Content-Length: %zu\r\n%s\r\n",
 			 status, h1_reason(status), n,
 			 close ? "Connection: close\r\n" : "");
-	if (buf_space(out) < (size_t)h + n)
+	size_t body_n = (flags & H1_ERR_NO_BODY) ? 0 : n;
+	if (buf_space(out) < (size_t)h + body_n)
 		return -1;
 	buf_append(out, head, (size_t)h);
-	buf_append(out, body, n);
+	buf_append(out, body, body_n);
 	return 0;
 }

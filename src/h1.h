@@ -80,9 +80,15 @@ ssize_t h1_parse_response(const char *p, size_t n, size_t *scan,
  * no room. */
 int h1_build_request(const struct h1_request *req, struct buf *out);
 
-/* Appends a complete response with a JSON body {"message": msg}. The
- * message is escaped as a JSON string. 0, or -1 when out has no room. */
-int h1_build_error(struct buf *out, int status, const char *msg, bool close);
+enum h1_error_flags {
+	H1_ERR_CLOSE = 1u,   /* announce Connection: close */
+	H1_ERR_NO_BODY = 2u, /* the request was HEAD: headers only (RFC 9110 §9.3.2) */
+};
+
+/* Appends a complete response with a JSON body {"message": msg} (or, with
+ * H1_ERR_NO_BODY, only the head that would carry it). The message is
+ * escaped as a JSON string. 0, or -1 when out has no room. */
+int h1_build_error(struct buf *out, int status, const char *msg, unsigned flags);
 
 /* RFC 9110 §5.6.2 tchar, and the bytes allowed in a field value (VCHAR,
  * obs-text, SP, HTAB): shared with the chunked trailer check. */

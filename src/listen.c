@@ -80,7 +80,7 @@ static void refuse(int fd)
 	struct buf b;
 	buf_init(&b, 512);
 	if (h1_build_error(&b, 503, "dockgate: too many connections, try again later",
-			   true) == 0) {
+			   H1_ERR_CLOSE) == 0) {
 		ssize_t unused = send(fd, buf_head(&b), buf_len(&b), MSG_NOSIGNAL | MSG_DONTWAIT);
 		(void)unused;
 	}
