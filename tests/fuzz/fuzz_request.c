@@ -29,7 +29,7 @@ static ssize_t parse(const char *p, size_t n, struct h1_request *rq)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct h1_header slots[64], slots2[64], whole_slots[64];
+	static struct h1_header slots[64], slots2[66], whole_slots[64];
 	const char *p = (const char *)data;
 	struct h1_request rq = { .headers = slots }, whole = { .headers = whole_slots };
 	ssize_t r = parse(p, size, &rq);
@@ -49,7 +49,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct h1_request again = { .headers = slots2 };
 		size_t scan2 = 0;
 		ssize_t r2 = h1_parse_request(buf_head(&out), buf_len(&out), &scan2,
-					      &(struct h1_limits){ 16384, 64 }, &again);
+					      /* the rebuild may add one line (Connection) */
+					      &(struct h1_limits){ 16384, 66 }, &again);
 		assert(r2 == (ssize_t)buf_len(&out));
 		assert(again.body == rq.body && again.content_length == rq.content_length);
 		assert(again.method.n == rq.method.n && !memcmp(again.method.p, rq.method.p, rq.method.n));
