@@ -463,9 +463,11 @@ def after_request(m):
     """What the proxy may do after m: 'must-stop', 'may-stop' or 'continue'."""
     if m.kind != "request" or m.syntax == "reject" or m.end is None or not m.keep_alive:
         return "must-stop"
-    if m.verdict is True and b"uraw=1" in m.target and m.method != b"HEAD":
-        # The recorder answers without a length: that body ends with the
-        # connection (RFC 9112 §6.3), so nothing further can follow.
+    if m.verdict is True and m.method != b"HEAD" and (
+            b"uraw=1" in m.target or (b"uchunk=1" in m.target and m.minor == 0)):
+        # The recorder answers without a length (or, to HTTP/1.0, cannot
+        # chunk and closes instead): that body ends with the connection
+        # (RFC 9112 §6.3), so nothing further can follow.
         return "must-stop"
     if m.syntax == "maybe" or m.body_state == "maybe":
         return "may-stop"
@@ -676,6 +678,12 @@ class Recorder:
                     break
         except EOFError:
             pass
+        except (BrokenPipeError, ConnectionResetError):
+            # The proxy closed its side while we answered (a client that
+            # vanished mid-body takes its upstream connection with it):
+            # a close, not a protocol fault; what arrived is judged as is.
+            if cur is not None:
+                cur["complete"] = False
         except Exception as e:      # a fault of the recorder itself: make it visible
             uc.error = f"recorder exception {e!r}"
         finally:
