@@ -463,8 +463,11 @@ def after_request(m):
     """What the proxy may do after m: 'must-stop', 'may-stop' or 'continue'."""
     if m.kind != "request" or m.syntax == "reject" or m.end is None or not m.keep_alive:
         return "must-stop"
+    # (early=1 makes the recorder answer at the head, always with a length,
+    # so uraw=1 then never applies.)
+    raw = b"uraw=1" in m.target and b"early=1" not in m.target
     if m.verdict is True and m.method != b"HEAD" and (
-            b"uraw=1" in m.target or (b"uchunk=1" in m.target and m.minor == 0)):
+            raw or (b"uchunk=1" in m.target and m.minor == 0)):
         # The recorder answers without a length (or, to HTTP/1.0, cannot
         # chunk and closes instead): that body ends with the connection
         # (RFC 9112 §6.3), so nothing further can follow.
