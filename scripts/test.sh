@@ -48,6 +48,44 @@ run_py() {
 	echo "pytest $* ($bin): $p passed, $((f + e)) failed"
 }
 
+# Each libFuzzer target runs briefly (FUZZ_SECONDS, 60 by default) from the
+# committed seeds: real CLI traffic, hostile cases, and inputs that crashed
+# once (regress-*). Two run at a time, one test per target.
+fuzz_one() {
+	local t=$1 secs=$2 name=${1##*/fuzz_} work
+	work=$(mktemp -d)
+	if "$t" -max_total_time="$secs" -max_len=4096 -artifact_prefix="$work/" \
+		"$work" "tests/fuzz/corpus/$name" >"$work/log" 2>&1; then
+		echo "ok fuzz $name: $(grep -oE 'Done [0-9]+ runs in [0-9]+ second' "$work/log")"
+	else
+		echo "FAILED: fuzz $name"; tail -n 30 "$work/log"
+		# Keep the input: as a file for a regression seed, and in the
+		# log for when the machine is gone.
+		mkdir -p build-fuzz/crashes
+		for f in "$work"/crash-* "$work"/leak-* "$work"/timeout-*; do
+			[ -f "$f" ] || continue
+			cp "$f" build-fuzz/crashes/
+			echo "input ${f##*/} (base64): $(base64 -w0 "$f")"
+		done
+	fi
+	rm -rf "$work"
+}
+
+run_fuzz() {
+	local secs=${FUZZ_SECONDS:-60} out targets=()
+	for t in build-fuzz/fuzz_*; do
+		[ -f "$t" ] && [ -x "$t" ] && targets+=("$t")
+	done
+	out=$(for ((i = 0; i < ${#targets[@]}; i += 2)); do
+		fuzz_one "${targets[i]}" "$secs" &
+		[ -n "${targets[i + 1]:-}" ] && fuzz_one "${targets[i + 1]}" "$secs" &
+		wait
+	done)
+	echo "$out"
+	passed=$((passed + $(grep -c '^ok fuzz ' <<<"$out")))
+	failed=$((failed + $(grep -c '^FAILED: fuzz ' <<<"$out")))
+}
+
 run_unit build
 run_unit build-asan
 run_fuzz
