@@ -4,6 +4,7 @@
 #include "cfg.h"
 
 #include <arpa/inet.h>
+#include <sys/un.h>
 #include <ctype.h>
 #include <stddef.h>
 #include <errno.h>
@@ -488,6 +489,31 @@ enum cfg_result cfg_load(struct cfg *c, int argc, char **argv, FILE *out, FILE *
 			bad |= apply_setting(&settings[i], v, raw.source[i], c, err);
 	}
 	return bad ? CFG_ERROR : CFG_RUN;
+}
+
+socklen_t cfg_listener_address(const struct cfg_listener *l, const char *host,
+			       struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof *ss);
+	if (l->kind == CFG_LISTEN_UNIX) {
+		struct sockaddr_un *sun = (struct sockaddr_un *)ss;
+		sun->sun_family = AF_UNIX;
+		snprintf(sun->sun_path, sizeof sun->sun_path, "%s", l->path);
+		return sizeof *sun;
+	}
+	const char *h = host ? host : l->host;
+	if (strchr(h, ':') != NULL) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)l->port);
+		inet_pton(AF_INET6, h, &in6->sin6_addr);
+		return sizeof *in6;
+	}
+	struct sockaddr_in *in = (struct sockaddr_in *)ss;
+	in->sin_family = AF_INET;
+	in->sin_port = htons((uint16_t)l->port);
+	inet_pton(AF_INET, h, &in->sin_addr);
+	return sizeof *in;
 }
 
 void cfg_log_summary(const struct cfg *c, const struct policy *p)

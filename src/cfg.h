@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/socket.h>
 
 #include "policy.h"
 
@@ -54,6 +55,12 @@ enum cfg_result {
 	CFG_EXIT = 1,  /* --help or --version was printed: exit 0 */
 	CFG_ERROR = -1 /* a message naming the setting went to err: exit 2 */
 };
+
+/* The socket address of listener l, in *ss; host, when not NULL, replaces
+ * the listener's address (the health probe asks on loopback). Returns the
+ * address length; ss->ss_family tells the socket family. */
+socklen_t cfg_listener_address(const struct cfg_listener *l, const char *host,
+			       struct sockaddr_storage *ss);
 
 /* Reads the environment, then argv (flags win), into *c. */
 enum cfg_result cfg_load(struct cfg *c, int argc, char **argv, FILE *out, FILE *err);

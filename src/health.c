@@ -1,13 +1,10 @@
 /* health.c - the --healthcheck probe; see health.h. */
 #include "health.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "cfg.h"
@@ -15,31 +12,15 @@
 /* Connects to listener l, blocking with timeouts. fd or -1. */
 static int connect_listener(const struct cfg_listener *l)
 {
-	struct sockaddr_storage ss = { 0 };
-	socklen_t len;
-	int family;
-	if (l->kind == CFG_LISTEN_UNIX) {
-		struct sockaddr_un *sun = (struct sockaddr_un *)&ss;
-		sun->sun_family = AF_UNIX;
-		snprintf(sun->sun_path, sizeof sun->sun_path, "%s", l->path);
-		family = AF_UNIX;
-		len = sizeof *sun;
-	} else if (strchr(l->host, ':')) {
-		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons((uint16_t)l->port);
-		/* "::" listens everywhere: ask on loopback. */
-		inet_pton(AF_INET6, strcmp(l->host, "::") ? l->host : "::1", &in6->sin6_addr);
-		family = AF_INET6;
-		len = sizeof *in6;
-	} else {
-		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
-		in->sin_family = AF_INET;
-		in->sin_port = htons((uint16_t)l->port);
-		inet_pton(AF_INET, strcmp(l->host, "0.0.0.0") ? l->host : "127.0.0.1", &in->sin_addr);
-		family = AF_INET;
-		len = sizeof *in;
-	}
+	/* A wildcard address listens everywhere: ask on loopback. */
+	const char *host = NULL;
+	if (l->kind == CFG_LISTEN_TCP && strcmp(l->host, "::") == 0)
+		host = "::1";
+	else if (l->kind == CFG_LISTEN_TCP && strcmp(l->host, "0.0.0.0") == 0)
+		host = "127.0.0.1";
+	struct sockaddr_storage ss;
+	socklen_t len = cfg_listener_address(l, host, &ss);
+	int family = ss.ss_family;
 	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		return -1;

@@ -199,22 +199,9 @@ static int open_unix(const struct cfg *c, const struct cfg_listener *spec)
 
 static int open_tcp(const struct cfg_listener *spec)
 {
-	struct sockaddr_storage ss = { 0 };
-	socklen_t len;
-	int family = strchr(spec->host, ':') ? AF_INET6 : AF_INET;
-	if (family == AF_INET6) {
-		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons((uint16_t)spec->port);
-		inet_pton(AF_INET6, spec->host, &in6->sin6_addr);
-		len = sizeof *in6;
-	} else {
-		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
-		in->sin_family = AF_INET;
-		in->sin_port = htons((uint16_t)spec->port);
-		inet_pton(AF_INET, spec->host, &in->sin_addr);
-		len = sizeof *in;
-	}
+	struct sockaddr_storage ss;
+	socklen_t len = cfg_listener_address(spec, NULL, &ss);
+	int family = ss.ss_family;
 	int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		return -1;
