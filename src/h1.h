@@ -92,8 +92,15 @@ int h1_build_error(struct buf *out, int status, const char *msg, unsigned flags)
 
 /* RFC 9110 §5.6.2 tchar, and the bytes allowed in a field value (VCHAR,
  * obs-text, SP, HTAB): shared with the chunked trailer check. */
-bool h1_is_tchar(unsigned char c);
-bool h1_is_field_byte(unsigned char c);
+extern const unsigned char h1_byte_class[256];
+static inline bool h1_is_tchar(unsigned char c)
+{
+	return h1_byte_class[c] & 1u;
+}
+static inline bool h1_is_field_byte(unsigned char c)
+{
+	return h1_byte_class[c] & 2u;
+}
 
 /* The standard reason phrase for a status code we send. */
 const char *h1_reason(int status);

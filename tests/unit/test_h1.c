@@ -977,8 +977,26 @@ static void test_reason(void **state)
 	assert_string_equal(h1_reason(row->status), row->reason);
 }
 
+/* ==== byte classes: the lookup table against the RFC definitions ==== */
+
+static void test_byte_classes(void **state)
+{
+	(void)state;
+	for (unsigned c = 0; c < 256; c++) {
+		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			     (c >= '0' && c <= '9');
+		bool tchar = alnum || (c != 0 && c < 0x80 && strchr("!#$%&'*+-.^_`|~", (int)c));
+		bool field = c == '\t' || (c >= 0x20 && c != 0x7f);
+		if (h1_is_tchar((unsigned char)c) != tchar || h1_is_field_byte((unsigned char)c) != field)
+			fail_msg("byte 0x%02x: tchar %d (want %d), field %d (want %d)", c,
+				 h1_is_tchar((unsigned char)c), tchar,
+				 h1_is_field_byte((unsigned char)c), field);
+	}
+}
+
 int main(void)
 {
+	rows_add(test_byte_classes, NULL, "byte classes", "every byte is classed as RFC 9110 says");
 	for (size_t i = 0; i < N_ROWS(req_ok_rows); i++) {
 		rows_add(test_req_ok, &req_ok_rows[i], "request accepted", req_ok_rows[i].name);
 		rows_add(test_req_ok_bytewise, &req_ok_rows[i], "request fed byte by byte",
