@@ -59,11 +59,11 @@ unsigned policy_method_bit(struct span method)
 }
 
 static void add_rule(struct policy *p, unsigned methods, const char *pattern,
-		     bool allow, const char *because)
+		     bool allow, enum policy_deny deny, const char *because)
 {
 	size_t i = p->n_rules++;
 	snprintf(p->patterns[i], POLICY_PATTERN_MAX, "%s", pattern);
-	p->rules[i] = (struct policy_rule){ methods, p->patterns[i], allow, because };
+	p->rules[i] = (struct policy_rule){ methods, p->patterns[i], allow, deny, because };
 }
 
 struct policy *policy_compile(const struct policy_settings *s)
@@ -74,28 +74,29 @@ struct policy *policy_compile(const struct policy_settings *s)
 	p->settings = *s;
 	/* moby's debug router (/debug/pprof, /debug/vars) is registered on
 	 * every daemon and is no documented section: never allowed. */
-	add_rule(p, POLICY_M_ANY, "/debug/**", false, "always");
+	add_rule(p, POLICY_M_ANY, "/debug/**", false, POLICY_DENY_NEVER, "always");
 	/* The attach WebSocket is a GET that writes to a container's stdin:
 	 * with POST=0 a section is read-only, so it stays closed. */
 	if (!s->post)
-		add_rule(p, POLICY_M_READ, "/containers/*/attach/ws", false, "POST");
+		add_rule(p, POLICY_M_READ, "/containers/*/attach/ws", false, POLICY_DENY_WRITES,
+			 "POST");
 	/* The container lifecycle switches come first so that they grant
 	 * exactly one action without opening the section or POST. */
 	if (s->allow_start)
-		add_rule(p, POLICY_M_POST, "/containers/*/start", true, "ALLOW_START");
+		add_rule(p, POLICY_M_POST, "/containers/*/start", true, POLICY_DENY_NEVER, "ALLOW_START");
 	if (s->allow_stop || s->allow_restarts)
-		add_rule(p, POLICY_M_POST, "/containers/*/stop", true,
+		add_rule(p, POLICY_M_POST, "/containers/*/stop", true, POLICY_DENY_NEVER,
 			 s->allow_stop ? "ALLOW_STOP" : "ALLOW_RESTARTS");
 	if (s->allow_restarts) {
-		add_rule(p, POLICY_M_POST, "/containers/*/restart", true, "ALLOW_RESTARTS");
-		add_rule(p, POLICY_M_POST, "/containers/*/kill", true, "ALLOW_RESTARTS");
+		add_rule(p, POLICY_M_POST, "/containers/*/restart", true, POLICY_DENY_NEVER, "ALLOW_RESTARTS");
+		add_rule(p, POLICY_M_POST, "/containers/*/kill", true, POLICY_DENY_NEVER, "ALLOW_RESTARTS");
 	}
 	for (size_t i = 0; i < policy_n_sections; i++) {
 		if (!s->section_on[i])
 			continue;
 		char pattern[POLICY_PATTERN_MAX];
 		snprintf(pattern, sizeof pattern, "/%s/**", policy_sections[i].segment);
-		add_rule(p, s->post ? POLICY_M_ANY : POLICY_M_READ, pattern, true,
+		add_rule(p, s->post ? POLICY_M_ANY : POLICY_M_READ, pattern, true, POLICY_DENY_NEVER,
 			 policy_sections[i].setting);
 	}
 	return p;
@@ -155,7 +156,7 @@ bool policy_pattern_match(const char *pattern, struct span rest)
 /* Fills v->message with what was denied and the settings that would allow
  * it, so the docker CLI user reads the fix in the error. */
 static void explain_denial(const struct policy *p, struct span method,
-			   const struct path_info *path, const char *rule_because,
+			   const struct path_info *path, const struct policy_rule *rule,
 			   struct policy_verdict *v)
 {
 	int n = snprintf(v->message, sizeof v->message, "dockgate: %.*s %.*s is denied",
@@ -166,7 +167,7 @@ static void explain_denial(const struct policy *p, struct span method,
 		return; /* truncated already: nothing fits after it */
 	char *m = v->message + used;
 	size_t left = sizeof v->message - used;
-	if (rule_because != NULL && strcmp(rule_because, "POST") != 0) {
+	if (rule != NULL && rule->deny == POLICY_DENY_NEVER) {
 		snprintf(m, left, ": this endpoint is never allowed");
 		return;
 	}
@@ -181,7 +182,7 @@ static void explain_denial(const struct policy *p, struct span method,
 	bool sec_on = p->settings.section_on[sec - policy_sections];
 	/* attach/ws is a GET that writes, so it needs POST=1 too. */
 	bool needs_post = !p->settings.post &&
-			  (rule_because != NULL || (policy_method_bit(method) & POLICY_M_READ) == 0);
+			  (rule != NULL || (policy_method_bit(method) & POLICY_M_READ) == 0);
 	const char *action = NULL;
 	if (policy_method_bit(method) == POLICY_M_POST) {
 		if (policy_pattern_match("/containers/*/start", path->rest))
@@ -195,7 +196,7 @@ static void explain_denial(const struct policy *p, struct span method,
 	snprintf(m, left, " (set %s%s%s%s%s%s)", sec_on ? "" : sec->setting,
 		 sec_on ? "" : (needs_post ? "=1 and " : "=1"),
 		 needs_post ? "POST=1" : "",
-		 rule_because != NULL ? ": it can write to a container" : "",
+		 rule != NULL ? ": it can write to a container" : "",
 		 action ? ", or only " : "", action ? action : "");
 }
 
@@ -212,7 +213,7 @@ void policy_judge(const struct policy *p, struct span method,
 			v->allow = r->allow;
 			v->because = r->because;
 			if (!r->allow)
-				explain_denial(p, method, path, r->because, v);
+				explain_denial(p, method, path, r, v);
 			return;
 		}
 	}

@@ -47,11 +47,18 @@ enum policy_method {
 /* The policy_method bit of a request method. */
 unsigned policy_method_bit(struct span method);
 
+/* Why a deny rule denies, for the message that tells the user the fix. */
+enum policy_deny {
+	POLICY_DENY_NEVER,  /* no setting opens it (/debug) */
+	POLICY_DENY_WRITES, /* a read method that writes: needs POST=1 */
+};
+
 struct policy_rule {
 	unsigned methods; /* enum policy_method bits */
 	const char *pattern;
 	bool allow;
-	const char *because; /* the setting that made this rule, for logs */
+	enum policy_deny deny; /* deny rules only */
+	const char *because;   /* the setting that made this rule, for logs */
 };
 
 struct policy;
