@@ -11,6 +11,8 @@ packages=(
 	python3 python3-pytest python3-h11 python3-docker  # integration tests
 	docker.io busybox-static                     # a real daemon + tiny image
 	curl socat                                   # test helpers
+	docker-compose                               # recipes: \`docker-compose config\`
+	podman                                       # the other engine's Docker API
 )
 
 missing=()

@@ -98,5 +98,13 @@ run_py "$PWD/build-asan/dockgate" tests/integ
 export DIFF_SEED=${DIFF_SEED:-20261201}
 run_py "$PWD/build/dockgate" tests/diff/test_differential.py
 run_py "$PWD/build-asan/dockgate" tests/diff
+# Shipping: the static binary, the FROM-scratch image in its deployment
+# modes, the man page; then podman's Docker-compatible API as upstream.
+if scripts/build-static.sh >/dev/null; then
+	[ -d tests/ship ] && run_py "$PWD/dist/rootfs/dockgate" tests/ship
+else
+	echo "FAILED: scripts/build-static.sh"; failed=$((failed + 1))
+fi
+[ -d tests/podman ] && run_py "$PWD/build/dockgate" tests/podman
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
