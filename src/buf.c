@@ -7,6 +7,62 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* Storage of an emptied buffer is kept for the next buffer of the same
+ * capacity instead of going back to malloc: a keep-alive request would
+ * otherwise cost four malloc/free pairs of 16-64 KiB, which glibc serves
+ * slowly and follows with a brk() to trim the heap. A connection's four
+ * buffers have four fixed capacities; a few blocks of each bound what is
+ * kept. Single-threaded, like the rest of the program. */
+#define BUF_POOL_CLASSES 4
+#define BUF_POOL_DEPTH 4
+
+static struct buf_pool_class {
+	size_t cap;
+	unsigned n;
+	char *blocks[BUF_POOL_DEPTH];
+} pool[BUF_POOL_CLASSES];
+
+static struct buf_pool_class *pool_class(size_t cap)
+{
+	for (size_t i = 0; i < BUF_POOL_CLASSES; i++) {
+		if (pool[i].cap == cap)
+			return &pool[i];
+		if (pool[i].cap == 0) {
+			pool[i].cap = cap;
+			return &pool[i];
+		}
+	}
+	return NULL; /* more capacities than classes: plain malloc */
+}
+
+static char *pool_take(size_t cap)
+{
+	struct buf_pool_class *pc = pool_class(cap);
+	if (pc != NULL && pc->n > 0)
+		return pc->blocks[--pc->n];
+	return malloc(cap);
+}
+
+static void pool_give(char *block, size_t cap)
+{
+	if (block == NULL)
+		return;
+	struct buf_pool_class *pc = pool_class(cap);
+	if (pc != NULL && pc->n < BUF_POOL_DEPTH)
+		pc->blocks[pc->n++] = block;
+	else
+		free(block);
+}
+
+void buf_pool_free(void)
+{
+	for (size_t i = 0; i < BUF_POOL_CLASSES; i++) {
+		while (pool[i].n > 0)
+			free(pool[i].blocks[--pool[i].n]);
+		pool[i].cap = 0;
+	}
+}
+
 void buf_init(struct buf *b, size_t cap)
 {
 	b->data = NULL;
@@ -19,7 +75,7 @@ void buf_init(struct buf *b, size_t cap)
 static int buf_ensure(struct buf *b)
 {
 	if (b->data == NULL)
-		b->data = malloc(b->cap);
+		b->data = pool_take(b->cap);
 	return b->data == NULL ? -1 : 0;
 }
 
@@ -27,7 +83,7 @@ void buf_trim(struct buf *b)
 {
 	if (b->start != b->end)
 		return;
-	free(b->data);
+	pool_give(b->data, b->cap);
 	b->data = NULL;
 	b->start = 0;
 	b->end = 0;
@@ -35,7 +91,7 @@ void buf_trim(struct buf *b)
 
 void buf_release(struct buf *b)
 {
-	free(b->data);
+	pool_give(b->data, b->cap);
 	b->data = NULL;
 	b->start = 0;
 	b->end = 0;

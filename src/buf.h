@@ -5,7 +5,8 @@
  * free space is contiguous. The capacity never grows: a full buffer is
  * backpressure, not a reason to allocate. Storage is allocated on the
  * first write and can be given back with buf_trim() while the buffer is
- * empty, so an idle connection holds no buffer memory. I/O helpers follow
+ * empty, so an idle connection holds no buffer memory (a few released
+ * blocks are pooled for reuse). I/O helpers follow
  * the syscall convention: bytes moved (>= 0), or -1 with errno (EAGAIN
  * included). */
 #ifndef DOCKGATE_BUF_H
@@ -27,6 +28,9 @@ void buf_init(struct buf *b, size_t cap);
 void buf_release(struct buf *b);
 /* Gives the storage back if the buffer is empty (it returns on demand). */
 void buf_trim(struct buf *b);
+/* Storage given back is kept in a small pool per capacity for the next
+ * buffer; this frees the pool (at exit, for leak checkers). */
+void buf_pool_free(void);
 
 static inline size_t buf_len(const struct buf *b) { return b->end - b->start; }
 /* The first live byte; NULL while nothing was ever stored (no arithmetic

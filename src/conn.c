@@ -70,6 +70,8 @@ struct conn {
 	struct loop_watch upstream; /* daemon socket; fd -1 when not open */
 	struct conn *prev, *next;
 	bool client_readable, client_writable, up_readable, up_writable;
+	/* the peer has shut down its side: read on until EOF is seen */
+	bool client_rdhup, up_rdhup;
 	bool client_eof, up_eof, client_shut_wr, up_shut_wr;
 	bool closing; /* close once cout has been flushed */
 	bool dead;    /* closed; freed after the current batch */
@@ -139,6 +141,7 @@ void conn_setup_free(void)
 {
 	free(header_slots);
 	free(path_scratch);
+	buf_pool_free();
 	header_slots = NULL;
 	path_scratch = NULL;
 }
@@ -194,7 +197,7 @@ static void close_upstream(struct conn *c)
 	loop_del(loop, &c->upstream);
 	close(c->upstream.fd);
 	c->upstream.fd = -1;
-	c->up_readable = c->up_writable = false;
+	c->up_readable = c->up_writable = c->up_rdhup = false;
 	c->up_eof = c->up_shut_wr = false;
 	c->uin.start = c->uin.end = 0;
 	c->uout.start = c->uout.end = 0;
@@ -248,8 +251,18 @@ static void set_line(struct conn *c, const char *method, size_t method_n,
 {
 	if (c->line == NULL && (c->line = malloc(CONN_LINE_MAX)) == NULL)
 		return;
-	snprintf(c->line, CONN_LINE_MAX, "%.*s%s%.*s", (int)(method_n > 32 ? 32 : method_n),
-		 method, path_n ? " " : "", (int)(path_n > 160 ? 160 : path_n), path);
+	/* memcpy, not snprintf: this runs for every request. */
+	method_n = method_n > 32 ? 32 : method_n;
+	path_n = path_n > 160 ? 160 : path_n;
+	char *o = c->line;
+	memcpy(o, method, method_n);
+	o += method_n;
+	if (path_n) {
+		*o++ = ' ';
+		memcpy(o, path, path_n);
+		o += path_n;
+	}
+	*o = '\0';
 }
 
 static const char *line_of(const struct conn *c)
@@ -345,7 +358,7 @@ static int upstream_connect(struct conn *c)
 		errno = saved;
 		return -1;
 	}
-	c->up_readable = false;
+	c->up_readable = c->up_rdhup = false;
 	c->up_writable = true;
 	c->up_eof = c->up_shut_wr = false;
 	return 0;
@@ -758,6 +771,17 @@ static bool process_response(struct conn *c)
 	return false;
 }
 
+/* Whether a socket may still have bytes after a read of n into space.
+ * A short read emptied the receive queue, and with edge-triggered epoll
+ * any byte that arrives later raises a new event: so the read that would
+ * only say EAGAIN is skipped (one system call less per message). Not once
+ * the peer has shut down: its EOF arrived with the same event and must be
+ * read. */
+static bool may_have_more(ssize_t n, size_t space, bool rdhup)
+{
+	return (size_t)n == space || rdhup;
+}
+
 static bool client_read(struct conn *c)
 {
 	if (c->client_eof || !c->client_readable)
@@ -771,11 +795,14 @@ static bool client_read(struct conn *c)
 			return true;
 		}
 	}
-	if (buf_space(&c->cin) == 0)
+	size_t space = buf_space(&c->cin);
+	if (space == 0)
 		return false;
 	ssize_t n = buf_read_fd(&c->cin, c->client.fd);
-	if (n > 0)
+	if (n > 0) {
+		c->client_readable = may_have_more(n, space, c->client_rdhup);
 		return true;
+	}
 	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 		c->client_readable = false;
 		return false;
@@ -834,11 +861,14 @@ static bool upstream_read(struct conn *c)
 		close_upstream(c);
 		return true;
 	}
-	if (buf_space(&c->uin) == 0)
+	size_t space = buf_space(&c->uin);
+	if (space == 0)
 		return false;
 	ssize_t n = buf_read_fd(&c->uin, c->upstream.fd);
-	if (n > 0)
+	if (n > 0) {
+		c->up_readable = may_have_more(n, space, c->up_rdhup);
 		return true;
+	}
 	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 		c->up_readable = false;
 		return false;
@@ -902,28 +932,32 @@ static void conn_run(struct conn *c)
 			return;
 		}
 		progress = client_read(c);
-		if (!c->dead)
-			progress |= process_request(c);
+		/* Everything parseable is handled before the next write, so a
+		 * response head and its body leave in one send. */
+		while (!c->dead && process_request(c))
+			progress = true;
 		if (!c->dead)
 			progress |= upstream_write(c);
 		if (!c->dead)
 			progress |= upstream_read(c);
-		if (!c->dead)
-			progress |= process_response(c);
+		while (!c->dead && process_response(c))
+			progress = true;
 		if (!c->dead)
 			progress |= client_write(c);
 		if (!c->dead && tunnel_finished(c))
 			conn_close(c);
 	}
-	/* Between requests a connection keeps no buffer memory: an idle
-	 * client costs its struct and its sockets only. */
-	if (!c->dead && c->req == REQ_HEAD && c->resp == RESP_IDLE) {
+	/* Buffers are held only while bytes are in them: an idle client, or
+	 * a quiet stream, costs its struct and its sockets only. */
+	if (!c->dead) {
 		buf_trim(&c->cin);
 		buf_trim(&c->uout);
 		buf_trim(&c->uin);
 		buf_trim(&c->cout);
-		free(c->line);
-		c->line = NULL;
+		if (c->req == REQ_HEAD && c->resp == RESP_IDLE) {
+			free(c->line);
+			c->line = NULL;
+		}
 	}
 }
 
@@ -950,6 +984,8 @@ static void on_client_event(struct loop_watch *w, uint32_t events)
 		return;
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 		c->client_readable = true;
+	if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		c->client_rdhup = true;
 	if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
 		c->client_writable = true;
 	conn_run(c);
@@ -962,6 +998,8 @@ static void on_upstream_event(struct loop_watch *w, uint32_t events)
 		return;
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 		c->up_readable = true;
+	if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		c->up_rdhup = true;
 	if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
 		c->up_writable = true;
 	conn_run(c);
