@@ -141,6 +141,19 @@ int buf_append(struct buf *b, const void *p, size_t n)
 	return 0;
 }
 
+char *buf_reserve(struct buf *b, size_t *room)
+{
+	*room = buf_space(b);
+	if (buf_ensure(b) == -1)
+		return NULL;
+	return b->data + b->end;
+}
+
+void buf_commit(struct buf *b, size_t n)
+{
+	b->end += n;
+}
+
 ssize_t buf_read_fd(struct buf *b, int fd)
 {
 	size_t space = buf_space(b);

@@ -46,6 +46,12 @@ void buf_consume(struct buf *b, size_t n);
  * (or no memory, errno ENOMEM). */
 int buf_append(struct buf *b, const void *p, size_t n);
 
+/* The free space to write into directly (allocated and compacted):
+ * *room bytes at the returned pointer, NULL when there is no memory. Then
+ * buf_commit() says how many were written. */
+char *buf_reserve(struct buf *b, size_t *room);
+void buf_commit(struct buf *b, size_t n);
+
 /* read(2) into the free space; 0 means end of file. */
 ssize_t buf_read_fd(struct buf *b, int fd);
 /* send(2) the live bytes with MSG_NOSIGNAL, consuming what was sent. */

@@ -932,14 +932,19 @@ static void conn_run(struct conn *c)
 			return;
 		}
 		progress = client_read(c);
-		/* Everything parseable is handled before the next write, so a
-		 * response head and its body leave in one send. */
-		while (!c->dead && process_request(c))
+		/* A run of answered requests is handled before the next write;
+		 * a forwarded head leaves before its body is looked at, as it
+		 * would if the body came later. */
+		while (!c->dead && process_request(c)) {
 			progress = true;
+			if (c->req != REQ_HEAD)
+				break;
+		}
 		if (!c->dead)
 			progress |= upstream_write(c);
 		if (!c->dead)
 			progress |= upstream_read(c);
+		/* A response head and what follows of its body leave in one send. */
 		while (!c->dead && process_response(c))
 			progress = true;
 		if (!c->dead)

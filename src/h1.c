@@ -13,12 +13,6 @@
 
 #include "buf.h"
 
-bool span_eq_nocase(struct span s, const char *lit)
-{
-	size_t n = strlen(lit);
-	return s.n == n && strncasecmp(s.p, lit, n) == 0;
-}
-
 /* Byte classes, looked up once per byte in the hot loops instead of a
  * chain of comparisons: 1 = tchar (RFC 9110 §5.6.2), 2 = field byte
  * (field-vchar, obs-text, SP, HTAB; no other CTL, no DEL), 3 = both.
@@ -43,17 +37,25 @@ const unsigned char h1_byte_class[256] = {
 };
 
 
-/* Finds the CRLF CRLF ending a head, resuming the search at *scan. Returns
- * the head length including the terminator, or 0 with *scan advanced. */
-static size_t find_head_end(const char *p, size_t n, size_t *scan)
+/* Finds the CRLF CRLF ending a head, resuming the search at *scan: one
+ * memchr per line. Returns the head length including the terminator, or 0
+ * with *scan advanced. *bare_lf is set when a LF without its CR comes
+ * first (RFC 9112 §2.2), so a request can be refused at once. */
+static size_t find_head_end(const char *p, size_t n, size_t *scan, bool *bare_lf)
 {
-	size_t from = *scan;
-	if (n >= 4) {
-		const char *e = memmem(p + from, n - from, "\r\n\r\n", 4);
-		if (e != NULL)
-			return (size_t)(e - p) + 4;
-		*scan = n - 3;
+	size_t i = *scan;
+	while (i < n) {
+		const char *lf = memchr(p + i, '\n', n - i);
+		if (lf == NULL)
+			break;
+		i = (size_t)(lf - p);
+		if (i == 0 || p[i - 1] != '\r')
+			*bare_lf = true;
+		else if (i >= 3 && p[i - 2] == '\n' && p[i - 3] == '\r')
+			return i + 1;
+		i++;
 	}
+	*scan = n;
 	return 0;
 }
 
@@ -222,6 +224,7 @@ static int request_field(struct h1_request *req, const struct h1_header *h,
 	} else if (span_eq_nocase(h->name, "connection")) {
 		if (parse_connection(h->value, close, keep_alive))
 			return (int)reject(req, 400, "malformed Connection header");
+		req->has_connection = true;
 	} else if (span_eq_nocase(h->name, "upgrade")) {
 		if (req->upgrade || h->value.n == 0)
 			return (int)reject(req, 400, "invalid or repeated Upgrade");
@@ -246,20 +249,13 @@ ssize_t h1_parse_request(const char *p, size_t n, size_t *scan,
 	 * ends: a request starts with an upper-case method. */
 	if (n > 0 && !(p[0] >= 'A' && p[0] <= 'Z'))
 		return reject(req, 400, "request does not start with a method");
-	size_t from = *scan;
-	size_t head_len = find_head_end(p, n, scan);
-	/* A bare LF (RFC 9112 §2.2) would otherwise hold the connection until
-	 * a limit hits: answer it as soon as it arrives. Only the head is
-	 * scanned; body bytes after it are not ours to judge here. */
-	size_t limit = head_len ? head_len : n;
-	for (size_t i = from; i < limit; i++) {
-		const char *lf = memchr(p + i, '\n', limit - i);
-		if (lf == NULL)
-			break;
-		if (lf == p || lf[-1] != '\r')
-			return reject(req, 400, "bare LF in request head");
-		i = (size_t)(lf - p);
-	}
+	/* A bare LF would otherwise hold the connection until a limit hits:
+	 * answer it as soon as it arrives. Only the head is scanned; body
+	 * bytes after it are not ours to judge here. */
+	bool bare_lf = false;
+	size_t head_len = find_head_end(p, n, scan, &bare_lf);
+	if (bare_lf)
+		return reject(req, 400, "bare LF in request head");
 	if (head_len == 0)
 		return n >= lim->head_bytes ? reject(req, 431, "request head too large") : 0;
 	if (head_len > lim->head_bytes)
@@ -330,7 +326,9 @@ ssize_t h1_parse_response(const char *p, size_t n, size_t *scan,
 			  struct h1_response *resp)
 {
 	memset(resp, 0, sizeof *resp);
-	size_t head_len = find_head_end(p, n, scan);
+	/* A bare LF inside the head fails the line parsers below. */
+	bool bare_lf = false;
+	size_t head_len = find_head_end(p, n, scan, &bare_lf);
 	if (head_len == 0 || head_len > head_limit) {
 		if (head_len == 0 && n < head_limit)
 			return 0;
@@ -393,20 +391,19 @@ ssize_t h1_parse_response(const char *p, size_t n, size_t *scan,
  * received (RFC 9110 §7.6.1). */
 static bool is_hop_by_hop(struct span name)
 {
-	static const char *const names[] = {
-		"connection", "keep-alive", "proxy-connection", "te", "trailer",
-		"transfer-encoding", "upgrade", "content-length",
-	};
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (span_eq_nocase(name, names[i]))
-			return true;
-	return false;
+	/* Literals, not a table: span_eq_nocase() then knows each length. */
+	return span_eq_nocase(name, "connection") || span_eq_nocase(name, "keep-alive") ||
+	       span_eq_nocase(name, "proxy-connection") || span_eq_nocase(name, "te") ||
+	       span_eq_nocase(name, "trailer") || span_eq_nocase(name, "transfer-encoding") ||
+	       span_eq_nocase(name, "upgrade") || span_eq_nocase(name, "content-length");
 }
 
 /* True when a Connection header of req lists name as a connection option:
  * such a field belongs to this hop and must go (RFC 9110 §7.6.1). */
 static bool named_by_connection(const struct h1_request *req, struct span name)
 {
+	if (!req->has_connection)
+		return false;
 	for (size_t i = 0; i < req->n_headers; i++) {
 		const struct h1_header *h = &req->headers[i];
 		if (!span_eq_nocase(h->name, "connection"))
@@ -427,61 +424,90 @@ static bool named_by_connection(const struct h1_request *req, struct span name)
 	return false;
 }
 
-static int put(struct buf *out, const char *p, size_t n)
+/* The forwarded head is written straight into the output buffer's free
+ * space; any overflow fails the whole head. */
+struct head_out {
+	char *p, *end;
+	bool overflow;
+};
+
+static void put(struct head_out *o, const char *s, size_t n)
 {
-	return buf_append(out, p, n);
+	if (o->overflow || n > (size_t)(o->end - o->p)) {
+		o->overflow = true;
+		return;
+	}
+	memcpy(o->p, s, n);
+	o->p += n;
 }
 
-static int put_str(struct buf *out, const char *s)
+static void put_str(struct head_out *o, const char *s)
 {
-	return put(out, s, strlen(s));
+	put(o, s, strlen(s));
+}
+
+static void put_decimal(struct head_out *o, unsigned long long v)
+{
+	char digits[24];
+	size_t i = sizeof digits;
+	do {
+		digits[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	put(o, digits + i, sizeof digits - i);
 }
 
 int h1_build_request(const struct h1_request *req, struct buf *out)
 {
-	int r = 0;
-	r |= put(out, req->method.p, req->method.n);
-	r |= put(out, " ", 1);
-	r |= put(out, req->target.p, req->target.n);
-	r |= put_str(out, req->minor ? " HTTP/1.1\r\n" : " HTTP/1.0\r\n");
-	for (size_t i = 0; i < req->n_headers && r == 0; i++) {
+	size_t room;
+	char *start = buf_reserve(out, &room);
+	if (start == NULL)
+		return -1;
+	struct head_out o = { start, start + room, false };
+	put(&o, req->method.p, req->method.n);
+	put(&o, " ", 1);
+	put(&o, req->target.p, req->target.n);
+	put_str(&o, req->minor ? " HTTP/1.1\r\n" : " HTTP/1.0\r\n");
+	for (size_t i = 0; i < req->n_headers; i++) {
 		const struct h1_header *h = &req->headers[i];
 		/* Host stays whatever Connection says: without it an HTTP/1.1
 		 * request is invalid (RFC 9112 §3.2). */
 		if (is_hop_by_hop(h->name) ||
 		    (named_by_connection(req, h->name) && !span_eq_nocase(h->name, "host")))
 			continue;
-		r |= put(out, h->name.p, h->name.n);
-		r |= put(out, ": ", 2);
-		r |= put(out, h->value.p, h->value.n);
-		r |= put(out, "\r\n", 2);
+		put(&o, h->name.p, h->name.n);
+		put(&o, ": ", 2);
+		put(&o, h->value.p, h->value.n);
+		put(&o, "\r\n", 2);
 	}
-	char line[64];
 	if (req->body == H1_BODY_LENGTH) {
-		int n = snprintf(line, sizeof line, "Content-Length: %llu\r\n",
-				 req->content_length);
-		r |= put(out, line, (size_t)n);
+		put_str(&o, "Content-Length: ");
+		put_decimal(&o, req->content_length);
+		put(&o, "\r\n", 2);
 	} else if (req->body == H1_BODY_CHUNKED) {
-		r |= put_str(out, "Transfer-Encoding: chunked\r\n");
+		put_str(&o, "Transfer-Encoding: chunked\r\n");
 	}
 	/* One Connection line carrying every option that applies. */
 	bool close = req->minor == 1 && !req->keep_alive;
 	bool keep = req->minor == 0 && req->keep_alive;
 	if (req->upgrade || close || keep) {
-		r |= put_str(out, "Connection: ");
+		put_str(&o, "Connection: ");
 		if (req->upgrade)
-			r |= put_str(out, (close || keep) ? "Upgrade, " : "Upgrade");
+			put_str(&o, (close || keep) ? "Upgrade, " : "Upgrade");
 		if (close || keep)
-			r |= put_str(out, close ? "close" : "keep-alive");
-		r |= put(out, "\r\n", 2);
+			put_str(&o, close ? "close" : "keep-alive");
+		put(&o, "\r\n", 2);
 	}
 	if (req->upgrade) {
-		r |= put_str(out, "Upgrade: ");
-		r |= put(out, req->upgrade_value.p, req->upgrade_value.n);
-		r |= put(out, "\r\n", 2);
+		put_str(&o, "Upgrade: ");
+		put(&o, req->upgrade_value.p, req->upgrade_value.n);
+		put(&o, "\r\n", 2);
 	}
-	r |= put(out, "\r\n", 2);
-	return r ? -1 : 0;
+	put(&o, "\r\n", 2);
+	if (o.overflow)
+		return -1;
+	buf_commit(out, (size_t)(o.p - start));
+	return 0;
 }
 
 const char *h1_reason(int status)

@@ -43,6 +43,7 @@ struct h1_request {
 	enum h1_body body;
 	unsigned long long content_length;
 	bool keep_alive;      /* persistence per RFC 9112 §9.3 */
+	bool has_connection;  /* a Connection header was present */
 	bool upgrade;         /* an Upgrade header was present */
 	struct span upgrade_value;
 	bool expect_continue; /* Expect: 100-continue */
