@@ -14,6 +14,7 @@
 #include "conn.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,7 @@
 #include "loop.h"
 #include "path.h"
 #include "policy.h"
+#include "relay.h"
 
 #define CONN_RESP_BUF 16384
 /* A denied request's Content-Length body up to this size is read and
@@ -46,6 +48,9 @@
 /* The access log's "METHOD /path": allocated while a request is in
  * flight, so an idle connection does not carry it. */
 #define CONN_LINE_MAX 200
+/* A Content-Length response body at least this long goes socket to
+ * socket with splice(2) instead of through uin and cout. */
+#define CONN_RELAY_MIN (128 * 1024)
 /* Room kept free in cout for an error answer of our own. */
 #define CONN_ERROR_ROOM 2048
 
@@ -62,6 +67,7 @@ enum resp_state {
 	RESP_IDLE,   /* no request outstanding */
 	RESP_HEAD,   /* waiting for the response head */
 	RESP_BODY,   /* passing the response body through */
+	RESP_RELAY,  /* a long Content-Length body, spliced in the kernel */
 	RESP_TUNNEL, /* hijacked: raw daemon bytes go to the client */
 };
 
@@ -77,7 +83,7 @@ struct conn {
 	bool dead;    /* closed; freed after the current batch */
 	bool queued;  /* on the run-again list: its turn ended with work left */
 	struct conn *next_queued;
-	size_t lingered; /* bytes dropped while closing */
+	unsigned lingered; /* bytes dropped while closing */
 	enum req_state req;
 	enum resp_state resp;
 	struct buf cin, uout, uin, cout;
@@ -94,6 +100,7 @@ struct conn {
 	bool resp_keep_alive;
 	unsigned long long resp_left;
 	struct chunk_dec resp_chunk;
+	struct relay relay; /* RESP_RELAY only */
 	/* for the access log */
 	int status;
 	unsigned long long bytes_out;
@@ -172,6 +179,7 @@ int conn_start(int fd, const char *peer, const struct limit_key *key)
 	buf_init(&c->cout, CONN_RESP_BUF + CONN_ERROR_ROOM);
 	c->client = (struct loop_watch){ fd, on_client_event, c };
 	c->upstream = (struct loop_watch){ -1, on_upstream_event, c };
+	relay_init(&c->relay);
 	snprintf(c->peer, sizeof c->peer, "%s", peer);
 	c->client_key = *key;
 	if (loop_add(loop, &c->client, EPOLLIN | EPOLLOUT | EPOLLRDHUP) == -1) {
@@ -210,6 +218,7 @@ static void conn_close(struct conn *c)
 	if (c->dead)
 		return;
 	c->dead = true;
+	relay_close(&c->relay);
 	close_upstream(c);
 	loop_del(loop, &c->client);
 	close(c->client.fd);
@@ -722,9 +731,77 @@ static bool response_chunked(struct conn *c)
 	return progress;
 }
 
+/* Splices a long Content-Length body from the daemon to the client. A
+ * splice into a pipe can fail with EAGAIN while the pipe has room in
+ * bytes but not in page slots, so "nothing to read" is concluded only
+ * when the pipe is empty; draining it makes room for the next fill. */
+static bool relay_body(struct conn *c)
+{
+	bool progress = false;
+	unsigned long long unread = c->resp_left - c->relay.held;
+	if (c->up_readable && !c->up_eof && unread > 0) {
+		ssize_t n = relay_fill(&c->relay, c->upstream.fd,
+				       unread > SIZE_MAX ? SIZE_MAX : (size_t)unread);
+		if (n > 0) {
+			progress = true;
+		} else if (n == 0) {
+			c->up_eof = true;
+			progress = true;
+		} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			if (c->relay.held == 0)
+				c->up_readable = false;
+		} else {
+			c->up_eof = true; /* a reset: nothing more comes */
+			progress = true;
+		}
+	}
+	if (c->client_writable && c->relay.held > 0) {
+		ssize_t n = relay_drain(&c->relay, c->client.fd);
+		if (n > 0) {
+			c->resp_left -= (unsigned long long)n;
+			c->bytes_out += (unsigned long long)n;
+			progress = true;
+		} else if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			c->client_writable = false;
+		} else {
+			log_debug("%s: client gone: %s", c->peer, strerror(errno));
+			conn_close(c);
+			return true;
+		}
+	}
+	if (c->resp_left == 0) {
+		relay_close(&c->relay);
+		response_done(c);
+		return true;
+	}
+	if (c->up_eof && c->relay.held == 0) {
+		relay_close(&c->relay);
+		upstream_failed(c, "closed the connection in the middle of a response");
+		return true;
+	}
+	return progress;
+}
+
+/* A long Content-Length body whose first bytes have been passed on
+ * continues in the kernel, when a pipe can be had. */
+static bool start_relay(struct conn *c)
+{
+	if (c->resp_body != H1_BODY_LENGTH || c->resp_left < CONN_RELAY_MIN ||
+	    buf_len(&c->uin) != 0 || buf_len(&c->cout) != 0)
+		return false;
+	if (relay_open(&c->relay) == -1) {
+		log_debug("%s: no pipe for splice (%s): copying instead", c->peer, strerror(errno));
+		return false;
+	}
+	c->resp = RESP_RELAY;
+	return true;
+}
+
 static bool response_body(struct conn *c)
 {
 	bool progress;
+	if (start_relay(c))
+		return true;
 	if (c->resp_body == H1_BODY_CHUNKED) {
 		progress = response_chunked(c);
 	} else {
@@ -754,6 +831,7 @@ static bool process_response(struct conn *c)
 	switch (c->resp) {
 	case RESP_HEAD: return response_head(c);
 	case RESP_BODY: return response_body(c);
+	case RESP_RELAY: return relay_body(c);
 	case RESP_TUNNEL: {
 		/* ENGINE-API.md §8: docker-py loses stream bytes that arrive
 		 * in the same read as the hijack head, so the head leaves in
@@ -847,7 +925,7 @@ static bool client_write(struct conn *c)
 
 static bool upstream_read(struct conn *c)
 {
-	if (c->upstream.fd < 0 || c->up_eof || !c->up_readable)
+	if (c->upstream.fd < 0 || c->up_eof || !c->up_readable || c->resp == RESP_RELAY)
 		return false;
 	if (c->resp == RESP_IDLE) {
 		/* Between requests the daemon may only close; anything else

@@ -222,6 +222,7 @@ static const int allowed_calls[] = {
 	SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask), SCMP_SYS(exit),
 	SCMP_SYS(exit_group), SCMP_SYS(restart_syscall), SCMP_SYS(getpid),
 	SCMP_SYS(gettid), SCMP_SYS(tgkill), SCMP_SYS(fstat), SCMP_SYS(newfstatat),
+	SCMP_SYS(pipe2), SCMP_SYS(splice), /* relay.c: long bodies */
 };
 
 /* Argument conditions, spelled out (libseccomp's SCMP_A* macros leave
@@ -254,6 +255,11 @@ static int seccomp_install(void)
 	/* Files only for reading (/dev/null, the EMFILE reserve). */
 	r |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
 			      arg_masked_eq(2, O_ACCMODE | O_CREAT, O_RDONLY));
+	/* fcntl only to size a relay pipe. */
+	r |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
+			      arg_eq(1, F_SETPIPE_SZ));
+	r |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
+			      arg_eq(1, F_GETPIPE_SZ));
 	/* Memory for malloc, never executable. */
 	r |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
 			      arg_masked_eq(2, PROT_EXEC, 0));
