@@ -345,13 +345,13 @@ def exec_never_ran(d, exec_id, cid, marker):
 
 def traefik_allows(ctx):
     run = ctx.running()
-    v = "/v1.24"                                   # Traefik up to v3.5 pins API 1.24
+    v = "/v1.24"                                   # Traefik up to v3.6.0 pins API 1.24
     yield Req("GET", f"{v}/version", expect=(200,))
     rsp = yield Req("GET", f"{v}/containers/json", expect=(200,))
     assert run in [c["Id"] for c in rsp.json()]
     yield Req("GET", f"{v}/containers/{run}/json", expect=(200,))
     yield Req("GET", f"{v}/events?filters={q({'type': {'container': True}})}", stream=True, expect=(200,))
-    # later releases negotiate: HEAD /_ping, then the daemon's version
+    # v3.6.1 and later negotiate: HEAD /_ping, then the daemon's version
     yield Req("HEAD", "/_ping", expect=(200,))
     yield Req("GET", f"/v{ctx.api}/containers/json", expect=(200,))
     yield Req("GET", f"/v{ctx.api}/containers/{run}/json", expect=(200,))
@@ -605,10 +605,11 @@ def portainer_denies(ctx):
 
 
 def ci_runner_allows(ctx):
-    v = "/v1.25"                                    # the runner's pinned API version
+    v = "/v1.25"                                    # the runner's pinned API version (unsure)
     yield Req("HEAD", "/_ping", expect=(200,))
     rsp = yield Req("GET", f"{v}/info", expect=(200,))
     assert rsp.json()["OSType"] == "linux"
+    yield Req("GET", f"/v{ctx.api}/info", expect=(200,))   # ... or negotiated
     yield Req("GET", f"{v}/images/{IMAGE}/json", expect=(200,))
     yield Req("POST", f"{v}/images/create?fromImage={DEAD_REGISTRY_IMAGE}&tag=latest",
               headers=REGISTRY_AUTH)
