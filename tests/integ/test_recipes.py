@@ -486,6 +486,8 @@ def watchtower_allows(ctx):
     info = rsp.json()
     yield Req("GET", f"{v}/images/{info['Image']}/json", expect=(200,))
     yield Req("GET", f"{v}/images/{IMAGE}/json", expect=(200,))
+    # image names with a registry and path segments are one name to the daemon
+    yield Req("GET", f"{v}/images/registry.example:5000/team/app:1.2/json", expect=(404,))
     # the pull: its registry is unreachable, so the daemon answers with an error
     yield Req("POST", f"{v}/images/create?fromImage={DEAD_REGISTRY_IMAGE}&tag=latest",
               headers=REGISTRY_AUTH)
@@ -644,6 +646,15 @@ def ci_runner_allows(ctx):
                     content_type="application/x-tar", expect=(200,))
     assert b"Successfully built" in rsp.body, rsp.body[-500:]
     assert ctx.d.api("GET", f"/images/dgtest/recipe-ci:{tag}/json")[0] == 200
+    # `docker login` and `docker push` to a registry that refuses at once:
+    # the daemon answers with the error, dockgate lets both through
+    yield Req("POST", f"/v{ctx.api}/auth",
+              {"username": "ci", "password": "x", "serveraddress": "127.0.0.1:1"})
+    ctx.images.append(f"127.0.0.1:1/dgtest/recipe-ci:{tag}")
+    yield Req("POST", f"/v{ctx.api}/images/dgtest/recipe-ci:{tag}/tag"
+              f"?repo=127.0.0.1:1/dgtest/recipe-ci&tag={tag}", expect=(201,))
+    yield Req("POST", f"/v{ctx.api}/images/127.0.0.1:1/dgtest/recipe-ci/push?tag={tag}",
+              headers=REGISTRY_AUTH)
 
 
 def ci_runner_denies(ctx):
@@ -663,7 +674,7 @@ def ci_runner_denies(ctx):
         Req("POST", f"{v}/plugins/pull?remote=127.0.0.1:1/dgtest/plugin", [{"Name": "x", "Value": []}]),
         Req("POST", f"{v}/commit?container={run}&repo=dgtest/recipe-denied&tag=x"),
         Req("GET", f"{v}/system/df"),
-        Req("POST", f"{v}/auth", {"username": "x", "password": "y", "serveraddress": "127.0.0.1:1"}),
+        Req("GET", f"{v}/configs"),
         Req("GET", "/debug/pprof/"),
     ]
 
