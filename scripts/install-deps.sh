@@ -11,7 +11,7 @@ packages=(
 	python3 python3-pytest python3-h11 python3-docker  # integration tests
 	docker.io busybox-static                     # a real daemon + tiny image
 	curl socat                                   # test helpers
-	docker-compose                               # recipes: \`docker-compose config\`
+	docker-compose python3-yaml                  # recipes: \`docker-compose config\`, test_recipes.py parses them
 	podman                                       # the other engine's Docker API
 )
 
