@@ -124,3 +124,148 @@ def test_tcp_without_socket_group_says_why(image, dockerd, containers):
 # --------------------------------------------------------------------------
 # b. socket-only: no network at all, a unix socket in a shared directory
 # --------------------------------------------------------------------------
+
+CLIENT_GID = 4242     # the group of the clients allowed on dockgate's socket
+CLIENT_UID = 1234
+
+
+def socket_dir(session_dir, owner=65534):
+    """The shared directory for the listener: writable by the proxy's user
+    only; clients need nothing but search permission on it."""
+    d = session_dir / unique("sock")
+    d.mkdir()
+    os.chown(d, owner, owner)
+    d.chmod(0o755)
+    return d
+
+
+def start_socket_only(dockerd, image, name, sockdir, *opts, env=()):
+    r = dockerd.cli("run", "-d", "--name", name, "--network", "none",
+                    "--read-only", "--cap-drop", "ALL", *opts,
+                    "--group-add", str(socket_gid(dockerd)),
+                    "-v", f"{dockerd.sock}:/var/run/docker.sock:ro",
+                    "-v", f"{sockdir}:/sock",
+                    "-e", "LISTEN=unix:///sock/docker.sock", "-e", "CONTAINERS=1",
+                    *[a for e in env for a in ("-e", e)],
+                    "--health-interval", "1s", "--health-start-period", "0s", image)
+    assert r.rc == 0, r
+    return name
+
+
+def client_run(dockerd, client_image, sockdir, user, script):
+    """A busybox container with no network and only dockgate's socket."""
+    return dockerd.cli("run", "--rm", "--network", "none", "--user", user,
+                       "-v", f"{sockdir}:/sock", client_image, "sh", "-c", script)
+
+
+def req(method, target, body=""):
+    """A shell line that sends one request through uclient."""
+    head = (f"{method} {target} HTTP/1.1\\r\\nHost: docker\\r\\nConnection: close\\r\\n"
+            + (f"Content-Type: application/json\\r\\nContent-Length: {len(body)}\\r\\n"
+               if body else "") + "\\r\\n")
+    return f"printf '{head}{body}' | uclient /sock/docker.sock; echo; echo '--- rc='$?"
+
+
+def test_socket_only(image, client_image, dockerd, session_dir, containers):
+    """The proxy has no network and no capability; its socket is 0660 with a
+    group given by LISTEN_GROUP (it is in that group, so no CAP_CHOWN is
+    needed). A client container with no network and no daemon socket reaches
+    the daemon only through it, and only as far as the policy says."""
+    sockdir = socket_dir(session_dir)
+    name = start_socket_only(dockerd, image, containers(), sockdir,
+                             "--group-add", str(CLIENT_GID), env=[f"LISTEN_GROUP={CLIENT_GID}"])
+    wait_healthy(dockerd, name)
+    st = os.stat(sockdir / "docker.sock")
+    assert oct(st.st_mode & 0o7777) == "0o660"
+    assert (st.st_uid, st.st_gid) == (65534, CLIENT_GID)
+    assert dockerd.inspect(name)["HostConfig"]["CapDrop"] == ["ALL"]
+
+    victim = unique("dgship-denied")
+    before = dockerd.container_ids()
+    script = "; ".join([
+        "test ! -e /var/run/docker.sock && echo no-daemon-socket",
+        "cat /proc/net/dev; echo --- net-end",
+        req("GET", "/_ping"),
+        req("GET", "/containers/json"),
+        req("POST", f"/containers/create?name={victim}", '{"Image":"%s"}' % integ.IMAGE),
+    ])
+    r = client_run(dockerd, client_image, sockdir, f"{CLIENT_UID}:{CLIENT_GID}", script)
+    assert r.rc == 0, r
+    out = r.out
+    assert "no-daemon-socket" in out
+    ifaces = re.findall(r"^\s*(\w+):", out.split("--- net-end")[0], re.M)
+    assert ifaces == ["lo"], out            # --network none: loopback only
+    parts = out.split("--- net-end")[1].split("--- rc=")
+    (ping_st, ping), (list_st, listing), (create_st, create) = map(parse_http, parts[:3])
+    assert (ping_st, ping) == (200, "OK"), out
+    assert list_st == 200, out
+    assert any("/" + name in c["Names"] for c in json.loads(listing)), listing
+    assert create_st == 403 and "is denied" in json.loads(create)["message"], out
+    assert not dockerd.exists(victim)
+    assert dockerd.container_ids() == before
+
+    # Mode 0660: a user outside the socket's group cannot connect at all.
+    r = client_run(dockerd, client_image, sockdir, f"{CLIENT_UID}:{CLIENT_UID}", req("GET", "/_ping"))
+    assert "Permission denied" in r.out + r.err, r
+    assert "HTTP/1.1" not in r.out, r
+
+
+def parse_http(text):
+    """(status, body) of one response as uclient printed it; the CLI output
+    was read as text, so CRLF arrived as LF."""
+    text = text[text.index("HTTP/1.1 "):]
+    head, _, body = text.partition("\n\n")
+    status = int(head.split()[1])
+    if "transfer-encoding: chunked" in head.lower():
+        out = ""
+        while True:
+            size, _, body = body.partition("\n")
+            n = int(size.strip(), 16)
+            if n == 0:
+                break
+            out, body = out + body[:n], body[n + 1:]
+        body = out
+    return status, body.strip()
+
+
+def proc_status(pid):
+    lines = open(f"/proc/{pid}/status").read().splitlines()
+    return dict(ln.split(":\t", 1) for ln in lines if ":\t" in ln)
+
+
+def test_socket_only_listen_owner_needs_root_start(image, dockerd, session_dir, containers):
+    """LISTEN_OWNER gives the socket to another user: a chown that needs
+    CAP_CHOWN. The image's non-root user cannot use it even with
+    --cap-add CHOWN (Docker gives a non-root user no effective capability),
+    and dockgate then refuses to start rather than serve a socket with the
+    wrong owner. What works: start as root with CHOWN, SETUID and SETGID
+    only, and let dockgate drop to 65534 with the daemon socket's group
+    once the socket is set up (RUN_USER, RUN_GROUP, REFUSE_ROOT)."""
+    sockdir = socket_dir(session_dir)
+    name = start_socket_only(dockerd, image, containers(), sockdir, "--cap-add", "CHOWN",
+                             env=[f"LISTEN_OWNER={CLIENT_UID}"])
+    wait_for(lambda: not dockerd.inspect(name)["State"]["Running"], 15, 0.2, "exit")
+    assert dockerd.inspect(name)["State"]["ExitCode"] == 1
+    # The chown happens while the listener is set up, so the message names
+    # LISTEN and the errno.
+    assert ("cannot listen on unix:///sock/docker.sock: Operation not permitted"
+            in logs(dockerd, name))
+
+    sockdir = socket_dir(session_dir, owner=0)
+    gid = socket_gid(dockerd)
+    name = start_socket_only(dockerd, image, containers(), sockdir,
+                             "--user", "0:0", "--cap-add", "CHOWN", "--cap-add", "SETUID",
+                             "--cap-add", "SETGID",
+                             # for the health check, which runs as the
+                             # container's user, root without DAC_OVERRIDE
+                             "--group-add", str(CLIENT_GID),
+                             env=[f"LISTEN_OWNER={CLIENT_UID}", f"LISTEN_GROUP={CLIENT_GID}",
+                                  "RUN_USER=65534", f"RUN_GROUP={gid}", "REFUSE_ROOT=1"])
+    wait_healthy(dockerd, name)
+    st = os.stat(sockdir / "docker.sock")
+    assert (st.st_uid, st.st_gid, st.st_mode & 0o777) == (CLIENT_UID, CLIENT_GID, 0o660)
+    status = proc_status(dockerd.inspect(name)["State"]["Pid"])
+    assert status["Uid"].split()[0] == "65534" and status["Gid"].split()[0] == str(gid), status
+    assert status["Groups"].split() == [str(gid)], status
+    assert int(status["CapEff"], 16) == 0 and status["NoNewPrivs"] == "1", status
+    assert status["Seccomp"] == "2", status
