@@ -13,6 +13,7 @@ packages=(
 	curl socat                                   # test helpers
 	docker-compose                               # recipes: \`docker-compose config\`
 	podman                                       # the other engine's Docker API
+	strace systemd groff-base python3-yaml       # shipping: unit filter, man page, manifests
 )
 
 missing=()
