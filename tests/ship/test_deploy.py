@@ -163,7 +163,9 @@ def req(method, target, body=""):
     head = (f"{method} {target} HTTP/1.1\\r\\nHost: docker\\r\\nConnection: close\\r\\n"
             + (f"Content-Type: application/json\\r\\nContent-Length: {len(body)}\\r\\n"
                if body else "") + "\\r\\n")
-    return f"printf '{head}{body}' | uclient /sock/docker.sock; echo; echo '--- rc='$?"
+    # The markers are spelled so that the container's own command, which
+    # the container list shows, does not contain them.
+    return f"printf '{head}{body}' | uclient /sock/docker.sock; rc=$?; echo; echo '--''- rc='$rc"
 
 
 def test_socket_only(image, client_image, dockerd, session_dir, containers):
@@ -184,7 +186,7 @@ def test_socket_only(image, client_image, dockerd, session_dir, containers):
     before = dockerd.container_ids()
     script = "; ".join([
         "test ! -e /var/run/docker.sock && echo no-daemon-socket",
-        "cat /proc/net/dev; echo --- net-end",
+        "cat /proc/net/dev; echo '--''- net-end'",
         req("GET", "/_ping"),
         req("GET", "/containers/json"),
         req("POST", f"/containers/create?name={victim}", '{"Image":"%s"}' % integ.IMAGE),
@@ -208,6 +210,32 @@ def test_socket_only(image, client_image, dockerd, session_dir, containers):
     r = client_run(dockerd, client_image, sockdir, f"{CLIENT_UID}:{CLIENT_UID}", req("GET", "/_ping"))
     assert "Permission denied" in r.out + r.err, r
     assert "HTTP/1.1" not in r.out, r
+
+    # A restart makes a new socket file; clients that mount the directory
+    # (not the file) reach the new one.
+    ino = os.stat(sockdir / "docker.sock").st_ino
+    assert dockerd.cli("restart", "-t", "5", name).rc == 0
+    wait_healthy(dockerd, name)
+    assert os.stat(sockdir / "docker.sock").st_ino != ino
+    r = client_run(dockerd, client_image, sockdir, f"{CLIENT_UID}:{CLIENT_GID}", req("GET", "/_ping"))
+    assert parse_http(r.out.split("--- rc=")[0]) == (200, "OK"), r
+
+
+def test_socket_only_named_volume_is_not_writable(image, dockerd, containers):
+    """A fresh named volume is root-owned: the image's user cannot create
+    its socket there (hence a host directory owned by 65534 above)."""
+    vol = unique("dgship-vol")
+    assert dockerd.cli("volume", "create", vol).rc == 0
+    try:
+        name = containers()
+        r = dockerd.cli("run", "--name", name, "--network", "none", "--read-only",
+                        "--cap-drop", "ALL", "-v", f"{vol}:/sock",
+                        "-e", "LISTEN=unix:///sock/docker.sock", image)
+        assert r.rc == 1, r
+        assert "cannot listen on unix:///sock/docker.sock: Permission denied" in r.out + r.err, r
+    finally:
+        dockerd.api("DELETE", f"/containers/{name}?force=1")
+        dockerd.cli("volume", "rm", "-f", vol)
 
 
 def parse_http(text):
