@@ -41,8 +41,11 @@ session_dir = integ.session_dir
 dockerd = integ.dockerd
 busybox = integ.busybox
 
-# As in tests/diff: a session that also loads tests/integ imports one of the
-# conftest.py files as "conftest" for `from conftest import ...`.
+# The tests here import this file as dockgate_ship_conftest: when one
+# session also loads tests/integ or tests/diff, the name "conftest" may be
+# any of their conftest.py files. And as in tests/diff, this one offers the
+# integration suite's names for their `from conftest import ...`.
+sys.modules["dockgate_ship_conftest"] = sys.modules[__name__]
 for _name in dir(integ):
     if not _name.startswith("__") and _name not in globals():
         globals()[_name] = getattr(integ, _name)

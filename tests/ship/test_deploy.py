@@ -5,12 +5,13 @@ and the plain binary on the host as the systemd unit runs it."""
 import json
 import os
 import re
+import shutil
 import subprocess
-import time
 
 import pytest
-from conftest import (DOCKGATE_BIN, REPO, free_port, integ, run_cli, socket_gid,
-                      unique, wait_for)
+import yaml
+from dockgate_ship_conftest import (DOCKGATE_BIN, REPO, free_port, integ, run_cli,
+                                    socket_gid, unique, wait_for)
 
 
 def wait_healthy(dockerd, name, timeout=30):
@@ -297,3 +298,25 @@ def test_socket_only_listen_owner_needs_root_start(image, dockerd, session_dir, 
     assert status["Groups"].split() == [str(gid)], status
     assert int(status["CapEff"], 16) == 0 and status["NoNewPrivs"] == "1", status
     assert status["Seccomp"] == "2", status
+
+
+def test_readme_compose_snippets_are_valid(tmp_path):
+    """The compose files of the README's Deployment section are what
+    docker-compose accepts (they are not started: the tests above run the
+    same options with docker run)."""
+    if not shutil.which("docker-compose"):
+        pytest.skip("docker-compose is not installed")
+    text = (REPO / "README.md").read_text()
+    section = text.split("\n## Deployment\n", 1)[1].split("\n## ", 1)[0]
+    snippets = re.findall(r"```yaml\n(.*?)```", section, re.S)
+    assert len(snippets) >= 2, "the Deployment section lost its compose files"
+    for i, snippet in enumerate(snippets):
+        f = tmp_path / f"compose-{i}.yml"
+        f.write_text(snippet)
+        cp = subprocess.run(["docker-compose", "-f", str(f), "config", "-q"],
+                            capture_output=True, text=True, cwd=tmp_path)
+        assert cp.returncode == 0, (snippet, cp.stderr)
+        services = yaml.safe_load(snippet)["services"]
+        proxy = services["dockgate"]
+        assert proxy["read_only"] is True and proxy["cap_drop"] == ["ALL"], snippet
+        assert any("docker.sock:ro" in v for v in proxy["volumes"]), snippet

@@ -7,11 +7,11 @@ import os
 import re
 import socket
 import subprocess
-import time
 
 import pytest
 import yaml
-from conftest import DOCKGATE_BIN, REPO, integ, socket_gid, unique, wait_for
+from dockgate_ship_conftest import (DOCKGATE_BIN, REPO, integ, socket_gid, unique,
+                                    wait_for)
 
 STACK = REPO / "packaging" / "fleet" / "docker-stack.yml"
 DAEMONSET = REPO / "packaging" / "fleet" / "daemonset.yaml"

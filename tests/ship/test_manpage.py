@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import DOCKGATE_BIN, REPO
+from dockgate_ship_conftest import DOCKGATE_BIN, REPO
 
 PAGE = REPO / "packaging" / "dockgate.8"
 GEN = REPO / "scripts" / "gen-man.py"

@@ -14,10 +14,10 @@ import shutil
 import signal
 import stat
 import subprocess
-import time
 
 import pytest
-from conftest import (DOCKGATE_BIN, REPO, integ, run_cli, socket_gid, unique, wait_for)
+from dockgate_ship_conftest import (DOCKGATE_BIN, REPO, integ, run_cli, socket_gid,
+                                    unique, wait_for)
 
 UNIT = REPO / "packaging" / "dockgate.service.in"
 ENV_FILE = REPO / "packaging" / "dockgate.env"
@@ -88,11 +88,13 @@ def test_unit_exposure(installed):
     assert m, cp.stdout + cp.stderr
     print(f"\nsystemd-analyze security: exposure {m.group(1)}")
     assert float(m.group(1)) <= 2.0, cp.stdout
-    for key in ("CapabilityBoundingSet=", "NoNewPrivileges=", "ProtectSystem=", "ProtectHome=",
-                "PrivateTmp=", "MemoryDenyWriteExecute=", "RestrictNamespaces=",
-                "LockPersonality=", "ProtectKernelModules=", "ProtectKernelTunables="):
-        assert any(d[0] + "=" == key and d[1] != "no" for d in unit_directives()) or \
-            key == "CapabilityBoundingSet=" and ("CapabilityBoundingSet", "") in unit_directives(), key
+    directives = dict(unit_directives())    # each of these is set once
+    assert directives["CapabilityBoundingSet"] == "" and directives["AmbientCapabilities"] == ""
+    for key in ("NoNewPrivileges", "ProtectSystem", "ProtectHome", "PrivateTmp",
+                "MemoryDenyWriteExecute", "RestrictNamespaces", "LockPersonality",
+                "ProtectKernelModules", "ProtectKernelTunables", "DynamicUser"):
+        assert directives.get(key) not in (None, "no"), key
+    assert directives["ProtectSystem"] == "strict"
 
 
 def syscall_groups():
