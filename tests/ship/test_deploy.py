@@ -279,6 +279,7 @@ def test_socket_only_listen_owner_needs_root_start(image, dockerd, session_dir, 
     # LISTEN and the errno.
     assert ("cannot listen on unix:///sock/docker.sock: Operation not permitted"
             in logs(dockerd, name))
+    assert not (sockdir / "docker.sock").exists(), "a socket file nothing serves was left"
 
     sockdir = socket_dir(session_dir, owner=0)
     gid = socket_gid(dockerd)
