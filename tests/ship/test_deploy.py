@@ -1,6 +1,6 @@
-"""The three deployment modes, end to end against the private dockerd:
-the image as docker-socket-proxy (TCP), the image socket-only (no network),
-and the plain binary on the host as the systemd unit runs it."""
+"""The image in its two container deployments, end to end against the
+private dockerd: as docker-socket-proxy (TCP) and socket-only (no network).
+The third mode, the plain binary under systemd, is test_systemd.py."""
 
 import json
 import os
