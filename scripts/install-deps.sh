@@ -13,6 +13,7 @@ packages=(
 	curl socat                                   # test helpers
 	docker-compose python3-yaml                  # recipes: \`docker-compose config\`, test_recipes.py parses them
 	podman                                       # the other engine's Docker API
+	strace systemd groff-base python3-yaml       # shipping: unit filter, man page, manifests
 )
 
 missing=()

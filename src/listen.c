@@ -182,13 +182,23 @@ static int open_unix(const struct cfg *c, const struct cfg_listener *spec)
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", spec->path);
 	/* Create the socket file with no access at all, then open it to the
-	 * configured mode, so it is never briefly world-writable. */
+	 * configured mode, so it is never briefly world-writable. chmod comes
+	 * before chown: once the file belongs to LISTEN_OWNER only CAP_FOWNER
+	 * could still change its mode, and CAP_CHOWN alone must be enough.
+	 * Nobody can connect before listen(), whatever the mode meanwhile. */
 	mode_t old = umask(0777);
 	int r = bind(fd, (struct sockaddr *)&sun, sizeof sun);
 	umask(old);
-	if (r == -1 ||
-	    chown(spec->path, (uid_t)c->listen_uid, (gid_t)c->listen_gid) == -1 ||
-	    chmod(spec->path, c->listen_mode) == -1 || listen(fd, 511) == -1) {
+	if (r == 0 && (chmod(spec->path, c->listen_mode) == -1 ||
+		       chown(spec->path, (uid_t)c->listen_uid, (gid_t)c->listen_gid) == -1 ||
+		       listen(fd, 511) == -1)) {
+		/* Leave no socket file that nothing serves. */
+		int saved = errno;
+		unlink(spec->path);
+		errno = saved;
+		r = -1;
+	}
+	if (r == -1) {
 		int saved = errno;
 		close(fd);
 		errno = saved;
