@@ -221,6 +221,27 @@ def busybox(dockerd, session_dir):
     return integ.IMAGE
 
 
+# Cases of tests/integ/test_hostile.py where Podman answers differently from
+# dockerd (test_hostile_upstream.py runs them against Podman).
+PODMAN_DIFFERS = {
+    "test_debug_endpoints_exist_on_daemon": "Podman has no /debug router",
+    "test_pipeline[smuggled-in-post-body]":
+        "Podman answers a body that is not JSON with 500, not 400 (the smuggled request "
+        "is still only a body: test_podman.py::test_smuggled_request_is_only_a_body)",
+    "test_pipeline[smuggled-in-chunked-body]": "as smuggled-in-post-body",
+    "test_target_allowed_with_containers[pct-version-digit]":
+        "Podman routes the encoded path: an escape in a literal segment matches no route "
+        "(404; test_podman.py::test_podman_routes_the_encoded_path)",
+    "test_target_allowed_with_containers[pct-section-letter]": "as pct-version-digit",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.path.name == "test_hostile_upstream.py" and item.name in PODMAN_DIFFERS:
+            item.add_marker(pytest.mark.xfail(reason=PODMAN_DIFFERS[item.name], strict=True))
+
+
 def libpod_json(resp):
     """The decoded JSON body of a raw response (chunked or not)."""
     return json.loads(resp.body)

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from conftest import (IMAGE, SLEEPER_CMD, cli_params, denied_message, http_request, libpod_json,
+from conftest import (IMAGE, chunked, cli_params, denied_message, http_request, libpod_json,
                       podman_version, unique, wait_for)
 
 LIBPOD = "/v4.0.0/libpod"
@@ -213,6 +213,49 @@ def test_events_stream(proxy, podman, container):
         if ev.poll() is None:
             ev.kill()
         ev.wait(5)
+
+
+# --------------------------------------------------------------------------
+# where Podman answers differently (see PODMAN_DIFFERS in conftest.py)
+# --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("chunk", [False, True], ids=["content-length", "chunked"])
+def test_smuggled_request_is_only_a_body(proxy, podman, chunk):
+    """An allowed POST whose body is a forbidden request: Podman reads it as
+    a (bad) body and answers 500 where dockerd says 400; nothing is created."""
+    cname, nname = unique("dgt-smuggled"), unique("dgt-hnet")
+    smuggled = http_request("POST", f"/containers/create?name={cname}",
+                            [("Content-Type", "application/json")],
+                            json.dumps({"Image": IMAGE, "Cmd": ["true"]}).encode())
+    hdrs = [("Content-Type", "application/json")]
+    if chunk:
+        hdrs.append(("Transfer-Encoding", "chunked"))
+        req = http_request("POST", "/networks/create", hdrs, chunked(smuggled, [10, 1, 100]),
+                           content_length=False)
+    else:
+        req = http_request("POST", "/networks/create", hdrs, smuggled)
+    before = podman.container_ids()
+    rsps, closed = proxy(POST=1, NETWORKS=1).exchange(req + b"GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n",
+                                                       count=2)
+    assert [r.status for r in rsps] == [500, 200], rsps
+    assert b"invalid character 'P'" in rsps[0].body, rsps[0]
+    assert not closed
+    assert not podman.exists(cname)
+    assert podman.container_ids() == before
+    assert nname not in podman.networks()
+
+
+def test_podman_routes_the_encoded_path(proxy, podman):
+    """dockgate judges the once-decoded path, as dockerd routes it; Podman
+    routes the encoded one, so an escape in a literal segment is a 404 there.
+    That only ever fails closed: %2F and %2E are refused, so the segments
+    Podman sees are the ones dockgate judged."""
+    for target in ("/v%31.41/containers/json", "/%63ontainers/json"):
+        assert podman.api("GET", target)[0] == 404
+        rsp = get(proxy(CONTAINERS=1), target)
+        assert (rsp.status, rsp.body) == (404, b"Not Found\n"), rsp
+        assert_403(get(proxy(), target), "CONTAINERS=1")
+    assert get(proxy(CONTAINERS=1), "/v1.41/containers/json").status == 200
 
 
 # --------------------------------------------------------------------------
