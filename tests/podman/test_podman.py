@@ -215,6 +215,20 @@ def test_events_stream(proxy, podman, container):
         ev.wait(5)
 
 
+def test_classic_build(proxy, podman, tmp_path):
+    """The 20.10 CLI's classic builder (POST /build); Podman builds with Buildah."""
+    (tmp_path / "Dockerfile").write_text(f"FROM {IMAGE}\nLABEL dgtest=built\n")
+    tag = unique("dgtest/built") + ":1"
+    assert_denied(proxy(POST=1).docker("build", "-t", tag, str(tmp_path)), "BUILD=1")
+    assert podman.api("GET", f"/images/{tag}/json")[0] == 404
+    try:
+        assert_ok(proxy(BUILD=1, POST=1).docker("build", "-t", tag, str(tmp_path), timeout=120))
+        st, img = podman.api("GET", f"/images/{tag}/json")
+        assert st == 200 and img["Config"]["Labels"]["dgtest"] == "built", img
+    finally:
+        podman.api("DELETE", f"/images/{tag}?force=1")
+
+
 # --------------------------------------------------------------------------
 # where Podman answers differently (see PODMAN_DIFFERS in conftest.py)
 # --------------------------------------------------------------------------
