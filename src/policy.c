@@ -42,6 +42,9 @@ const size_t policy_n_sections = sizeof policy_sections / sizeof policy_sections
 #define POLICY_MAX_RULES 80
 #define POLICY_PATTERN_MAX 48
 #define POLICY_LIBPOD "/libpod"
+/* Reads that act on a container, so they need POST=1 too. */
+#define POLICY_ATTACH_WS "/containers/*/attach/ws"
+#define POLICY_HEALTHCHECK "/containers/*/healthcheck" /* libpod only */
 
 struct policy {
 	struct policy_settings settings;
@@ -99,13 +102,12 @@ struct policy *policy_compile(const struct policy_settings *s)
 	/* The attach WebSocket is a GET that writes to a container's stdin:
 	 * with POST=0 a section is read-only, so it stays closed. */
 	if (!s->post)
-		add_rule(p, POLICY_M_READ, "/containers/*/attach/ws", false, POLICY_DENY_WRITES,
-			 "POST");
+		add_rule(p, POLICY_M_READ, POLICY_ATTACH_WS, false, POLICY_DENY_WRITES, "POST");
 	/* libpod's GET /containers/{name}/healthcheck runs the container's
 	 * health command: a read that acts, so it needs POST=1 like attach/ws.
 	 * Docker has no such route, so it gets no Docker rule. */
 	if (s->libpod && !s->post)
-		add_one(p, POLICY_M_READ, POLICY_LIBPOD, "/containers/*/healthcheck", false,
+		add_one(p, POLICY_M_READ, POLICY_LIBPOD, POLICY_HEALTHCHECK, false,
 			POLICY_DENY_WRITES, "POST");
 	/* The container lifecycle switches come first so that they grant
 	 * exactly one action without opening the section or POST. */
@@ -247,8 +249,14 @@ static void explain_denial(const struct policy *p, struct span method,
 		need(needs, sizeof needs, "LIBPOD");
 	if (!p->settings.section_on[sec - policy_sections])
 		need(needs, sizeof needs, sec->setting);
-	/* attach/ws is a GET that writes, so it needs POST=1 too. */
-	if (!p->settings.post && (rule != NULL || (policy_method_bit(method) & POLICY_M_READ) == 0))
+	/* attach/ws is a GET that writes, so it needs POST=1 too; and so does
+	 * libpod's healthcheck. With LIBPOD=0 their /libpod rules do not
+	 * exist, so the path tells. */
+	bool read = (policy_method_bit(method) & POLICY_M_READ) != 0;
+	bool acts = rule != NULL ||
+		    (read && need_libpod && (policy_pattern_match(POLICY_ATTACH_WS, rest) ||
+					     policy_pattern_match(POLICY_HEALTHCHECK, rest)));
+	if (!p->settings.post && (acts || !read))
 		need(needs, sizeof needs, "POST");
 	const char *action = NULL;
 	if (policy_method_bit(method) == POLICY_M_POST) {
@@ -261,7 +269,7 @@ static void explain_denial(const struct policy *p, struct span method,
 			action = "ALLOW_RESTARTS=1";
 	}
 	snprintf(m, left, " (set %s%s%s%s%s)", needs,
-		 rule != NULL ? ": it can write to a container" : "",
+		 acts && !p->settings.post ? ": it can write to a container" : "",
 		 action ? ", or only " : "", action && need_libpod ? "LIBPOD=1 and " : "",
 		 action ? action : "");
 }
