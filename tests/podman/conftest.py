@@ -28,6 +28,7 @@ run is not root, or the service does not answer.
 import importlib.util
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -95,6 +96,12 @@ def podman_version():
     return out.split()[-1] if out.strip() else None
 
 
+def _limit(which, cap):
+    """cap, or this process's hard limit if that is lower."""
+    hard = resource.getrlimit(which)[1]
+    return cap if hard == resource.RLIM_INFINITY else min(hard, cap)
+
+
 class Podman(integ.Dockerd):
     """The private Podman service, standing in for the Dockerd of tests/integ."""
 
@@ -107,13 +114,10 @@ class Podman(integ.Dockerd):
         self.made_blob_cache = False
 
     def start(self):
-        import resource
-        nofile = min(resource.getrlimit(resource.RLIMIT_NOFILE)[1], 1048576)
-        nproc = resource.getrlimit(resource.RLIMIT_NPROC)[1]
-        nproc = 4096 if nproc == resource.RLIM_INFINITY else min(nproc, 4096)
         conf = self.root / "containers.conf"
-        conf.write_text(CONTAINERS_CONF.format(root=self.root, nofile=min(nofile, 1024),
-                                               nproc=nproc))
+        conf.write_text(CONTAINERS_CONF.format(root=self.root,
+                                               nofile=_limit(resource.RLIMIT_NOFILE, 1024),
+                                               nproc=_limit(resource.RLIMIT_NPROC, 4096)))
         for d in ("cni", "tmp", "volumes", "cache"):
             (self.root / d).mkdir()
         # The bind mount needs a mount point; remember to remove it if we made it.

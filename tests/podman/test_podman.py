@@ -9,7 +9,6 @@ asserted as observed and described in the README's "Podman" section.
 
 import json
 import queue
-import subprocess
 import threading
 import time
 
