@@ -66,6 +66,12 @@ static const struct setting settings[] = {
 	  "allow POST /containers/{id}/stop even with CONTAINERS=0 or POST=0" },
 	{ "ALLOW_RESTARTS", NULL, CFG_T_BOOL, CFG_AT(policy.allow_restarts), "0", 0, 0,
 	  "allow POST /containers/{id}/stop, /restart and /kill even with CONTAINERS=0 or POST=0" },
+	/* Off by default: a Docker client never sends /libpod, and each libpod
+	 * path must pass the same section and method rules as its Docker twin. */
+	{ "LIBPOD", NULL, CFG_T_BOOL, CFG_AT(policy.libpod), "0", 0, 0,
+	  "judge Podman's /vX.Y.Z/libpod/PATH exactly as /PATH: the same section, POST and "
+	  "ALLOW_* settings apply (/libpod/containers/json needs CONTAINERS=1); libpod-only "
+	  "paths (/libpod/pods, /play, /kube, /generate, /manifests) stay denied" },
 	{ "LISTEN_MODE", NULL, CFG_T_MODE, CFG_AT(listen_mode), "0660", 0, 0777,
 	  "file mode (octal) of unix listener sockets" },
 	{ "LISTEN_OWNER", NULL, CFG_T_USER, CFG_AT(listen_uid), NULL, 0, 0,
@@ -525,11 +531,12 @@ void cfg_log_summary(const struct cfg *c, const struct policy *p)
 		if (c->policy.section_on[i])
 			o += (size_t)snprintf(open + o, sizeof open - o, "%s%s",
 					      o ? " " : "", policy_sections[i].setting);
-	log_notice("policy: sections open: %s; methods: %s%s%s%s", o ? open : "none",
+	log_notice("policy: sections open: %s; methods: %s%s%s%s%s", o ? open : "none",
 		   c->policy.post ? "all (POST=1)" : "GET and HEAD only (POST=0)",
 		   c->policy.allow_start ? "; ALLOW_START" : "",
 		   c->policy.allow_stop ? "; ALLOW_STOP" : "",
-		   c->policy.allow_restarts ? "; ALLOW_RESTARTS" : "");
+		   c->policy.allow_restarts ? "; ALLOW_RESTARTS" : "",
+		   c->policy.libpod ? "; LIBPOD (/libpod/... judged like its Docker path)" : "");
 	size_t n;
 	const struct policy_rule *rules = policy_rules(p, &n);
 	for (size_t i = 0; i < n; i++)

@@ -109,10 +109,13 @@ static int check_segments(struct span path, struct path_info *info)
 	return 0;
 }
 
-/* Parses "/vMAJOR.MINOR" as the first segment. The daemon's route accepts
- * any "v[0-9.]+"; we accept only the form real clients send and refuse the
- * rest, so "/v1..2/x" is never judged as something else. Returns the prefix
- * length (0 when the segment is not version-like) or -1. */
+/* Parses "/vMAJOR.MINOR" or "/vMAJOR.MINOR.PATCH" as the first segment.
+ * The daemon's route accepts any "v[0-9.]+" (Podman's any
+ * "v[0-9][0-9A-Za-z.-]*"); we accept only the forms real clients send,
+ * Docker's "/v1.41" and the libpod API's "/v4.0.0", and refuse the other
+ * digits-and-dots forms, so "/v1..2/x" is never judged as something else.
+ * A patch part is checked and ignored. Returns the prefix length (0 when
+ * the segment is not version-like) or -1. */
 static int parse_version(struct span path, struct path_info *info)
 {
 	size_t seg_end = 1;
@@ -123,12 +126,12 @@ static int parse_version(struct span path, struct path_info *info)
 	for (size_t i = 2; i < seg_end; i++)
 		if (!(path.p[i] == '.' || (path.p[i] >= '0' && path.p[i] <= '9')))
 			return 0;
-	unsigned part[2] = { 0, 0 };
-	size_t digits[2] = { 0, 0 };
+	unsigned part[3] = { 0, 0, 0 };
+	size_t digits[3] = { 0, 0, 0 };
 	int k = 0;
 	for (size_t i = 2; i < seg_end; i++) {
 		if (path.p[i] == '.') {
-			if (++k > 1)
+			if (++k > 2)
 				return fail(info, "malformed API version prefix");
 			continue;
 		}
@@ -136,7 +139,7 @@ static int parse_version(struct span path, struct path_info *info)
 			return fail(info, "malformed API version prefix");
 		part[k] = part[k] * 10 + (unsigned)(path.p[i] - '0');
 	}
-	if (k != 1 || digits[0] == 0 || digits[1] == 0)
+	if (k == 0 || digits[0] == 0 || digits[1] == 0 || (k == 2 && digits[2] == 0))
 		return fail(info, "malformed API version prefix");
 	info->versioned = true;
 	info->api_major = part[0];

@@ -20,7 +20,7 @@ struct path_info {
 	struct span rest;    /* decoded path after the version prefix, "/..." */
 	struct span section; /* first segment of rest ("containers", "_ping") */
 	struct span query;   /* raw query after '?', not decoded; may be empty */
-	bool versioned;      /* a /vMAJOR.MINOR prefix was present */
+	bool versioned;      /* a /vMAJOR.MINOR[.PATCH] prefix was present */
 	unsigned api_major, api_minor;
 	const char *error;   /* why -1 was returned */
 };

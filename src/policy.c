@@ -37,14 +37,21 @@ const struct policy_section policy_sections[] = {
 };
 const size_t policy_n_sections = sizeof policy_sections / sizeof policy_sections[0];
 
-#define POLICY_MAX_RULES 64
+/* Everything on with LIBPOD=1 and POST=0 is 59 rules: twice (debug,
+ * attach/ws, 4 lifecycle, 23 sections) plus the libpod healthcheck. */
+#define POLICY_MAX_RULES 80
 #define POLICY_PATTERN_MAX 48
+#define POLICY_LIBPOD "/libpod"
+/* Reads that act on a container, so they need POST=1 too. */
+#define POLICY_ATTACH_WS "/containers/*/attach/ws"
+#define POLICY_HEALTHCHECK "/containers/*/healthcheck" /* libpod only */
 
 struct policy {
 	struct policy_settings settings;
 	struct policy_rule rules[POLICY_MAX_RULES];
 	char patterns[POLICY_MAX_RULES][POLICY_PATTERN_MAX];
 	size_t n_rules;
+	bool overflow; /* a rule did not fit: policy_compile fails */
 };
 
 unsigned policy_method_bit(struct span method)
@@ -58,12 +65,29 @@ unsigned policy_method_bit(struct span method)
 	return POLICY_M_OTHER;
 }
 
+static void add_one(struct policy *p, unsigned methods, const char *prefix,
+		    const char *pattern, bool allow, enum policy_deny deny, const char *because)
+{
+	if (p->n_rules == POLICY_MAX_RULES) {
+		p->overflow = true;
+		return;
+	}
+	size_t i = p->n_rules++;
+	int n = snprintf(p->patterns[i], POLICY_PATTERN_MAX, "%s%s", prefix, pattern);
+	if (n < 0 || n >= POLICY_PATTERN_MAX)
+		p->overflow = true; /* a cut pattern would match something else */
+	p->rules[i] = (struct policy_rule){ methods, p->patterns[i], allow, deny, because };
+}
+
+/* Adds a rule for the Docker path, and with LIBPOD=1 its twin under
+ * /libpod right after it. The twins never overlap a Docker pattern (none
+ * starts with "libpod"), so each family keeps its own first-match order. */
 static void add_rule(struct policy *p, unsigned methods, const char *pattern,
 		     bool allow, enum policy_deny deny, const char *because)
 {
-	size_t i = p->n_rules++;
-	snprintf(p->patterns[i], POLICY_PATTERN_MAX, "%s", pattern);
-	p->rules[i] = (struct policy_rule){ methods, p->patterns[i], allow, deny, because };
+	add_one(p, methods, "", pattern, allow, deny, because);
+	if (p->settings.libpod)
+		add_one(p, methods, POLICY_LIBPOD, pattern, allow, deny, because);
 }
 
 struct policy *policy_compile(const struct policy_settings *s)
@@ -78,8 +102,13 @@ struct policy *policy_compile(const struct policy_settings *s)
 	/* The attach WebSocket is a GET that writes to a container's stdin:
 	 * with POST=0 a section is read-only, so it stays closed. */
 	if (!s->post)
-		add_rule(p, POLICY_M_READ, "/containers/*/attach/ws", false, POLICY_DENY_WRITES,
-			 "POST");
+		add_rule(p, POLICY_M_READ, POLICY_ATTACH_WS, false, POLICY_DENY_WRITES, "POST");
+	/* libpod's GET /containers/{name}/healthcheck runs the container's
+	 * health command: a read that acts, so it needs POST=1 like attach/ws.
+	 * Docker has no such route, so it gets no Docker rule. */
+	if (s->libpod && !s->post)
+		add_one(p, POLICY_M_READ, POLICY_LIBPOD, POLICY_HEALTHCHECK, false,
+			POLICY_DENY_WRITES, "POST");
 	/* The container lifecycle switches come first so that they grant
 	 * exactly one action without opening the section or POST. */
 	if (s->allow_start)
@@ -98,6 +127,10 @@ struct policy *policy_compile(const struct policy_settings *s)
 		snprintf(pattern, sizeof pattern, "/%s/**", policy_sections[i].segment);
 		add_rule(p, s->post ? POLICY_M_ANY : POLICY_M_READ, pattern, true, POLICY_DENY_NEVER,
 			 policy_sections[i].setting);
+	}
+	if (p->overflow) {
+		free(p);
+		return NULL;
 	}
 	return p;
 }
@@ -153,8 +186,36 @@ bool policy_pattern_match(const char *pattern, struct span rest)
 	return *pp == '\0' && i == rest.n;
 }
 
+/* The part of rest after a leading "/libpod" segment ("/" when nothing
+ * follows), or rest itself when its first segment is not "libpod". */
+static struct span libpod_inner(struct span rest, bool *is_libpod)
+{
+	size_t n = sizeof POLICY_LIBPOD - 1;
+	*is_libpod = rest.n >= n && memcmp(rest.p, POLICY_LIBPOD, n) == 0 &&
+		     (rest.n == n || rest.p[n] == '/');
+	if (!*is_libpod)
+		return rest;
+	if (rest.n <= n + 1)
+		return (struct span){ "/", 1 };
+	return (struct span){ rest.p + n, rest.n - n };
+}
+
+static struct span first_segment(struct span rest)
+{
+	const char *end = memchr(rest.p + 1, '/', rest.n - 1);
+	return (struct span){ rest.p + 1, end ? (size_t)(end - rest.p - 1) : rest.n - 1 };
+}
+
+/* Appends "NAME=1" to a " and "-separated list in out. */
+static void need(char *out, size_t cap, const char *setting)
+{
+	size_t used = strlen(out);
+	snprintf(out + used, cap - used, "%s%s=1", used ? " and " : "", setting);
+}
+
 /* Fills v->message with what was denied and the settings that would allow
- * it, so the docker CLI user reads the fix in the error. */
+ * it, so the docker CLI user reads the fix in the error. A /libpod path is
+ * explained by the Docker path after it, plus LIBPOD=1 if that is off. */
 static void explain_denial(const struct policy *p, struct span method,
 			   const struct path_info *path, const struct policy_rule *rule,
 			   struct policy_verdict *v)
@@ -171,33 +232,46 @@ static void explain_denial(const struct policy *p, struct span method,
 		snprintf(m, left, ": this endpoint is never allowed");
 		return;
 	}
+	bool is_libpod;
+	struct span rest = libpod_inner(path->rest, &is_libpod);
+	struct span section = is_libpod ? first_segment(rest) : path->section;
 	const struct policy_section *sec = NULL;
 	for (size_t i = 0; i < policy_n_sections; i++)
-		if (span_eq(path->section, policy_sections[i].segment))
+		if (span_eq(section, policy_sections[i].segment))
 			sec = &policy_sections[i];
 	if (sec == NULL) {
 		snprintf(m, left, ": it is in no API section that a setting can allow");
 		return;
 	}
-	bool sec_on = p->settings.section_on[sec - policy_sections];
-	/* attach/ws is a GET that writes, so it needs POST=1 too. */
-	bool needs_post = !p->settings.post &&
-			  (rule != NULL || (policy_method_bit(method) & POLICY_M_READ) == 0);
+	bool need_libpod = is_libpod && !p->settings.libpod;
+	char needs[64] = "";
+	if (need_libpod)
+		need(needs, sizeof needs, "LIBPOD");
+	if (!p->settings.section_on[sec - policy_sections])
+		need(needs, sizeof needs, sec->setting);
+	/* attach/ws is a GET that writes, so it needs POST=1 too; and so does
+	 * libpod's healthcheck. With LIBPOD=0 their /libpod rules do not
+	 * exist, so the path tells. */
+	bool read = (policy_method_bit(method) & POLICY_M_READ) != 0;
+	bool acts = rule != NULL ||
+		    (read && need_libpod && (policy_pattern_match(POLICY_ATTACH_WS, rest) ||
+					     policy_pattern_match(POLICY_HEALTHCHECK, rest)));
+	if (!p->settings.post && (acts || !read))
+		need(needs, sizeof needs, "POST");
 	const char *action = NULL;
 	if (policy_method_bit(method) == POLICY_M_POST) {
-		if (policy_pattern_match("/containers/*/start", path->rest))
+		if (policy_pattern_match("/containers/*/start", rest))
 			action = "ALLOW_START=1";
-		else if (policy_pattern_match("/containers/*/stop", path->rest))
+		else if (policy_pattern_match("/containers/*/stop", rest))
 			action = "ALLOW_STOP=1";
-		else if (policy_pattern_match("/containers/*/restart", path->rest) ||
-			 policy_pattern_match("/containers/*/kill", path->rest))
+		else if (policy_pattern_match("/containers/*/restart", rest) ||
+			 policy_pattern_match("/containers/*/kill", rest))
 			action = "ALLOW_RESTARTS=1";
 	}
-	snprintf(m, left, " (set %s%s%s%s%s%s)", sec_on ? "" : sec->setting,
-		 sec_on ? "" : (needs_post ? "=1 and " : "=1"),
-		 needs_post ? "POST=1" : "",
-		 rule != NULL ? ": it can write to a container" : "",
-		 action ? ", or only " : "", action ? action : "");
+	snprintf(m, left, " (set %s%s%s%s%s)", needs,
+		 acts && !p->settings.post ? ": it can write to a container" : "",
+		 action ? ", or only " : "", action && need_libpod ? "LIBPOD=1 and " : "",
+		 action ? action : "");
 }
 
 void policy_judge(const struct policy *p, struct span method,

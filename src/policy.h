@@ -6,7 +6,16 @@
  * the decoded path after its version prefix: a literal segment matches
  * itself (case-sensitive), "*" matches one container-name-like segment
  * ([A-Za-z0-9][A-Za-z0-9_.-]*), and a final "**" matches any rest,
- * including nothing. */
+ * including nothing.
+ *
+ * Podman's own API (libpod) lives under "/libpod/" after the version
+ * prefix and mirrors the Docker paths: /libpod/containers/json,
+ * /libpod/images/pull, /libpod/exec/{id}/start. With LIBPOD=1 every rule
+ * gets a twin whose pattern is "/libpod" plus its own, so /libpod/<rest>
+ * is judged by exactly the settings that judge /<rest>, lifecycle switches
+ * and /debug included. A libpod-only first segment (pods, play, kube,
+ * generate, manifests) has no rule and stays denied; /libpod/libpod/...
+ * has none either, so nothing is stripped twice. */
 #ifndef DOCKGATE_POLICY_H
 #define DOCKGATE_POLICY_H
 
@@ -33,6 +42,7 @@ struct policy_settings {
 	bool allow_start;
 	bool allow_stop;
 	bool allow_restarts;
+	bool libpod; /* judge /libpod/<rest> like /<rest> (see above) */
 };
 
 enum policy_method {
@@ -63,7 +73,8 @@ struct policy_rule {
 
 struct policy;
 
-/* Compiles settings into a rule list. NULL on allocation failure. */
+/* Compiles settings into a rule list. NULL on allocation failure (or if
+ * the rules outgrew the list, which the unit tests rule out). */
 struct policy *policy_compile(const struct policy_settings *s);
 void policy_free(struct policy *p);
 

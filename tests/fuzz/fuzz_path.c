@@ -2,7 +2,8 @@
  * Invariants: an accepted path is what the daemon routes without cleaning
  * it (no "//", no dot segment, no encoded '/' or '.', no control byte),
  * its section is its first segment after the version prefix, and an allow
- * verdict always names a section. */
+ * verdict always names a section; with LIBPOD=1 an allowed /libpod path
+ * names one after "/libpod" (never debug, never libpod again). */
 #include <assert.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -25,12 +26,14 @@ static bool has_segment(struct span p, const char *seg)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct policy *open_all, *defaults;
+	static struct policy *open_all, *defaults, *libpod_all;
 	if (open_all == NULL) {
 		struct policy_settings s = { .post = true, .allow_start = true };
 		for (size_t i = 0; i < policy_n_sections; i++)
 			s.section_on[i] = true;
 		open_all = policy_compile(&s);
+		s.libpod = true;
+		libpod_all = policy_compile(&s);
 		struct policy_settings d = { 0 };
 		for (size_t i = 0; i < policy_n_sections; i++)
 			d.section_on[i] = policy_sections[i].default_on;
@@ -60,6 +63,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			policy_judge(defaults, methods[m], &info, &v);
 			if (v.allow)
 				assert(m == 0); /* POST=0: nothing but GET/HEAD */
+			policy_judge(libpod_all, methods[m], &info, &v);
+			if (v.allow && span_eq(info.section, "libpod")) {
+				/* The first segment after "/libpod/". */
+				assert(info.rest.n > 8 && info.rest.p[7] == '/');
+				struct span in = { info.rest.p + 8, info.rest.n - 8 };
+				const char *end = memchr(in.p, '/', in.n);
+				if (end != NULL)
+					in.n = (size_t)(end - in.p);
+				assert(in.n > 0 && !span_eq(in, "debug") && !span_eq(in, "libpod"));
+			} else if (v.allow) {
+				assert(info.section.n > 0 && !span_eq(info.section, "debug"));
+			}
 		}
 	}
 	free(scratch);

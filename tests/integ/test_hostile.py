@@ -24,6 +24,7 @@ ALL_ON = {k: 1 for k in (
     "EVENTS PING VERSION AUTH BUILD COMMIT CONFIGS CONTAINERS DISTRIBUTION EXEC GRPC IMAGES "
     "INFO NETWORKS NODES PLUGINS SECRETS SERVICES SESSION SWARM SYSTEM TASKS VOLUMES POST "
     "ALLOW_START ALLOW_STOP ALLOW_RESTARTS").split()}
+LIBPOD_ALL = {**ALL_ON, "LIBPOD": 1}
 
 
 def create_body():
@@ -366,6 +367,11 @@ REJECTED_TARGETS = [
     Target("version-2", b"GET /_ping HTTP/2.0", (400, 505)),
     Target("version-garbage", b"GET /_ping HTTP/1.1x", 400),
     Target("empty-method", b" /_ping HTTP/1.1", 400),
+    # The libpod API's three-part version prefix gets the same checks.
+    Target("libpod-dotdot", b"GET /v4.0.0/libpod/../containers/json HTTP/1.1", 400, LIBPOD_ALL),
+    Target("libpod-pct-2f", b"GET /v4.0.0/libpod%2fcontainers/json HTTP/1.1", 400, LIBPOD_ALL),
+    Target("libpod-double-slash", b"GET /v4.0.0/libpod//containers/json HTTP/1.1", 400, LIBPOD_ALL),
+    Target("version-four-parts", b"GET /v4.0.0.0/libpod/_ping HTTP/1.1", 400, LIBPOD_ALL),
 ]
 
 DENIED_TARGETS = [
@@ -401,6 +407,20 @@ DENIED_TARGETS = [
     Target("put-without-POST", b"PUT /containers/x/archive?path=/tmp HTTP/1.1", 403, {"CONTAINERS": 1}),
     Target("options-without-POST", b"OPTIONS /containers/json HTTP/1.1", 403, {"CONTAINERS": 1}),
     Target("unknown-method", b"FOO /containers/json HTTP/1.1", (400, 403), {"CONTAINERS": 1}),
+    # Podman's /libpod/... only with LIBPOD=1, and only as one Docker section.
+    Target("libpod-off", b"GET /v4.0.0/libpod/containers/json HTTP/1.1", 403, ALL_ON),
+    Target("libpod-post-without-POST", b"POST /v4.0.0/libpod/containers/create HTTP/1.1", 403,
+           {"LIBPOD": 1, "CONTAINERS": 1}),
+    Target("libpod-healthcheck-without-POST",
+           b"GET /v4.0.0/libpod/containers/x/healthcheck HTTP/1.1", 403,
+           {"LIBPOD": 1, "CONTAINERS": 1}),
+    Target("libpod-debug", b"GET /v4.0.0/libpod/debug/vars HTTP/1.1", 403, LIBPOD_ALL),
+    Target("libpod-twice", b"GET /v4.0.0/libpod/libpod/containers/json HTTP/1.1", 403, LIBPOD_ALL),
+    Target("libpod-alone", b"GET /v4.0.0/libpod HTTP/1.1", 403, LIBPOD_ALL),
+    Target("libpod-suffix", b"GET /v4.0.0/libpodX/containers/json HTTP/1.1", 403, LIBPOD_ALL),
+    Target("libpod-uppercase", b"GET /v4.0.0/LIBPOD/containers/json HTTP/1.1", 403, LIBPOD_ALL),
+    Target("libpod-pods", b"GET /v4.0.0/libpod/pods/json HTTP/1.1", 403, LIBPOD_ALL),
+    Target("libpod-play-kube", b"POST /v4.0.0/libpod/play/kube HTTP/1.1", 403, LIBPOD_ALL),
 ]
 
 

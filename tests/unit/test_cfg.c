@@ -23,7 +23,7 @@
 
 static const char *const general_vars[] = {
 	"SOCKET_PATH", "LISTEN", "DISABLE_IPV6", "LOG_LEVEL", "POST", "ALLOW_START",
-	"ALLOW_STOP", "ALLOW_RESTARTS", "LISTEN_MODE", "LISTEN_OWNER", "LISTEN_GROUP",
+	"ALLOW_STOP", "ALLOW_RESTARTS", "LIBPOD", "LISTEN_MODE", "LISTEN_OWNER", "LISTEN_GROUP",
 	"MAX_HEAD_SIZE", "MAX_HEADERS", "HEADER_TIMEOUT", "IDLE_TIMEOUT", "SHUTDOWN_TIMEOUT",
 	"MAX_CONNECTIONS", "RUN_USER", "RUN_GROUP", "REFUSE_ROOT", "SECCOMP", "LANDLOCK",
 };
@@ -66,6 +66,8 @@ static void render(const struct cfg *c, const char *key, char *out, size_t cap)
 		snprintf(out, cap, "%d", c->policy.allow_stop);
 	} else if (!strcmp(key, "ALLOW_RESTARTS")) {
 		snprintf(out, cap, "%d", c->policy.allow_restarts);
+	} else if (!strcmp(key, "LIBPOD")) {
+		snprintf(out, cap, "%d", c->policy.libpod);
 	} else if (!strcmp(key, "LISTEN_MODE")) {
 		snprintf(out, cap, "%04o", c->listen_mode);
 	} else if (!strcmp(key, "LISTEN_OWNER")) {
@@ -121,7 +123,7 @@ static struct cfg_row cfg_rows[] = {
 	{ "defaults", { NULL }, { NULL }, CFG_RUN,
 	  { "SOCKET_PATH=/var/run/docker.sock", "LISTEN=tcp://[::]:2375", "LOG_LEVEL=info",
 	    "POST=0", "ALLOW_START=0", "ALLOW_STOP=0", "ALLOW_RESTARTS=0", "EVENTS=1", "PING=1",
-	    "VERSION=1", "CONTAINERS=0" }, { NULL }, { NULL } },
+	    "VERSION=1", "CONTAINERS=0", "LIBPOD=0" }, { NULL }, { NULL } },
 	{ "defaults: every other section is off", { NULL }, { NULL }, CFG_RUN,
 	  { "AUTH=0", "BUILD=0", "COMMIT=0", "CONFIGS=0", "DISTRIBUTION=0", "EXEC=0", "GRPC=0",
 	    "IMAGES=0", "INFO=0", "NETWORKS=0", "NODES=0", "PLUGINS=0" }, { NULL }, { NULL } },
@@ -170,6 +172,22 @@ static struct cfg_row cfg_rows[] = {
 	  { "POST", "'maybe'", BOOLS }, { NULL } },
 	{ "ALLOW_START=2 is an error naming ALLOW_START", { "ALLOW_START=2" }, { NULL }, CFG_ERROR,
 	  { NULL }, { "ALLOW_START", "'2'", BOOLS }, { NULL } },
+	{ "LIBPOD=1", { "LIBPOD=1" }, { NULL }, CFG_RUN,
+	  { "LIBPOD=1", "CONTAINERS=0", "POST=0", "ALLOW_START=0" }, { NULL }, { NULL } },
+	{ "LIBPOD=Yes", { "LIBPOD=Yes" }, { NULL }, CFG_RUN, { "LIBPOD=1" }, { NULL }, { NULL } },
+	{ "LIBPOD=off", { "LIBPOD=off" }, { NULL }, CFG_RUN, { "LIBPOD=0" }, { NULL }, { NULL } },
+	{ "LIBPOD=maybe is an error naming LIBPOD", { "LIBPOD=maybe" }, { NULL }, CFG_ERROR, { NULL },
+	  { "LIBPOD", "'maybe'", BOOLS }, { NULL } },
+	{ "LIBPOD= (empty) is an error", { "LIBPOD=" }, { NULL }, CFG_ERROR, { NULL },
+	  { "LIBPOD", "''" }, { NULL } },
+	{ "--libpod alone means on", { NULL }, { "--libpod" }, CFG_RUN, { "LIBPOD=1" }, { NULL },
+	  { NULL } },
+	{ "--libpod=0 wins over LIBPOD=1", { "LIBPOD=1" }, { "--libpod=0" }, CFG_RUN, { "LIBPOD=0" },
+	  { NULL }, { NULL } },
+	{ "--libpod=2 names LIBPOD and the flag", { NULL }, { "--libpod=2" }, CFG_ERROR, { NULL },
+	  { "LIBPOD", "(flag)", "'2'", BOOLS }, { NULL } },
+	{ "--LIBPOD is an unknown option", { NULL }, { "--LIBPOD" }, CFG_ERROR, { NULL },
+	  { "unknown option" }, { NULL } },
 	{ "several sections at once", { "CONTAINERS=1", "IMAGES=true", "EVENTS=0", "NETWORKS=on" },
 	  { NULL }, CFG_RUN, { "CONTAINERS=1", "IMAGES=1", "EVENTS=0", "NETWORKS=1", "PING=1" },
 	  { NULL }, { NULL } },
@@ -392,6 +410,8 @@ static struct cfg_row cfg_rows[] = {
 	  { "--listen", "value" }, { NULL } },
 	{ "--help prints the settings and exits", { NULL }, { "--help" }, CFG_EXIT, { NULL }, { NULL },
 	  { "Usage", "--containers", "ALLOW_RESTARTS" } },
+	{ "--help explains LIBPOD", { NULL }, { "--help" }, CFG_EXIT, { NULL }, { NULL },
+	  { "--libpod", "LIBPOD", "/libpod/containers/json needs CONTAINERS=1" } },
 	{ "-h is --help", { NULL }, { "-h" }, CFG_EXIT, { NULL }, { NULL }, { "Usage" } },
 	{ "--help works even with a bad environment", { "CONTAINERS=maybe", "LISTEN=nonsense" },
 	  { "--help" }, CFG_EXIT, { NULL }, { NULL }, { "Usage" } },

@@ -86,6 +86,8 @@ static void settings_from(const char *text, struct policy_settings *s)
 			s->allow_stop = on;
 		else if (!strcmp(tok, "ALLOW_RESTARTS"))
 			s->allow_restarts = on;
+		else if (!strcmp(tok, "LIBPOD"))
+			s->libpod = on;
 		else if (!strcmp(tok, "ALL"))
 			for (size_t i = 0; i < policy_n_sections; i++)
 				s->section_on[i] = on;
@@ -238,8 +240,8 @@ static struct judge_row judge_rows[] = {
 	  "/containers/abc/attach/ws", DENY, "POST", { "CONTAINERS=1", "POST=1" }, NULL },
 
 	/* Unknown sections and the debug router: never. */
-	{ "everything on: GET /libpod/containers/json", "ALL=1 POST=1", "GET",
-	  "/v1.41/libpod/containers/json", DENY, NULL, { "no API section" }, NULL },
+	{ "everything on but LIBPOD: GET /libpod/containers/json names LIBPOD=1", "ALL=1 POST=1",
+	  "GET", "/v1.41/libpod/containers/json", DENY, NULL, { "(set LIBPOD=1)" }, "CONTAINERS" },
 	{ "everything on: GET /swarm-new-endpoint", "ALL=1 POST=1", "GET", "/frobnicate", DENY, NULL,
 	  { "no API section" }, NULL },
 	{ "everything on: GET /debug/pprof", "ALL=1 POST=1", "GET", "/debug/pprof", DENY, "always",
@@ -334,6 +336,198 @@ static struct judge_row judge_rows[] = {
 	  { NULL }, NULL },
 	{ "ALLOW_START=1 with everything on still denies /debug", "ALL=1 POST=1 ALLOW_START=1",
 	  "POST", "/debug/pprof/x/start", DENY, "always", { "never allowed" }, NULL },
+
+	/* LIBPOD=0 (the default): Podman's own API is closed, and the message
+	 * names LIBPOD=1 with whatever the Docker path would need. */
+	{ "defaults: GET /v4.0.0/libpod/containers/json names LIBPOD=1 and CONTAINERS=1", "",
+	  "GET", "/v4.0.0/libpod/containers/json", DENY, NULL,
+	  { "GET /v4.0.0/libpod/containers/json is denied", "(set LIBPOD=1 and CONTAINERS=1)" },
+	  "POST" },
+	{ "CONTAINERS=1: GET /v4.0.0/libpod/containers/json needs LIBPOD=1 only", "CONTAINERS=1",
+	  "GET", "/v4.0.0/libpod/containers/json", DENY, NULL, { "(set LIBPOD=1)" }, "CONTAINERS" },
+	{ "CONTAINERS=1 POST=1: POST /libpod/containers/create needs LIBPOD=1", "CONTAINERS=1 POST=1",
+	  "POST", "/v4.0.0/libpod/containers/create", DENY, NULL, { "(set LIBPOD=1)" }, NULL },
+	{ "defaults: POST /libpod/containers/create names all three", "", "POST",
+	  "/v4.0.0/libpod/containers/create", DENY, NULL,
+	  { "(set LIBPOD=1 and CONTAINERS=1 and POST=1)" }, NULL },
+	{ "defaults: GET /v4.0.0/libpod/_ping needs LIBPOD=1 though PING is on", "", "GET",
+	  "/v4.0.0/libpod/_ping", DENY, NULL, { "(set LIBPOD=1)" }, "PING" },
+	{ "defaults: HEAD /v4.0.0/libpod/version needs LIBPOD=1", "", "HEAD",
+	  "/v4.0.0/libpod/version", DENY, NULL, { "(set LIBPOD=1)" }, NULL },
+	{ "ALLOW_START=1: POST /libpod/containers/id/start needs LIBPOD=1", "ALLOW_START=1", "POST",
+	  "/v4.0.0/libpod/containers/abc/start", DENY, NULL,
+	  { "LIBPOD=1 and CONTAINERS=1 and POST=1", "or only LIBPOD=1 and ALLOW_START=1" }, NULL },
+	{ "ALLOW_RESTARTS=1: POST /libpod/containers/id/kill needs LIBPOD=1", "ALLOW_RESTARTS=1",
+	  "POST", "/v4.0.0/libpod/containers/abc/kill", DENY, NULL,
+	  { "or only LIBPOD=1 and ALLOW_RESTARTS=1" }, NULL },
+	{ "everything on but LIBPOD: GET /libpod/debug/pprof is no section", "ALL=1 POST=1", "GET",
+	  "/libpod/debug/pprof", DENY, NULL, { "no API section" }, "LIBPOD" },
+	{ "everything on but LIBPOD: GET /libpod/pods/json is no section", "ALL=1 POST=1", "GET",
+	  "/v4.0.0/libpod/pods/json", DENY, NULL, { "no API section" }, "LIBPOD" },
+	{ "CONTAINERS=1: GET /libpod/containers/id/healthcheck names LIBPOD=1 and POST=1",
+	  "CONTAINERS=1", "GET", "/v4.0.0/libpod/containers/abc/healthcheck", DENY, NULL,
+	  { "(set LIBPOD=1 and POST=1: it can write to a container)" }, NULL },
+	{ "CONTAINERS=1: GET /libpod/containers/id/attach/ws names LIBPOD=1 and POST=1",
+	  "CONTAINERS=1", "GET", "/v4.0.0/libpod/containers/abc/attach/ws", DENY, NULL,
+	  { "(set LIBPOD=1 and POST=1: it can write to a container)" }, NULL },
+	{ "CONTAINERS=1 POST=1: GET /libpod/containers/id/healthcheck names LIBPOD=1 only",
+	  "CONTAINERS=1 POST=1", "GET", "/v4.0.0/libpod/containers/abc/healthcheck", DENY, NULL,
+	  { "(set LIBPOD=1)" }, "write" },
+	{ "CONTAINERS=1: GET /containers/id/healthcheck is no special case in Docker", "CONTAINERS=1",
+	  "GET", "/v1.41/containers/abc/healthcheck", ALLOW, "CONTAINERS", { NULL }, NULL },
+
+	/* LIBPOD=1: /libpod/<rest> is judged exactly like /<rest>. */
+	{ "LIBPOD=1 CONTAINERS=1: GET /v4.0.0/libpod/containers/json", "LIBPOD=1 CONTAINERS=1",
+	  "GET", "/v4.0.0/libpod/containers/json?all=true", ALLOW, "CONTAINERS", { NULL }, NULL },
+	{ "LIBPOD=1 CONTAINERS=1: GET /v1.41/libpod/containers/json", "LIBPOD=1 CONTAINERS=1",
+	  "GET", "/v1.41/libpod/containers/json", ALLOW, "CONTAINERS", { NULL }, NULL },
+	{ "LIBPOD=1 CONTAINERS=1: GET /libpod/containers/json, unversioned", "LIBPOD=1 CONTAINERS=1",
+	  "GET", "/libpod/containers/json", ALLOW, "CONTAINERS", { NULL }, NULL },
+	{ "LIBPOD=1 CONTAINERS=1: HEAD /libpod/containers/id/json", "LIBPOD=1 CONTAINERS=1", "HEAD",
+	  "/v4.0.0/libpod/containers/abc/json", ALLOW, "CONTAINERS", { NULL }, NULL },
+	{ "LIBPOD=1: GET /libpod/containers/json names CONTAINERS=1 only", "LIBPOD=1", "GET",
+	  "/v4.0.0/libpod/containers/json", DENY, NULL, { "(set CONTAINERS=1)" }, "LIBPOD" },
+	{ "LIBPOD=1 CONTAINERS=1: POST /libpod/containers/create needs POST=1",
+	  "LIBPOD=1 CONTAINERS=1", "POST", "/v4.0.0/libpod/containers/create", DENY, NULL,
+	  { "(set POST=1)" }, "LIBPOD" },
+	{ "LIBPOD=1 CONTAINERS=1: DELETE /libpod/containers/id needs POST=1", "LIBPOD=1 CONTAINERS=1",
+	  "DELETE", "/v4.0.0/libpod/containers/abc?force=true", DENY, NULL, { "(set POST=1)" }, NULL },
+	{ "LIBPOD=1 CONTAINERS=1 POST=1: POST /libpod/containers/create",
+	  "LIBPOD=1 CONTAINERS=1 POST=1", "POST", "/v4.0.0/libpod/containers/create", ALLOW,
+	  "CONTAINERS", { NULL }, NULL },
+	{ "LIBPOD=1 CONTAINERS=1 POST=1: DELETE /libpod/containers/id",
+	  "LIBPOD=1 CONTAINERS=1 POST=1", "DELETE", "/v4.0.0/libpod/containers/abc", ALLOW,
+	  "CONTAINERS", { NULL }, NULL },
+	{ "LIBPOD=1: GET /v4.0.0/libpod/_ping", "LIBPOD=1", "GET", "/v4.0.0/libpod/_ping", ALLOW,
+	  "PING", { NULL }, NULL },
+	{ "LIBPOD=1: HEAD /libpod/_ping", "LIBPOD=1", "HEAD", "/libpod/_ping", ALLOW, "PING",
+	  { NULL }, NULL },
+	{ "LIBPOD=1: GET /libpod/version", "LIBPOD=1", "GET", "/v4.0.0/libpod/version", ALLOW,
+	  "VERSION", { NULL }, NULL },
+	{ "LIBPOD=1: GET /libpod/events", "LIBPOD=1", "GET", "/v4.0.0/libpod/events?stream=true",
+	  ALLOW, "EVENTS", { NULL }, NULL },
+	{ "LIBPOD=1 PING=0: GET /libpod/_ping names PING=1", "LIBPOD=1 PING=0", "GET",
+	  "/v4.0.0/libpod/_ping", DENY, NULL, { "(set PING=1)" }, "LIBPOD" },
+	{ "LIBPOD=1 POST=1: POST /libpod/_ping names PING=1", "LIBPOD=1 POST=1 PING=0", "POST",
+	  "/libpod/_ping", DENY, NULL, { "PING=1" }, NULL },
+	{ "LIBPOD=1 IMAGES=1 POST=1: POST /libpod/images/pull", "LIBPOD=1 IMAGES=1 POST=1", "POST",
+	  "/v4.0.0/libpod/images/pull?reference=busybox", ALLOW, "IMAGES", { NULL }, NULL },
+	{ "LIBPOD=1 CONTAINERS=1 POST=1: POST /libpod/exec/id/start still needs EXEC",
+	  "LIBPOD=1 CONTAINERS=1 POST=1", "POST", "/v4.0.0/libpod/exec/abc/start", DENY, NULL,
+	  { "(set EXEC=1)" }, NULL },
+	{ "LIBPOD=1 EXEC=1: POST /libpod/exec/id/start needs POST=1", "LIBPOD=1 EXEC=1", "POST",
+	  "/v4.0.0/libpod/exec/abc/start", DENY, NULL, { "(set POST=1)" }, NULL },
+	{ "LIBPOD=1 EXEC=1 POST=1: POST /libpod/exec/id/start", "LIBPOD=1 EXEC=1 POST=1", "POST",
+	  "/v4.0.0/libpod/exec/abc/start", ALLOW, "EXEC", { NULL }, NULL },
+	{ "LIBPOD=1 CONTAINERS=1: /libpod/containersX is not /libpod/containers",
+	  "LIBPOD=1 CONTAINERS=1", "GET", "/v4.0.0/libpod/containersX/json", DENY, NULL,
+	  { "no API section" }, NULL },
+	{ "CONTAINERS=1: a container named libpod is just a container", "CONTAINERS=1", "GET",
+	  "/v1.41/containers/libpod/json", ALLOW, "CONTAINERS", { NULL }, NULL },
+
+	/* The lifecycle switches hold under /libpod as well, and no more. */
+	{ "LIBPOD=1 ALLOW_START=1: POST /libpod/containers/id/start", "LIBPOD=1 ALLOW_START=1",
+	  "POST", "/v4.0.0/libpod/containers/abc/start", ALLOW, "ALLOW_START", { NULL }, NULL },
+	{ "LIBPOD=1 ALLOW_STOP=1: POST /libpod/containers/id/stop", "LIBPOD=1 ALLOW_STOP=1", "POST",
+	  "/v4.0.0/libpod/containers/abc/stop?timeout=1", ALLOW, "ALLOW_STOP", { NULL }, NULL },
+	{ "LIBPOD=1 ALLOW_RESTARTS=1: POST /libpod/containers/id/restart",
+	  "LIBPOD=1 ALLOW_RESTARTS=1", "POST", "/v4.0.0/libpod/containers/abc/restart", ALLOW,
+	  "ALLOW_RESTARTS", { NULL }, NULL },
+	{ "LIBPOD=1 ALLOW_RESTARTS=1: POST /libpod/containers/id/kill", "LIBPOD=1 ALLOW_RESTARTS=1",
+	  "POST", "/libpod/containers/abc/kill", ALLOW, "ALLOW_RESTARTS", { NULL }, NULL },
+	{ "LIBPOD=1 ALLOW_RESTARTS=1: POST /libpod/containers/id/stop", "LIBPOD=1 ALLOW_RESTARTS=1",
+	  "POST", "/libpod/containers/abc/stop", ALLOW, "ALLOW_RESTARTS", { NULL }, NULL },
+	{ "LIBPOD=1 ALLOW_START=1: POST /libpod/containers/id/stop", "LIBPOD=1 ALLOW_START=1",
+	  "POST", "/v4.0.0/libpod/containers/abc/stop", DENY, NULL, { "or only ALLOW_STOP=1" },
+	  "LIBPOD" },
+	{ "LIBPOD=1 ALLOW_START=1: POST /libpod/containers/a/b/start", "LIBPOD=1 ALLOW_START=1",
+	  "POST", "/v4.0.0/libpod/containers/a/b/start", DENY, NULL, { "CONTAINERS=1 and POST=1" },
+	  "ALLOW_" },
+	{ "LIBPOD=1 ALLOW_RESTARTS=1: POST /libpod/containers/id/pause", "LIBPOD=1 ALLOW_RESTARTS=1",
+	  "POST", "/v4.0.0/libpod/containers/abc/pause", DENY, NULL, { "CONTAINERS=1 and POST=1" },
+	  "ALLOW_" },
+	{ "LIBPOD=1 ALLOW_START=1: POST /libpod/pods/id/start is no section",
+	  "LIBPOD=1 ALLOW_START=1 ALL=1 POST=1", "POST", "/v4.0.0/libpod/pods/abc/start", DENY, NULL,
+	  { "no API section" }, NULL },
+	{ "LIBPOD=1 ALLOW_START=1: POST /libpod/libpod/containers/id/start",
+	  "LIBPOD=1 ALLOW_START=1", "POST", "/libpod/libpod/containers/abc/start", DENY, NULL,
+	  { "no API section" }, NULL },
+
+	/* Reads that act need POST=1 under /libpod too. */
+	{ "LIBPOD=1 CONTAINERS=1: GET /libpod/containers/id/attach/ws needs POST=1",
+	  "LIBPOD=1 CONTAINERS=1", "GET", "/v4.0.0/libpod/containers/abc/attach/ws", DENY, "POST",
+	  { "(set POST=1" }, NULL },
+	/* libpod's GET /containers/{name}/healthcheck runs the health command. */
+	{ "LIBPOD=1 CONTAINERS=1: GET /libpod/containers/id/healthcheck needs POST=1",
+	  "LIBPOD=1 CONTAINERS=1", "GET", "/v4.0.0/libpod/containers/abc/healthcheck", DENY, "POST",
+	  { "(set POST=1" }, "LIBPOD" },
+	{ "LIBPOD=1 CONTAINERS=1: HEAD /libpod/containers/id/healthcheck needs POST=1",
+	  "LIBPOD=1 CONTAINERS=1", "HEAD", "/libpod/containers/abc/healthcheck", DENY, "POST",
+	  { "POST=1" }, NULL },
+	{ "LIBPOD=1: GET /libpod/containers/id/healthcheck names CONTAINERS=1 and POST=1", "LIBPOD=1",
+	  "GET", "/v4.0.0/libpod/containers/abc/healthcheck", DENY, "POST",
+	  { "CONTAINERS=1 and POST=1" }, NULL },
+	{ "LIBPOD=1 CONTAINERS=1 POST=1: GET /libpod/containers/id/healthcheck",
+	  "LIBPOD=1 CONTAINERS=1 POST=1", "GET", "/v4.0.0/libpod/containers/abc/healthcheck", ALLOW,
+	  "CONTAINERS", { NULL }, NULL },
+	{ "LIBPOD=1 CONTAINERS=1: GET /containers/id/healthcheck (no Docker route) is a read",
+	  "LIBPOD=1 CONTAINERS=1", "GET", "/v1.41/containers/abc/healthcheck", ALLOW, "CONTAINERS",
+	  { NULL }, NULL },
+	{ "LIBPOD=1 CONTAINERS=1: GET /libpod/containers/id/healthcheck/x is a plain read",
+	  "LIBPOD=1 CONTAINERS=1", "GET", "/v4.0.0/libpod/containers/abc/healthcheck/x", ALLOW,
+	  "CONTAINERS", { NULL }, NULL },
+
+	/* /debug stays closed whatever is set, with or without /libpod. */
+	{ "LIBPOD=1 everything on: GET /libpod/debug/pprof", "LIBPOD=1 ALL=1 POST=1", "GET",
+	  "/libpod/debug/pprof", DENY, "always", { "never allowed" }, NULL },
+	{ "LIBPOD=1 everything on: GET /v4.0.0/libpod/debug/vars", "LIBPOD=1 ALL=1 POST=1", "GET",
+	  "/v4.0.0/libpod/debug/vars", DENY, "always", { "never allowed" }, NULL },
+	{ "LIBPOD=1 everything on: POST /libpod/debug", "LIBPOD=1 ALL=1 POST=1 ALLOW_START=1",
+	  "POST", "/libpod/debug", DENY, "always", { "never allowed" }, NULL },
+	{ "LIBPOD=1 everything on: GET /debug/pprof", "LIBPOD=1 ALL=1 POST=1", "GET", "/debug/pprof",
+	  DENY, "always", { "never allowed" }, NULL },
+
+	/* Everything that is not exactly "/libpod/<Docker section>". */
+	{ "LIBPOD=1 everything on: GET /libpod alone", "LIBPOD=1 ALL=1 POST=1", "GET", "/libpod",
+	  DENY, NULL, { "no API section" }, NULL },
+	{ "LIBPOD=1 everything on: GET /v4.0.0/libpod alone", "LIBPOD=1 ALL=1 POST=1", "GET",
+	  "/v4.0.0/libpod", DENY, NULL, { "no API section" }, NULL },
+	{ "LIBPOD=1 everything on: GET /libpod/ with its trailing /", "LIBPOD=1 ALL=1 POST=1", "GET",
+	  "/v4.0.0/libpod/", DENY, NULL, { "no API section" }, NULL },
+	{ "LIBPOD=1 everything on: /libpodX/containers/json", "LIBPOD=1 ALL=1 POST=1", "GET",
+	  "/v4.0.0/libpodX/containers/json", DENY, NULL, { "no API section" }, NULL },
+	{ "LIBPOD=1 everything on: /libpo/containers/json", "LIBPOD=1 ALL=1 POST=1", "GET",
+	  "/libpo/containers/json", DENY, NULL, { "no API section" }, NULL },
+	{ "LIBPOD=1 everything on: /LIBPOD/containers/json", "LIBPOD=1 ALL=1 POST=1", "GET",
+	  "/v4.0.0/LIBPOD/containers/json", DENY, NULL, { "no API section" }, NULL },
+	{ "LIBPOD=1 everything on: /Libpod/containers/json", "LIBPOD=1 ALL=1 POST=1", "GET",
+	  "/Libpod/containers/json", DENY, NULL, { "no API section" }, NULL },
+	{ "LIBPOD=1 everything on: /libpod/libpod/containers/json", "LIBPOD=1 ALL=1 POST=1", "GET",
+	  "/v4.0.0/libpod/libpod/containers/json", DENY, NULL, { "no API section" }, NULL },
+	{ "LIBPOD=1 everything on: /libpod/libpod/_ping", "LIBPOD=1 ALL=1 POST=1", "GET",
+	  "/libpod/libpod/_ping", DENY, NULL, { "no API section" }, NULL },
+	{ "LIBPOD=1 everything on: /libpod/v4.0.0/containers/json", "LIBPOD=1 ALL=1 POST=1", "GET",
+	  "/libpod/v4.0.0/containers/json", DENY, NULL, { "no API section" }, NULL },
+	{ "LIBPOD=1 everything on: /libpod/libpod/debug/vars", "LIBPOD=1 ALL=1 POST=1", "GET",
+	  "/libpod/libpod/debug/vars", DENY, NULL, { "no API section" }, NULL },
+	{ "LIBPOD=1 everything on: /containers/libpod/... is the containers section",
+	  "LIBPOD=1 ALL=1 POST=1", "GET", "/containers/libpod/json", ALLOW, "CONTAINERS", { NULL },
+	  NULL },
+	/* libpod-only endpoints with no Docker counterpart: never mapped. */
+	{ "LIBPOD=1 everything on: GET /libpod/pods/json", "LIBPOD=1 ALL=1 POST=1", "GET",
+	  "/v4.0.0/libpod/pods/json", DENY, NULL, { "no API section" }, NULL },
+	{ "LIBPOD=1 everything on: POST /libpod/pods/create", "LIBPOD=1 ALL=1 POST=1", "POST",
+	  "/v4.0.0/libpod/pods/create", DENY, NULL, { "no API section" }, NULL },
+	{ "LIBPOD=1 everything on: POST /libpod/play/kube", "LIBPOD=1 ALL=1 POST=1", "POST",
+	  "/v4.0.0/libpod/play/kube", DENY, NULL, { "no API section" }, NULL },
+	{ "LIBPOD=1 everything on: POST /libpod/kube/play", "LIBPOD=1 ALL=1 POST=1", "POST",
+	  "/v4.0.0/libpod/kube/play", DENY, NULL, { "no API section" }, NULL },
+	{ "LIBPOD=1 everything on: GET /libpod/generate/id/systemd", "LIBPOD=1 ALL=1 POST=1", "GET",
+	  "/v4.0.0/libpod/generate/abc/systemd", DENY, NULL, { "no API section" }, NULL },
+	{ "LIBPOD=1 everything on: GET /libpod/manifests/name/json", "LIBPOD=1 ALL=1 POST=1", "GET",
+	  "/v4.0.0/libpod/manifests/abc/json", DENY, NULL, { "no API section" }, NULL },
+	{ "LIBPOD=1 everything on: GET /libpod/frobnicate", "LIBPOD=1 ALL=1 POST=1", "GET",
+	  "/v4.0.0/libpod/frobnicate", DENY, NULL, { "no API section" }, NULL },
 };
 
 static void judge(const char *settings, const char *method, const char *target,
@@ -397,7 +591,7 @@ struct gen_row {
 	struct judge_row row;
 	char name[160], settings[96], target[96], says[48], not_says[48];
 };
-#define GEN_PER_SECTION 10
+#define GEN_PER_SECTION 14
 static struct gen_row gen_rows[N_ROWS(sections) * GEN_PER_SECTION];
 static size_t n_gen;
 
@@ -439,6 +633,16 @@ static void generate_section_rows(void)
 		char others[256] = "ALL=1 POST=1";
 		snprintf(others + strlen(others), sizeof others - strlen(others), " %s=0", S);
 		gen(others, "GET", t, DENY, NULL, want, NULL, " (only the others on)");
+		/* The same under /libpod: judged by this section, and only with
+		 * LIBPOD=1. */
+		char lon[96], lon_post[96], lt[96];
+		snprintf(lon, sizeof lon, "LIBPOD=1 %s", on);
+		snprintf(lon_post, sizeof lon_post, "LIBPOD=1 %s", on_post);
+		snprintf(lt, sizeof lt, "/v4.0.0/libpod/%s/x", seg);
+		gen(lon, "GET", lt, ALLOW, S, NULL, NULL, " (LIBPOD=1)");
+		gen(lon, "POST", lt, DENY, NULL, "(set POST=1", want, " (LIBPOD=1, POST=0)");
+		gen(lon_post, "DELETE", lt, ALLOW, S, NULL, NULL, " (LIBPOD=1)");
+		gen(on_post, "GET", lt, DENY, NULL, "(set LIBPOD=1)", want, " (LIBPOD=0)");
 	}
 }
 
@@ -515,6 +719,14 @@ static struct pattern_row pattern_rows[] = {
 	{ "/debug/** matches /debug", "/debug/**", "/debug", true },
 	{ "/debug/** matches /debug/pprof/heap", "/debug/**", "/debug/pprof/heap", true },
 	{ "/debug/** does not match /debugger", "/debug/**", "/debugger", false },
+	{ "a libpod twin matches its libpod path", "/libpod/containers/*/start",
+	  "/libpod/containers/abc/start", true },
+	{ "a libpod twin does not match the Docker path", "/libpod/containers/*/start",
+	  "/containers/abc/start", false },
+	{ "a Docker pattern does not match the libpod path", "/containers/**",
+	  "/libpod/containers/json", false },
+	{ "a libpod twin does not match /libpodX", "/libpod/_ping/**", "/libpodX/_ping", false },
+	{ "a libpod twin does not match /libpod alone", "/libpod/_ping/**", "/libpod", false },
 };
 
 static void test_pattern(void **state)
@@ -604,6 +816,52 @@ static void test_rules_everything(void **state)
 	policy_free(p);
 }
 
+/* LIBPOD=1 gives each rule a /libpod twin right after it, and libpod's
+ * healthcheck rule while POST=0. */
+static void test_rules_libpod(void **state)
+{
+	(void)state;
+	struct policy_settings s;
+	settings_from("LIBPOD=1", &s);
+	struct policy *p = policy_compile(&s);
+	assert_non_null(p);
+	size_t n;
+	const struct policy_rule *r = policy_rules(p, &n);
+	assert_true(n >= 8);
+	assert_string_equal(r[0].pattern, "/debug/**");
+	assert_string_equal(r[1].pattern, "/libpod/debug/**");
+	assert_false(r[1].allow);
+	assert_int_equal(r[1].methods, POLICY_M_ANY);
+	assert_string_equal(r[2].pattern, "/containers/*/attach/ws");
+	assert_string_equal(r[3].pattern, "/libpod/containers/*/attach/ws");
+	assert_string_equal(r[4].pattern, "/libpod/containers/*/healthcheck");
+	assert_false(r[4].allow);
+	assert_int_equal(r[4].methods, POLICY_M_READ);
+	/* Three default sections, each with its twin. */
+	assert_int_equal(n, 5 + 2 * 3);
+	policy_free(p);
+}
+
+static void test_rules_libpod_everything(void **state)
+{
+	(void)state;
+	struct policy_settings s;
+	/* The largest list: POST=0 keeps the attach/ws and healthcheck denials. */
+	settings_from("ALL=1 LIBPOD=1 ALLOW_START=1 ALLOW_STOP=1 ALLOW_RESTARTS=1", &s);
+	struct policy *p = policy_compile(&s);
+	assert_non_null(p);
+	size_t n;
+	policy_rules(p, &n);
+	assert_int_equal(n, 2 * (1 + 1 + 4 + N_ROWS(sections)) + 1);
+	policy_free(p);
+	settings_from("ALL=1 POST=1 LIBPOD=1 ALLOW_START=1 ALLOW_STOP=1 ALLOW_RESTARTS=1", &s);
+	p = policy_compile(&s);
+	assert_non_null(p);
+	policy_rules(p, &n);
+	assert_int_equal(n, 2 * (1 + 4 + N_ROWS(sections)));
+	policy_free(p);
+}
+
 static void test_free_null(void **state)
 {
 	(void)state;
@@ -660,6 +918,9 @@ int main(void)
 		rows_add(test_method, &method_rows[i], "method bit", method_rows[i].name);
 	rows_add(test_rules_default, NULL, "rules", "defaults compile to the debug deny and 3 read-only sections");
 	rows_add(test_rules_everything, NULL, "rules", "everything on compiles to 28 rules, debug first");
+	rows_add(test_rules_libpod, NULL, "rules", "LIBPOD=1 adds a /libpod twin after each rule");
+	rows_add(test_rules_libpod_everything, NULL, "rules",
+		 "everything on with LIBPOD=1 fits the rule list (59 and 56 rules)");
 	rows_add(test_free_null, NULL, "rules", "policy_free(NULL) is a no-op");
 	/* Last: if it corrupts memory, every other result is already out. */
 	rows_add(test_long_method, NULL, "judge", "an over-long method cannot overflow the message");
