@@ -31,8 +31,8 @@ enum chunk_state {
 
 struct chunk_dec {
 	enum chunk_state state;
-	unsigned long long remaining; /* data bytes left in this chunk */
 	unsigned digits;              /* size digits seen */
+	unsigned long long remaining; /* data bytes left in this chunk */
 	size_t trailer_bytes;         /* trailer section bytes seen */
 	const char *error;            /* why -1 was returned */
 };

@@ -80,12 +80,15 @@ struct conn {
 	bool client_rdhup, up_rdhup;
 	bool client_eof, up_eof, client_shut_wr, up_shut_wr;
 	bool closing; /* close once cout has been flushed */
+	bool close_at_once; /* ... without waiting for the client's own close */
 	bool dead;    /* closed; freed after the current batch */
 	bool queued;  /* on the run-again list: its turn ended with work left */
+	bool ran_this_tick; /* had a turn since the last conn_tick() */
 	struct conn *next_queued;
 	unsigned lingered; /* bytes dropped while closing */
 	enum req_state req;
 	enum resp_state resp;
+	int status; /* for the access log */
 	struct buf cin, uout, uin, cout;
 	size_t head_scan, resp_scan;
 	bool head_started;
@@ -101,8 +104,7 @@ struct conn {
 	unsigned long long resp_left;
 	struct chunk_dec resp_chunk;
 	struct relay relay; /* RESP_RELAY only */
-	/* for the access log */
-	int status;
+	/* for the access log (and status, above) */
 	unsigned long long bytes_out;
 	long long started_ms;
 	const char *because;
@@ -202,7 +204,8 @@ static void close_upstream(struct conn *c)
 {
 	if (c->upstream.fd < 0)
 		return;
-	loop_del(loop, &c->upstream);
+	/* No loop_del(): closing the only descriptor of the socket takes it
+	 * out of the epoll set (one system call less per connection). */
 	close(c->upstream.fd);
 	c->upstream.fd = -1;
 	c->up_readable = c->up_writable = c->up_rdhup = false;
@@ -220,8 +223,7 @@ static void conn_close(struct conn *c)
 	c->dead = true;
 	relay_close(&c->relay);
 	close_upstream(c);
-	loop_del(loop, &c->client);
-	close(c->client.fd);
+	close(c->client.fd); /* leaves the epoll set with it, as above */
 	c->client.fd = -1;
 	if (c->prev)
 		c->prev->next = c->next;
@@ -237,6 +239,15 @@ static void conn_close(struct conn *c)
 }
 
 static void conn_run(struct conn *c);
+
+/* Gives back the storage of every empty buffer. */
+static void trim_buffers(struct conn *c)
+{
+	buf_trim(&c->cin);
+	buf_trim(&c->uout);
+	buf_trim(&c->uin);
+	buf_trim(&c->cout);
+}
 
 /* Frees connections closed during the batch. */
 static void conn_reap(void)
@@ -603,7 +614,11 @@ static void response_done(struct conn *c)
 	if (c->req != REQ_DONE || !c->req_keep_alive || draining || close_delimited) {
 		/* The daemon answered before reading the whole body, or the
 		 * client or we want to end here. */
+		/* A client that sent all of its request and asked for the close
+		 * sends nothing more: no need to linger for its FIN. */
+		bool asked = c->req == REQ_DONE && !c->req_keep_alive;
 		stop_requests(c);
+		c->close_at_once = asked;
 		return;
 	}
 	c->req = REQ_HEAD;
@@ -910,6 +925,12 @@ static bool client_write(struct conn *c)
 	if (c->client_shut_wr)
 		return false;
 	bool tunnel_out_done = c->resp == RESP_TUNNEL && c->up_eof && buf_len(&c->uin) == 0;
+	if (c->closing && c->close_at_once && buf_len(&c->cin) == 0 && !c->client_readable) {
+		/* Nothing unread here or in the kernel, so the close is a FIN
+		 * after the last byte, never a reset. */
+		conn_close(c);
+		return true;
+	}
 	if (c->closing || tunnel_out_done) {
 		/* Half-close: the client reads EOF after the last byte. */
 		shutdown(c->client.fd, SHUT_WR);
@@ -1030,18 +1051,15 @@ static void conn_run(struct conn *c)
 		if (!c->dead && tunnel_finished(c))
 			conn_close(c);
 	}
-	/* Buffers are held only while bytes are in them: an idle client, or
-	 * a quiet stream, costs its struct and its sockets only. */
-	if (!c->dead) {
-		buf_trim(&c->cin);
-		buf_trim(&c->uout);
-		buf_trim(&c->uin);
-		buf_trim(&c->cout);
-		if (c->req == REQ_HEAD && c->resp == RESP_IDLE) {
-			free(c->line);
-			c->line = NULL;
-		}
+	/* Between requests a connection keeps no buffer memory: an idle
+	 * client costs its struct and its sockets only. A busy stream keeps
+	 * its buffers; conn_tick() takes them once it has gone quiet. */
+	if (!c->dead && c->req == REQ_HEAD && c->resp == RESP_IDLE) {
+		trim_buffers(c);
+		free(c->line);
+		c->line = NULL;
 	}
+	c->ran_this_tick = true;
 }
 
 bool conn_after_batch(void *unused)
@@ -1095,6 +1113,12 @@ void conn_tick(void *unused)
 	struct conn *next;
 	for (struct conn *c = all_conns; c != NULL; c = next) {
 		next = c->next;
+		/* A stream that had nothing to carry for a second gives its
+		 * empty buffers back: an open /events costs no buffer memory
+		 * while it waits, and a busy one does not allocate per message. */
+		if (!c->ran_this_tick)
+			trim_buffers(c);
+		c->ran_this_tick = false;
 		if (c->deadline_ms == 0 || now < c->deadline_ms)
 			continue;
 		if (c->req == REQ_HEAD && buf_len(&c->cin) > 0 && !c->closing) {

@@ -35,7 +35,9 @@ int loop_init(struct loop *l);
 void loop_fini(struct loop *l);
 /* Registers w->fd for events (EPOLLET is added). 0 or -1 with errno. */
 int loop_add(struct loop *l, struct loop_watch *w, uint32_t events);
-/* Unregisters w->fd; the caller closes it. */
+/* Unregisters w->fd; the caller closes it. (Closing an fd that was never
+ * duplicated unregisters it as well; events of the current batch may
+ * still name w either way.) */
 void loop_del(struct loop *l, struct loop_watch *w);
 /* One batch: waits up to timeout_ms for events, handles them, runs the
  * deferred work (*pending: some is left). Returns the number of events,

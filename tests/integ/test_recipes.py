@@ -226,7 +226,8 @@ def replay_allowed(p, via, script):
 def snapshot(d):
     """What a denied request must not change on the daemon."""
     containers = {c["Id"]: (c["State"], tuple(sorted(c["Names"]))) for c in d.containers()}
-    execs = {cid: d.inspect(cid).get("ExecIDs") for cid in containers}
+    # A set: the daemon lists a container's exec IDs in no fixed order.
+    execs = {cid: frozenset(d.inspect(cid).get("ExecIDs") or ()) for cid in containers}
     images = sorted((i["Id"], tuple(sorted(i.get("RepoTags") or []))) for i in d.images())
     st, vols = d.api("GET", "/volumes")
     assert st == 200, vols
