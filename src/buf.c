@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -11,10 +12,49 @@
  * capacity instead of going back to malloc: a keep-alive request would
  * otherwise cost four malloc/free pairs of 16-64 KiB, which glibc serves
  * slowly and follows with a brk() to trim the heap. A connection's four
- * buffers have four fixed capacities; a few blocks of each bound what is
- * kept. Single-threaded, like the rest of the program. */
-#define BUF_POOL_CLASSES 4
-#define BUF_POOL_DEPTH 4
+ * buffers have four fixed capacities (and listen.c's refusal one more); a
+ * few blocks of each bound what is
+ * kept. Single-threaded, like the rest of the program.
+ *
+ * Blocks beyond the pool are mapped and unmapped one by one rather than
+ * malloc'd: a freed block then leaves the resident set at once, where
+ * glibc would keep the pages of a hole in its heap. So a thousand quiet
+ * streams that gave their buffers back cost no buffer memory. Sanitizer
+ * builds use malloc, so that AddressSanitizer guards the buffers. */
+#define BUF_POOL_CLASSES 6
+#define BUF_POOL_DEPTH 8
+
+#if defined(__SANITIZE_ADDRESS__)
+#define BUF_USE_MALLOC 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define BUF_USE_MALLOC 1
+#endif
+#endif
+
+#ifdef BUF_USE_MALLOC
+static char *block_alloc(size_t cap)
+{
+	return malloc(cap);
+}
+
+static void block_free(char *block, size_t cap)
+{
+	(void)cap;
+	free(block);
+}
+#else
+static char *block_alloc(size_t cap)
+{
+	void *p = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void block_free(char *block, size_t cap)
+{
+	munmap(block, cap);
+}
+#endif
 
 static struct buf_pool_class {
 	size_t cap;
@@ -40,7 +80,7 @@ static char *pool_take(size_t cap)
 	struct buf_pool_class *pc = pool_class(cap);
 	if (pc != NULL && pc->n > 0)
 		return pc->blocks[--pc->n];
-	return malloc(cap);
+	return block_alloc(cap);
 }
 
 static void pool_give(char *block, size_t cap)
@@ -51,14 +91,14 @@ static void pool_give(char *block, size_t cap)
 	if (pc != NULL && pc->n < BUF_POOL_DEPTH)
 		pc->blocks[pc->n++] = block;
 	else
-		free(block);
+		block_free(block, cap);
 }
 
 void buf_pool_free(void)
 {
 	for (size_t i = 0; i < BUF_POOL_CLASSES; i++) {
 		while (pool[i].n > 0)
-			free(pool[i].blocks[--pool[i].n]);
+			block_free(pool[i].blocks[--pool[i].n], pool[i].cap);
 		pool[i].cap = 0;
 	}
 }

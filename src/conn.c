@@ -51,6 +51,11 @@
 /* A Content-Length response body at least this long goes socket to
  * socket with splice(2) instead of through uin and cout. */
 #define CONN_RELAY_MIN (128 * 1024)
+/* How often per tick a connection in the middle of a response gives its
+ * empty buffers back (see the end of conn_run()). */
+#define CONN_TRIMS_PER_TICK 4
+/* Ticks a request waits for room in the daemon's listen backlog. */
+#define CONN_CONNECT_TRIES 5
 /* Room kept free in cout for an error answer of our own. */
 #define CONN_ERROR_ROOM 2048
 
@@ -84,6 +89,9 @@ struct conn {
 	bool dead;    /* closed; freed after the current batch */
 	bool queued;  /* on the run-again list: its turn ended with work left */
 	bool ran_this_tick; /* had a turn since the last conn_tick() */
+	unsigned char trims_this_tick; /* gave its buffers back since then */
+	bool connect_wait; /* the daemon's backlog was full: retry at the tick */
+	unsigned char connect_tries;
 	struct conn *next_queued;
 	unsigned lingered; /* bytes dropped while closing */
 	enum req_state req;
@@ -388,6 +396,16 @@ static void forward(struct conn *c, const struct h1_request *rq,
 		    const struct path_info *path, size_t head_len)
 {
 	if (c->upstream.fd < 0 && upstream_connect(c) == -1) {
+		/* A full listen backlog on the daemon's socket (EAGAIN) is a
+		 * burst, not an outage: the head stays in cin and conn_tick()
+		 * judges and forwards it again, a few times, before the 502. */
+		if (errno == EAGAIN && c->connect_tries < CONN_CONNECT_TRIES) {
+			c->connect_tries++;
+			c->connect_wait = true;
+			log_debug("%s: the daemon's listen queue is full; trying again", c->peer);
+			return;
+		}
+		c->connect_tries = 0;
 		char msg[300];
 		snprintf(msg, sizeof msg, "dockgate: cannot reach the Docker daemon at %s: %s",
 			 cfg->socket_path, strerror(errno));
@@ -397,6 +415,7 @@ static void forward(struct conn *c, const struct h1_request *rq,
 		log_access(c, true, NULL);
 		return;
 	}
+	c->connect_tries = 0;
 	if (buf_len(&c->uout) != 0 || h1_build_request(rq, &c->uout) == -1) {
 		buf_consume(&c->cin, head_len);
 		reply_error(c, 500, "dockgate: internal error rebuilding the request", true);
@@ -454,6 +473,8 @@ static void handle_request(struct conn *c, const struct h1_request *rq, size_t h
 
 static bool process_head(struct conn *c)
 {
+	if (c->connect_wait)
+		return false; /* until conn_tick() tries the daemon again */
 	if (buf_space(&c->cout) < CONN_ERROR_ROOM)
 		return false; /* the previous answer must drain first */
 	if (buf_len(&c->cin) == 0) {
@@ -1052,12 +1073,19 @@ static void conn_run(struct conn *c)
 			conn_close(c);
 	}
 	/* Between requests a connection keeps no buffer memory: an idle
-	 * client costs its struct and its sockets only. A busy stream keeps
-	 * its buffers; conn_tick() takes them once it has gone quiet. */
-	if (!c->dead && c->req == REQ_HEAD && c->resp == RESP_IDLE) {
+	 * client costs its struct and its sockets only. A stream gives its
+	 * empty buffers back a few times a tick, so a quiet one holds none
+	 * and a busy one does not allocate per message; conn_tick() takes
+	 * them from one that went quiet after that. */
+	if (c->dead)
+		return;
+	if (c->req == REQ_HEAD && c->resp == RESP_IDLE) {
 		trim_buffers(c);
 		free(c->line);
 		c->line = NULL;
+	} else if (c->trims_this_tick < CONN_TRIMS_PER_TICK) {
+		trim_buffers(c);
+		c->trims_this_tick++;
 	}
 	c->ran_this_tick = true;
 }
@@ -1119,6 +1147,13 @@ void conn_tick(void *unused)
 		if (!c->ran_this_tick)
 			trim_buffers(c);
 		c->ran_this_tick = false;
+		c->trims_this_tick = 0;
+		if (c->connect_wait) {
+			c->connect_wait = false;
+			conn_run(c);
+			if (c->dead)
+				continue;
+		}
 		if (c->deadline_ms == 0 || now < c->deadline_ms)
 			continue;
 		if (c->req == REQ_HEAD && buf_len(&c->cin) > 0 && !c->closing) {

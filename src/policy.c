@@ -50,6 +50,10 @@ struct policy {
 	struct policy_settings settings;
 	struct policy_rule rules[POLICY_MAX_RULES];
 	char patterns[POLICY_MAX_RULES][POLICY_PATTERN_MAX];
+	/* Each pattern's first segment when it is a literal (empty for "*"
+	 * or "**"): a path whose section differs cannot match, which
+	 * policy_judge() sees without walking the pattern. */
+	struct span first_segment[POLICY_MAX_RULES];
 	size_t n_rules;
 	bool overflow; /* a rule did not fit: policy_compile fails */
 };
@@ -77,6 +81,10 @@ static void add_one(struct policy *p, unsigned methods, const char *prefix,
 	if (n < 0 || n >= POLICY_PATTERN_MAX)
 		p->overflow = true; /* a cut pattern would match something else */
 	p->rules[i] = (struct policy_rule){ methods, p->patterns[i], allow, deny, because };
+	const char *seg = p->patterns[i] + 1, *end = strchr(seg, '/');
+	size_t len = end ? (size_t)(end - seg) : strlen(seg);
+	bool literal = p->patterns[i][0] == '/' && memchr(seg, '*', len) == NULL;
+	p->first_segment[i] = (struct span){ seg, literal ? len : 0 };
 }
 
 /* Adds a rule for the Docker path, and with LIBPOD=1 its twin under
@@ -283,6 +291,10 @@ void policy_judge(const struct policy *p, struct span method,
 	v->message[0] = '\0';
 	for (size_t i = 0; i < p->n_rules; i++) {
 		const struct policy_rule *r = &p->rules[i];
+		struct span first = p->first_segment[i];
+		if (first.n > 0 && (first.n != path->section.n ||
+				    memcmp(first.p, path->section.p, first.n) != 0))
+			continue;
 		if ((r->methods & bit) && policy_pattern_match(r->pattern, path->rest)) {
 			v->allow = r->allow;
 			v->because = r->because;

@@ -152,6 +152,8 @@ def test_daemon_cuts_a_long_body(proxy, upstream):
 def test_client_leaves_in_the_middle(proxy, upstream):
     """A client that goes away mid-body costs no socket or pipe afterwards."""
     p = proxy(SOCKET_PATH=upstream.path, CONTAINERS=1)
+    # The fixture's readiness probes may still be open for a moment.
+    time.sleep(0.3)
     before = p.fd_count()
     for _ in range(5):
         s = p.connect_socket()
@@ -159,5 +161,5 @@ def test_client_leaves_in_the_middle(proxy, upstream):
         s.recv(100000)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
         s.close()  # a reset, mid-body
-    wait_for(lambda: p.fd_count() == before, 10, what=f"fd count back to {before}")
+    wait_for(lambda: p.fd_count() <= before, 10, what=f"fd count back to {before}")
     assert p.alive()

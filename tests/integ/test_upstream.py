@@ -1,0 +1,94 @@
+"""The daemon's socket under a burst: when its listen backlog is full, a
+non-blocking connect() says EAGAIN. dockgate then keeps the request and
+tries again at its one-second tick (a few times) instead of answering 502
+at once; a daemon that never makes room still gets the 502."""
+
+import socket
+import threading
+import time
+
+from conftest import http_request
+
+
+def stuck_listener(path):
+    """A unix socket that accepts nothing: its backlog fills at once."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(path)
+    s.listen(0)
+    fillers = []
+    # Fill the backlog ourselves, so that the proxy's first connect
+    # already meets a full queue.
+    for _ in range(4):
+        f = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        f.setblocking(False)
+        try:
+            f.connect(path)
+            fillers.append(f)
+        except BlockingIOError:
+            f.close()
+            break
+    return s, fillers
+
+
+def answer_forever(s, stop):
+    """Accepts and answers every request with a tiny 200."""
+    s.settimeout(0.2)
+    while not stop.is_set():
+        try:
+            c, _ = s.accept()
+        except OSError:
+            continue
+        data = b""
+        try:
+            c.settimeout(5)
+            while b"\r\n\r\n" not in data:
+                more = c.recv(4096)
+                if not more:
+                    break
+                data += more
+            if data.startswith(b"GET"):
+                c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK")
+        except OSError:
+            pass
+        finally:
+            c.close()
+
+
+def test_full_backlog_is_waited_out(proxy, session_dir):
+    path = str(session_dir / f"backlog-{time.monotonic_ns()}.sock")
+    s, fillers = stuck_listener(path)
+    stop = threading.Event()
+    try:
+        p = proxy(SOCKET_PATH=path, CONTAINERS=1)
+        conn = p.connect()
+        t0 = time.monotonic()
+        conn.send(http_request("GET", "/v1.41/containers/json"))
+        # Make room after about a second: the proxy's retry gets through.
+        time.sleep(1.2)
+        threading.Thread(target=answer_forever, args=(s, stop), daemon=True).start()
+        rsp = conn.read_response(timeout=10)
+        assert rsp.status == 200, rsp
+        assert rsp.body == b"OK"
+        assert time.monotonic() - t0 >= 1.0
+        assert "listen queue is full" in p.stderr()
+        conn.close()
+    finally:
+        stop.set()
+        for f in fillers:
+            f.close()
+        s.close()
+
+
+def test_backlog_that_stays_full_gets_502(proxy, session_dir):
+    path = str(session_dir / f"backlog-{time.monotonic_ns()}.sock")
+    s, fillers = stuck_listener(path)
+    try:
+        p = proxy(SOCKET_PATH=path, CONTAINERS=1)
+        rsp = p.request(http_request("GET", "/v1.41/containers/json"), timeout=15)
+        assert rsp.status == 502, rsp
+        assert b"cannot reach the Docker daemon" in rsp.body
+        assert p.alive()
+    finally:
+        for f in fillers:
+            f.close()
+        s.close()
