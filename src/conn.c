@@ -392,10 +392,35 @@ static int upstream_connect(struct conn *c)
 	return 0;
 }
 
+/* Out of file descriptors: a daemon connection kept open for an idle
+ * client is the cheapest one to give up (that client reconnects on its
+ * next request). True when one was closed. */
+static bool close_an_idle_upstream(const struct conn *except)
+{
+	if (except == NULL && draining)
+		return false;
+	for (struct conn *o = all_conns; o != NULL; o = o->next) {
+		if (o != except && o->upstream.fd >= 0 && o->req == REQ_HEAD &&
+		    o->resp == RESP_IDLE && buf_len(&o->uout) == 0) {
+			close_upstream(o);
+			return true;
+		}
+	}
+	return false;
+}
+
+bool conn_shed_idle_upstream(void)
+{
+	return close_an_idle_upstream(NULL);
+}
+
 static void forward(struct conn *c, const struct h1_request *rq,
 		    const struct path_info *path, size_t head_len)
 {
-	if (c->upstream.fd < 0 && upstream_connect(c) == -1) {
+	if (c->upstream.fd < 0 && upstream_connect(c) == -1 &&
+	    (errno == EMFILE || errno == ENFILE) && close_an_idle_upstream(c))
+		upstream_connect(c);
+	if (c->upstream.fd < 0) {
 		/* A full listen backlog on the daemon's socket (EAGAIN) is a
 		 * burst, not an outage: the head stays in cin and conn_tick()
 		 * judges and forwards it again, a few times, before the 502. */

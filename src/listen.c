@@ -100,6 +100,8 @@ static void on_accept(struct loop_watch *w, uint32_t events)
 		if (fd == -1) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
+			if ((errno == EMFILE || errno == ENFILE) && conn_shed_idle_upstream())
+				continue; /* a descriptor is free again: accept it */
 			if ((errno == EMFILE || errno == ENFILE) && reserve_fd >= 0) {
 				close(reserve_fd);
 				fd = accept(w->fd, NULL, NULL);

@@ -4,6 +4,7 @@ tries again at its one-second tick (a few times) instead of answering 502
 at once; a daemon that never makes room still gets the 502."""
 
 import socket
+import subprocess
 import threading
 import time
 
@@ -92,3 +93,33 @@ def test_backlog_that_stays_full_gets_502(proxy, session_dir):
         for f in fillers:
             f.close()
         s.close()
+
+
+def test_out_of_fds_gives_up_idle_daemon_connections(proxy):
+    """Each keep-alive client keeps its daemon connection open. When the
+    proxy runs out of descriptors, a new request takes the daemon
+    connection of an idle client instead of failing with 502."""
+    p = proxy(CONTAINERS=1)
+    time.sleep(0.3)
+    base = p.fd_count()
+    limit = base + 20
+    subprocess.run(["prlimit", "--pid", str(p.proc.pid), f"--nofile={limit}:{limit}"],
+                   check=True)
+    conns = []
+    try:
+        for i in range(15):     # 15 clients + 15 daemon connections > 20
+            c = p.connect()
+            conns.append(c)
+            c.send(http_request("GET", "/_ping"))
+            rsp = c.read_response()
+            assert rsp.status == 200 and rsp.body == b"OK", (i, rsp)
+        # The first clients lost their daemon connection; their next
+        # request gets a new one.
+        for c in conns[:3]:
+            c.send(http_request("GET", "/_ping"))
+            rsp = c.read_response()
+            assert rsp.status == 200 and rsp.body == b"OK", rsp
+        assert p.fd_count() <= limit
+    finally:
+        for c in conns:
+            c.close()
