@@ -22,7 +22,7 @@
  * streams that gave their buffers back cost no buffer memory. Sanitizer
  * builds use malloc, so that AddressSanitizer guards the buffers. */
 #define BUF_POOL_CLASSES 6
-#define BUF_POOL_DEPTH 8
+#define BUF_POOL_DEPTH 4
 
 #if defined(__SANITIZE_ADDRESS__)
 #define BUF_USE_MALLOC 1

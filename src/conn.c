@@ -1108,7 +1108,9 @@ static void conn_run(struct conn *c)
 		trim_buffers(c);
 		free(c->line);
 		c->line = NULL;
-	} else if (c->trims_this_tick < CONN_TRIMS_PER_TICK) {
+	} else if (c->resp >= RESP_BODY && c->trims_this_tick < CONN_TRIMS_PER_TICK) {
+		/* A body or tunnel in progress (a short request waiting for
+		 * its answer is not worth the churn). */
 		trim_buffers(c);
 		c->trims_this_tick++;
 	}
