@@ -22,7 +22,6 @@
  * streams that gave their buffers back cost no buffer memory. Sanitizer
  * builds use malloc, so that AddressSanitizer guards the buffers. */
 #define BUF_POOL_CLASSES 6
-#define BUF_POOL_DEPTH 4
 
 #if defined(__SANITIZE_ADDRESS__)
 #define BUF_USE_MALLOC 1
@@ -31,6 +30,18 @@
 #define BUF_USE_MALLOC 1
 #endif
 #endif
+
+/* Deep enough that a batch of events in which many connections finish
+ * and as many start does not map and unmap blocks; buf_pool_decay()
+ * gives back what a burst left. Under ASan (malloc) a deep pool made the
+ * soak's RSS grow by its quarantine's churn, so it stays shallow there. */
+#ifdef BUF_USE_MALLOC
+#define BUF_POOL_DEPTH 4
+#else
+#define BUF_POOL_DEPTH 64
+#endif
+/* What buf_pool_decay() leaves in each class. */
+#define BUF_POOL_KEEP 4
 
 #ifdef BUF_USE_MALLOC
 static char *block_alloc(size_t cap)
@@ -92,6 +103,19 @@ static void pool_give(char *block, size_t cap)
 		pc->blocks[pc->n++] = block;
 	else
 		block_free(block, cap);
+}
+
+void buf_pool_decay(void)
+{
+#if BUF_POOL_DEPTH > BUF_POOL_KEEP
+	for (size_t i = 0; i < BUF_POOL_CLASSES; i++) {
+		unsigned keep = pool[i].n / 2;
+		if (keep < BUF_POOL_KEEP)
+			keep = BUF_POOL_KEEP;
+		while (pool[i].n > keep)
+			block_free(pool[i].blocks[--pool[i].n], pool[i].cap);
+	}
+#endif
 }
 
 void buf_pool_free(void)

@@ -31,6 +31,9 @@ void buf_trim(struct buf *b);
 /* Storage given back is kept in a small pool per capacity for the next
  * buffer; this frees the pool (at exit, for leak checkers). */
 void buf_pool_free(void);
+/* Halves what the pool keeps beyond a few blocks per capacity: called
+ * once a second, so that the blocks a burst left go back in seconds. */
+void buf_pool_decay(void);
 
 static inline size_t buf_len(const struct buf *b) { return b->end - b->start; }
 /* The first live byte; NULL while nothing was ever stored (no arithmetic

@@ -1165,6 +1165,7 @@ void conn_tick(void *unused)
 {
 	(void)unused;
 	long long now = loop_now_ms();
+	buf_pool_decay();
 	struct conn *next;
 	for (struct conn *c = all_conns; c != NULL; c = next) {
 		next = c->next;
