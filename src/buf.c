@@ -12,9 +12,9 @@
  * capacity instead of going back to malloc: a keep-alive request would
  * otherwise cost four malloc/free pairs of 16-64 KiB, which glibc serves
  * slowly and follows with a brk() to trim the heap. A connection's four
- * buffers have four fixed capacities (and listen.c's refusal one more); a
- * few blocks of each bound what is
- * kept. Single-threaded, like the rest of the program.
+ * buffers have four fixed capacities (and listen.c's refusal one more);
+ * BUF_POOL_DEPTH blocks of each, decayed every tick, bound what is kept.
+ * Single-threaded, like the rest of the program.
  *
  * Blocks beyond the pool are mapped and unmapped one by one rather than
  * malloc'd: a freed block then leaves the resident set at once, where
