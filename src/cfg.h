@@ -37,6 +37,7 @@ struct cfg {
 	unsigned long shutdown_timeout_s;
 	unsigned long max_connections;
 	unsigned long max_connections_per_client;
+	unsigned long upstream_pool; /* idle daemon connections kept for reuse */
 	unsigned listen_mode;   /* file mode of unix listeners */
 	long listen_uid;        /* -1: leave as created */
 	long listen_gid;        /* -1: leave as created */

@@ -20,7 +20,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -33,6 +32,7 @@
 #include "path.h"
 #include "policy.h"
 #include "relay.h"
+#include "upstream.h"
 
 #define CONN_RESP_BUF 16384
 /* A denied request's Content-Length body up to this size is read and
@@ -78,12 +78,15 @@ enum resp_state {
 
 struct conn {
 	struct loop_watch client;   /* client socket; fd -1 once closed */
-	struct loop_watch upstream; /* daemon socket; fd -1 when not open */
+	struct upstream *up;        /* daemon connection; NULL when none */
 	struct conn *prev, *next;
 	bool client_readable, client_writable, up_readable, up_writable;
 	/* the peer has shut down its side: read on until EOF is seen */
 	bool client_rdhup, up_rdhup;
 	bool client_eof, up_eof, client_shut_wr, up_shut_wr;
+	/* up is at a message boundary: its last response ended by its own
+	 * framing and nothing else was sent or received since */
+	bool up_reusable;
 	bool closing; /* close once cout has been flushed */
 	bool close_at_once; /* ... without waiting for the client's own close */
 	bool dead;    /* closed; freed after the current batch */
@@ -148,6 +151,8 @@ void conn_setup(struct loop *l, const struct cfg *c, const struct policy *p)
 	limits.headers = c->max_headers;
 	header_slots = calloc(c->max_headers, sizeof *header_slots);
 	path_scratch = malloc(c->max_head_size);
+	upstream_setup(l, c->socket_path, (unsigned)c->upstream_pool,
+		       (unsigned)c->idle_timeout_s);
 	if (header_slots == NULL || path_scratch == NULL) {
 		log_err("out of memory at startup");
 		exit(1);
@@ -188,7 +193,6 @@ int conn_start(int fd, const char *peer, const struct limit_key *key)
 	buf_init(&c->uin, CONN_RESP_BUF);
 	buf_init(&c->cout, CONN_RESP_BUF + CONN_ERROR_ROOM);
 	c->client = (struct loop_watch){ fd, on_client_event, c };
-	c->upstream = (struct loop_watch){ -1, on_upstream_event, c };
 	relay_init(&c->relay);
 	snprintf(c->peer, sizeof c->peer, "%s", peer);
 	c->client_key = *key;
@@ -208,18 +212,28 @@ int conn_start(int fd, const char *peer, const struct limit_key *key)
 	return 0;
 }
 
-static void close_upstream(struct conn *c)
+/* Lets go of the daemon connection: back to the pool when it is at a
+ * message boundary and reuse is asked for, else closed. */
+static void release_upstream(struct conn *c, bool reuse)
 {
-	if (c->upstream.fd < 0)
+	if (c->up == NULL)
 		return;
-	/* No loop_del(): closing the only descriptor of the socket takes it
-	 * out of the epoll set (one system call less per connection). */
-	close(c->upstream.fd);
-	c->upstream.fd = -1;
+	if (reuse && c->up_reusable && c->resp == RESP_IDLE && buf_len(&c->uin) == 0 &&
+	    buf_len(&c->uout) == 0 && !draining)
+		upstream_put(c->up);
+	else
+		upstream_close(c->up);
+	c->up = NULL;
+	c->up_reusable = false;
 	c->up_readable = c->up_writable = c->up_rdhup = false;
 	c->up_eof = c->up_shut_wr = false;
 	c->uin.start = c->uin.end = 0;
 	c->uout.start = c->uout.end = 0;
+}
+
+static void close_upstream(struct conn *c)
+{
+	release_upstream(c, false);
 }
 
 /* Closes both sockets now; the struct is freed by conn_reap() after the
@@ -230,8 +244,8 @@ static void conn_close(struct conn *c)
 		return;
 	c->dead = true;
 	relay_close(&c->relay);
-	close_upstream(c);
-	close(c->client.fd); /* leaves the epoll set with it, as above */
+	release_upstream(c, true);
+	close(c->client.fd); /* leaves the epoll set with it (no loop_del) */
 	c->client.fd = -1;
 	if (c->prev)
 		c->prev->next = c->next;
@@ -270,6 +284,7 @@ static void conn_reap(void)
 		free(c->line);
 		free(c);
 	}
+	upstream_reap();
 }
 
 /* Sets the access log's request line; keeps the old text when there is no
@@ -372,20 +387,9 @@ static void deny(struct conn *c, const struct h1_request *rq, size_t head_len,
 
 static int upstream_connect(struct conn *c)
 {
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd == -1)
+	c->up = upstream_get(on_upstream_event, c);
+	if (c->up == NULL)
 		return -1;
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", cfg->socket_path);
-	c->upstream.fd = fd;
-	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1 ||
-	    loop_add(loop, &c->upstream, EPOLLIN | EPOLLOUT | EPOLLRDHUP) == -1) {
-		int saved = errno;
-		close(fd);
-		c->upstream.fd = -1;
-		errno = saved;
-		return -1;
-	}
 	c->up_readable = c->up_rdhup = false;
 	c->up_writable = true;
 	c->up_eof = c->up_shut_wr = false;
@@ -397,10 +401,12 @@ static int upstream_connect(struct conn *c)
  * next request). True when one was closed. */
 static bool close_an_idle_upstream(const struct conn *except)
 {
+	if (upstream_shed_pooled())
+		return true;
 	if (except == NULL && draining)
 		return false;
 	for (struct conn *o = all_conns; o != NULL; o = o->next) {
-		if (o != except && o->upstream.fd >= 0 && o->req == REQ_HEAD &&
+		if (o != except && o->up != NULL && o->req == REQ_HEAD &&
 		    o->resp == RESP_IDLE && buf_len(&o->uout) == 0) {
 			close_upstream(o);
 			return true;
@@ -417,10 +423,10 @@ bool conn_shed_idle_upstream(void)
 static void forward(struct conn *c, const struct h1_request *rq,
 		    const struct path_info *path, size_t head_len)
 {
-	if (c->upstream.fd < 0 && upstream_connect(c) == -1 &&
+	if (c->up == NULL && upstream_connect(c) == -1 &&
 	    (errno == EMFILE || errno == ENFILE) && close_an_idle_upstream(c))
 		upstream_connect(c);
-	if (c->upstream.fd < 0) {
+	if (c->up == NULL) {
 		/* A full listen backlog on the daemon's socket (EAGAIN) is a
 		 * burst, not an outage: the head stays in cin and conn_tick()
 		 * judges and forwards it again, a few times, before the 502. */
@@ -441,7 +447,9 @@ static void forward(struct conn *c, const struct h1_request *rq,
 		return;
 	}
 	c->connect_tries = 0;
-	if (buf_len(&c->uout) != 0 || h1_build_request(rq, &c->uout) == -1) {
+	c->up_reusable = false;
+	unsigned build = cfg->upstream_pool ? H1_BUILD_KEEP_UPSTREAM : 0;
+	if (buf_len(&c->uout) != 0 || h1_build_request(rq, build, &c->uout) == -1) {
 		buf_consume(&c->cin, head_len);
 		reply_error(c, 500, "dockgate: internal error rebuilding the request", true);
 		log_access(c, true, NULL);
@@ -654,6 +662,8 @@ static void response_done(struct conn *c)
 	c->resp = RESP_IDLE;
 	if (!c->resp_keep_alive || c->up_eof)
 		close_upstream(c);
+	else
+		c->up_reusable = c->req == REQ_DONE && !c->up_rdhup && !c->up_shut_wr;
 	/* RFC 9112 §6.3: a body that ran until the daemon closed can only end
 	 * for the client the same way. */
 	bool close_delimited = c->resp_body == H1_BODY_CLOSE;
@@ -753,7 +763,14 @@ static bool response_head(struct conn *c)
 		upstream_failed(c, "switched protocols without an Upgrade request");
 		return true;
 	}
-	buf_append(&c->cout, buf_head(&c->uin), (size_t)r);
+	if (rs.status >= 200 && rs.keep_alive && !c->req_keep_alive) {
+		/* The client asked for the close, which went no further than us
+		 * (the daemon connection is kept for the pool): say it here. */
+		if (h1_build_closing_head(buf_head(&c->uin), (size_t)r, &c->cout) == -1)
+			return false; /* room comes as cout drains */
+	} else {
+		buf_append(&c->cout, buf_head(&c->uin), (size_t)r);
+	}
 	buf_consume(&c->uin, (size_t)r);
 	c->bytes_out += (unsigned long long)r;
 	c->resp_scan = 0;
@@ -801,7 +818,7 @@ static bool relay_body(struct conn *c)
 	bool progress = false;
 	unsigned long long unread = c->resp_left - c->relay.held;
 	if (c->up_readable && !c->up_eof && unread > 0) {
-		ssize_t n = relay_fill(&c->relay, c->upstream.fd,
+		ssize_t n = relay_fill(&c->relay, c->up->watch.fd,
 				       unread > SIZE_MAX ? SIZE_MAX : (size_t)unread);
 		if (n > 0) {
 			progress = true;
@@ -992,13 +1009,13 @@ static bool client_write(struct conn *c)
 
 static bool upstream_read(struct conn *c)
 {
-	if (c->upstream.fd < 0 || c->up_eof || !c->up_readable || c->resp == RESP_RELAY)
+	if (c->up == NULL || c->up_eof || !c->up_readable || c->resp == RESP_RELAY)
 		return false;
 	if (c->resp == RESP_IDLE) {
 		/* Between requests the daemon may only close; anything else
 		 * is not ours to pass on. */
 		char junk[64];
-		ssize_t n = read(c->upstream.fd, junk, sizeof junk);
+		ssize_t n = read(c->up->watch.fd, junk, sizeof junk);
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
 			c->up_readable = false;
 			return false;
@@ -1009,7 +1026,7 @@ static bool upstream_read(struct conn *c)
 	size_t space = buf_space(&c->uin);
 	if (space == 0)
 		return false;
-	ssize_t n = buf_read_fd(&c->uin, c->upstream.fd);
+	ssize_t n = buf_read_fd(&c->uin, c->up->watch.fd);
 	if (n > 0) {
 		c->up_readable = may_have_more(n, space, c->up_rdhup);
 		return true;
@@ -1024,12 +1041,12 @@ static bool upstream_read(struct conn *c)
 
 static bool upstream_write(struct conn *c)
 {
-	if (c->upstream.fd < 0)
+	if (c->up == NULL)
 		return false;
 	if (buf_len(&c->uout) > 0) {
 		if (!c->up_writable)
 			return false;
-		ssize_t n = buf_write_fd(&c->uout, c->upstream.fd);
+		ssize_t n = buf_write_fd(&c->uout, c->up->watch.fd);
 		if (n > 0)
 			return true;
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
@@ -1049,7 +1066,7 @@ static bool upstream_write(struct conn *c)
 	bool client_done = c->client_eof && buf_len(&c->cin) == 0 &&
 			   (c->req == REQ_DONE || c->req == REQ_TUNNEL);
 	if (client_done && !c->up_shut_wr) {
-		shutdown(c->upstream.fd, SHUT_WR);
+		shutdown(c->up->watch.fd, SHUT_WR);
 		c->up_shut_wr = true;
 		return true;
 	}
@@ -1150,7 +1167,7 @@ static void on_client_event(struct loop_watch *w, uint32_t events)
 static void on_upstream_event(struct loop_watch *w, uint32_t events)
 {
 	struct conn *c = w->owner;
-	if (c->dead || c->upstream.fd < 0)
+	if (c->dead || c->up == NULL || w != &c->up->watch)
 		return;
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 		c->up_readable = true;
@@ -1166,6 +1183,7 @@ void conn_tick(void *unused)
 	(void)unused;
 	long long now = loop_now_ms();
 	buf_pool_decay();
+	upstream_tick(now);
 	struct conn *next;
 	for (struct conn *c = all_conns; c != NULL; c = next) {
 		next = c->next;
@@ -1201,6 +1219,7 @@ void conn_tick(void *unused)
 void conn_drain(void)
 {
 	draining = true;
+	upstream_close_pool();
 	struct conn *next;
 	for (struct conn *c = all_conns; c != NULL; c = next) {
 		next = c->next;
@@ -1215,4 +1234,5 @@ void conn_close_all(void)
 {
 	while (all_conns)
 		conn_close(all_conns);
+	upstream_close_pool();
 }

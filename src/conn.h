@@ -1,6 +1,7 @@
 /* conn.h - client connections: the request/response state machine that
  * reads requests, has each one judged, forwards allowed ones to the daemon
- * on this client's own upstream connection, and streams the answers back.
+ * on a daemon connection that is this client's own while it is connected
+ * (upstream.c may hand it to a later client), and streams the answers back.
  * The request is judged in conn.c at judge_request(), the only caller of
  * policy_judge(). */
 #ifndef DOCKGATE_CONN_H

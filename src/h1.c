@@ -502,7 +502,7 @@ static void put_decimal(struct head_out *o, unsigned long long v)
 	put(o, digits + i, sizeof digits - i);
 }
 
-int h1_build_request(const struct h1_request *req, struct buf *out)
+int h1_build_request(const struct h1_request *req, unsigned flags, struct buf *out)
 {
 	size_t room;
 	char *start = buf_reserve(out, &room);
@@ -533,7 +533,7 @@ int h1_build_request(const struct h1_request *req, struct buf *out)
 		put_str(&o, "Transfer-Encoding: chunked\r\n");
 	}
 	/* One Connection line carrying every option that applies. */
-	bool close = req->minor == 1 && !req->keep_alive;
+	bool close = req->minor == 1 && !req->keep_alive && !(flags & H1_BUILD_KEEP_UPSTREAM);
 	bool keep = req->minor == 0 && req->keep_alive;
 	if (req->upgrade || close || keep) {
 		put_str(&o, "Connection: ");
@@ -549,6 +549,35 @@ int h1_build_request(const struct h1_request *req, struct buf *out)
 		put(&o, "\r\n", 2);
 	}
 	put(&o, "\r\n", 2);
+	if (o.overflow)
+		return -1;
+	buf_commit(out, (size_t)(o.p - start));
+	return 0;
+}
+
+int h1_build_closing_head(const char *head, size_t n, struct buf *out)
+{
+	size_t room;
+	char *start = buf_reserve(out, &room);
+	if (start == NULL)
+		return -1;
+	struct head_out o = { start, start + room, false };
+	/* The head was parsed strictly: every line ends in CRLF and the last
+	 * line is empty. */
+	const char *end = head + n - 2;
+	const char *line = head;
+	bool first = true;
+	while (line < end) {
+		const char *lf = memchr(line, '\n', (size_t)(end - line));
+		size_t len = (size_t)(lf - line) + 1;
+		const char *colon = first ? NULL : memchr(line, ':', len);
+		struct span name = { line, colon ? (size_t)(colon - line) : 0 };
+		if (first || !(field_is(name, "connection") || field_is(name, "keep-alive")))
+			put(&o, line, len);
+		first = false;
+		line += len;
+	}
+	put_str(&o, "Connection: close\r\n\r\n");
 	if (o.overflow)
 		return -1;
 	buf_commit(out, (size_t)(o.p - start));

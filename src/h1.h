@@ -75,11 +75,24 @@ ssize_t h1_parse_response(const char *p, size_t n, size_t *scan,
 			  size_t head_limit, bool request_was_head,
 			  struct h1_response *resp);
 
+enum h1_build_flags {
+	/* The daemon connection outlives this client's request (it is pooled
+	 * for other clients): a client's close is not passed on, since
+	 * Connection is hop-by-hop (RFC 9110 §7.6.1). HTTP/1.0 stays as is. */
+	H1_BUILD_KEEP_UPSTREAM = 1u,
+};
+
 /* Appends the head to forward for req: the request line as parsed, every
  * end-to-end header as "Name: value", and framing and connection headers
- * regenerated from what was parsed (never copied). 0, or -1 when out has
- * no room. */
-int h1_build_request(const struct h1_request *req, struct buf *out);
+ * regenerated from what was parsed (never copied). flags: enum
+ * h1_build_flags. 0, or -1 when out has no room. */
+int h1_build_request(const struct h1_request *req, unsigned flags, struct buf *out);
+
+/* Appends a response head that h1_parse_response() accepted (n bytes,
+ * the empty line included) with its Connection and Keep-Alive fields
+ * replaced by "Connection: close": for a client that asked for the close
+ * when the daemon connection stays open. 0, or -1 when out has no room. */
+int h1_build_closing_head(const char *head, size_t n, struct buf *out);
 
 enum h1_error_flags {
 	H1_ERR_CLOSE = 1u,   /* announce Connection: close */

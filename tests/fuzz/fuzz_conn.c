@@ -7,7 +7,8 @@
  *   2. no byte reaches the upstream outside such a request (nothing of a
  *      denied or unparsed request, no trailing garbage);
  *   3. the proxy never crashes and, once the client is gone, holds no
- *      connection (no leak across inputs). */
+ *      connection (no leak across inputs); a daemon connection it pooled
+ *      is closed when the daemon closes it. */
 #include <assert.h>
 #include <errno.h>
 #include <signal.h>
@@ -28,13 +29,14 @@
 #include "loop.h"
 #include "path.h"
 #include "policy.h"
+#include "upstream.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define UP_MAX 8
 
 /* One upstream connection as the recording daemon sees it. */
-struct upstream {
+struct daemon_conn {
 	int fd;
 	char buf[1 << 16];
 	size_t len;
@@ -49,7 +51,7 @@ static struct loop lp;
 static struct cfg settings;
 static struct policy *pol;
 static int listen_fd = -1;
-static struct upstream ups[UP_MAX];
+static struct daemon_conn ups[UP_MAX];
 static struct h1_header slots[64];
 
 static void setup(void)
@@ -64,6 +66,7 @@ static void setup(void)
 	settings.header_timeout_s = 10;
 	settings.idle_timeout_s = 10;
 	settings.max_connections = 16;
+	settings.upstream_pool = 4; /* a clean daemon connection outlives its client */
 	struct policy_settings ps = { .allow_start = true };
 	for (size_t i = 0; i < policy_n_sections; i++)
 		ps.section_on[i] = policy_sections[i].default_on;
@@ -86,7 +89,7 @@ static void setup(void)
 
 /* Checks and consumes complete requests (and bodies) in u->buf, answering
  * each. Asserts the invariants on what arrived. */
-static void upstream_consume(struct upstream *u)
+static void daemon_consume(struct daemon_conn *u)
 {
 	for (;;) {
 		if (u->in_body == 1) {
@@ -142,7 +145,7 @@ static void upstream_consume(struct upstream *u)
 }
 
 /* Accepts and reads upstream connections; true when anything moved. */
-static bool upstream_poll(void)
+static bool daemon_poll(void)
 {
 	bool moved = false;
 	int fd;
@@ -156,13 +159,13 @@ static bool upstream_poll(void)
 		moved = true;
 	}
 	for (int i = 0; i < UP_MAX; i++) {
-		struct upstream *u = &ups[i];
+		struct daemon_conn *u = &ups[i];
 		if (u->fd < 0)
 			continue;
 		ssize_t n = read(u->fd, u->buf + u->len, sizeof u->buf - u->len);
 		if (n > 0) {
 			u->len += (size_t)n;
-			upstream_consume(u);
+			daemon_consume(u);
 			moved = true;
 		} else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
 			/* invariant 2: nothing but a body in progress is left */
@@ -183,7 +186,7 @@ static void settle(int client)
 	for (int round = 0; round < 2000 && quiet < 3; round++) {
 		bool pending;
 		int events = loop_run_once(&lp, 0, &pending);
-		bool moved = upstream_poll();
+		bool moved = daemon_poll();
 		while (client >= 0 && read(client, sink, sizeof sink) > 0)
 			moved = true;
 		quiet = (events > 0 || pending || moved) ? 0 : quiet + 1;
@@ -220,5 +223,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	settle(-1);
 	assert(conn_count() == 0); /* invariant 3: no connection leaks */
+	assert(upstream_pooled() == 0);
 	return 0;
 }

@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	assert(rq.method.p >= p && rq.target.p + rq.target.n <= p + r);
 	struct buf out;
 	buf_init(&out, 16384);
-	if (h1_build_request(&rq, &out) == 0) {
+	if (h1_build_request(&rq, 0, &out) == 0) {
 		struct h1_request again = { .headers = slots2 };
 		size_t scan2 = 0;
 		ssize_t r2 = h1_parse_request(buf_head(&out), buf_len(&out), &scan2,

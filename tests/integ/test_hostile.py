@@ -784,7 +784,9 @@ def test_expect_100_allowed_gets_continue(proxy, dockerd, names):
 
 def test_upstream_down_502_and_recovery(proxy, dockerd, session_dir):
     up = session_dir / (unique("up") + ".sock")
-    p = proxy(SOCKET_PATH=str(up))
+    # Every request connects anew, to meet whatever the path holds now: a
+    # pooled connection would still reach the daemon after the path moved.
+    p = proxy(SOCKET_PATH=str(up), UPSTREAM_POOL=0)
 
     def ping_status():
         rsp = p.request(PING)

@@ -69,7 +69,14 @@ class LongBodyUpstream:
             c.close()
 
     def close(self):
+        # shutdown() wakes the accept() first: a thread still blocked on
+        # this fd number after close() would take the next test's socket.
         self.stopping = True
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.thread.join(5)
         self.sock.close()
 
 

@@ -732,59 +732,71 @@ struct build_row {
 	const char *name;
 	const char *in;
 	const char *out;
+	unsigned flags; /* enum h1_build_flags */
 };
 
 static struct build_row build_rows[] = {
 	{ "end-to-end headers are kept as Name: value, in order",
 	  "GET /v1.41/containers/json?all=1 HTTP/1.1\r\nHost:docker\r\nUser-Agent:  Docker-Client/20.10.24 (linux) \r\nAccept: */*\r\n\r\n",
-	  "GET /v1.41/containers/json?all=1 HTTP/1.1\r\nHost: docker\r\nUser-Agent: Docker-Client/20.10.24 (linux)\r\nAccept: */*\r\n\r\n" },
+	  "GET /v1.41/containers/json?all=1 HTTP/1.1\r\nHost: docker\r\nUser-Agent: Docker-Client/20.10.24 (linux)\r\nAccept: */*\r\n\r\n", 0 },
 	{ "hop-by-hop headers are dropped, persistence is implied on 1.1",
 	  "GET /_ping HTTP/1.1\r\nHost: docker\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\n"
 	  "Proxy-Connection: keep-alive\r\nTE: trailers\r\nTrailer: X-Sum\r\nX-Kept: 1\r\n\r\n",
-	  "GET /_ping HTTP/1.1\r\nHost: docker\r\nX-Kept: 1\r\n\r\n" },
+	  "GET /_ping HTTP/1.1\r\nHost: docker\r\nX-Kept: 1\r\n\r\n", 0 },
 	{ "hop-by-hop names are matched in any case",
 	  "GET /_ping HTTP/1.1\r\nHost: docker\r\nCONNECTION: keep-alive\r\nkeep-alive: 5\r\nPROXY-connection: x\r\nte: trailers\r\ntrailer: X\r\n\r\n",
-	  "GET /_ping HTTP/1.1\r\nHost: docker\r\n\r\n" },
+	  "GET /_ping HTTP/1.1\r\nHost: docker\r\n\r\n", 0 },
 	{ "Content-Length is regenerated from the parsed value, at the end",
 	  "POST /containers/create HTTP/1.1\r\nHost: docker\r\ncontent-length:   0012  \r\nContent-Type: application/json\r\n\r\n",
-	  "POST /containers/create HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\nContent-Length: 12\r\n\r\n" },
+	  "POST /containers/create HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\nContent-Length: 12\r\n\r\n", 0 },
 	{ "Transfer-Encoding is regenerated as chunked",
 	  "POST /build HTTP/1.1\r\nHost: docker\r\ntransfer-encoding: CHUNKED\r\nContent-Type: application/x-tar\r\n\r\n",
-	  "POST /build HTTP/1.1\r\nHost: docker\r\nContent-Type: application/x-tar\r\nTransfer-Encoding: chunked\r\n\r\n" },
+	  "POST /build HTTP/1.1\r\nHost: docker\r\nContent-Type: application/x-tar\r\nTransfer-Encoding: chunked\r\n\r\n", 0 },
 	{ "Upgrade is regenerated with Connection: Upgrade",
 	  "POST /v1.41/exec/abc/start HTTP/1.1\r\nHost: docker\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: 29\r\n\r\n",
-	  "POST /v1.41/exec/abc/start HTTP/1.1\r\nHost: docker\r\nContent-Length: 29\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n" },
+	  "POST /v1.41/exec/abc/start HTTP/1.1\r\nHost: docker\r\nContent-Length: 29\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n", 0 },
 	{ "Upgrade without Connection: Upgrade still gets both (moby checks presence)",
 	  "POST /containers/x/attach?stream=1 HTTP/1.1\r\nHost: docker\r\nUpgrade: tcp\r\n\r\n",
-	  "POST /containers/x/attach?stream=1 HTTP/1.1\r\nHost: docker\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n" },
+	  "POST /containers/x/attach?stream=1 HTTP/1.1\r\nHost: docker\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n", 0 },
 	{ "Upgrade with close on 1.1 gives one Connection line",
 	  "POST /grpc HTTP/1.1\r\nHost: docker\r\nConnection: Upgrade, close\r\nUpgrade: h2c\r\n\r\n",
-	  "POST /grpc HTTP/1.1\r\nHost: docker\r\nConnection: Upgrade, close\r\nUpgrade: h2c\r\n\r\n" },
+	  "POST /grpc HTTP/1.1\r\nHost: docker\r\nConnection: Upgrade, close\r\nUpgrade: h2c\r\n\r\n", 0 },
 	{ "Upgrade with keep-alive on 1.0 gives one Connection line",
 	  "POST /grpc HTTP/1.0\r\nConnection: keep-alive, Upgrade\r\nUpgrade: h2c\r\n\r\n",
-	  "POST /grpc HTTP/1.0\r\nConnection: Upgrade, keep-alive\r\nUpgrade: h2c\r\n\r\n" },
+	  "POST /grpc HTTP/1.0\r\nConnection: Upgrade, keep-alive\r\nUpgrade: h2c\r\n\r\n", 0 },
 	{ "two Connection headers become one regenerated line",
 	  "GET /info HTTP/1.1\r\nHost: docker\r\nConnection: keep-alive\r\nConnection: close\r\n\r\n",
-	  "GET /info HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n" },
+	  "GET /info HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n", 0 },
 	{ "Connection: close on 1.1 is regenerated",
 	  "GET /info HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n",
-	  "GET /info HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n" },
+	  "GET /info HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n", 0 },
 	{ "HTTP/1.0 stays 1.0 and non-persistent",
 	  "GET /version HTTP/1.0\r\nUser-Agent: curl\r\n\r\n",
-	  "GET /version HTTP/1.0\r\nUser-Agent: curl\r\n\r\n" },
+	  "GET /version HTTP/1.0\r\nUser-Agent: curl\r\n\r\n", 0 },
 	{ "HTTP/1.0 keep-alive is regenerated",
 	  "GET /version HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n",
-	  "GET /version HTTP/1.0\r\nConnection: keep-alive\r\n\r\n" },
+	  "GET /version HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", 0 },
 	{ "Expect: 100-continue is end-to-end and kept",
 	  "POST /build HTTP/1.1\r\nHost: docker\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n",
-	  "POST /build HTTP/1.1\r\nHost: docker\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n" },
+	  "POST /build HTTP/1.1\r\nHost: docker\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n", 0 },
 	/* RFC 9110 §7.6.1: "Intermediaries MUST parse a received Connection
 	 * header field before a message is forwarded and, for each
 	 * connection-option in this field, remove any header or trailer
 	 * field(s) from the message with the same name". */
 	{ "a header named in Connection is hop-by-hop and dropped",
 	  "GET /_ping HTTP/1.1\r\nHost: docker\r\nConnection: X-Hop\r\nX-Hop: 1\r\nX-Kept: 2\r\n\r\n",
-	  "GET /_ping HTTP/1.1\r\nHost: docker\r\nX-Kept: 2\r\n\r\n" },
+	  "GET /_ping HTTP/1.1\r\nHost: docker\r\nX-Kept: 2\r\n\r\n", 0 },
+	/* The daemon connection is pooled: the client's close stays with us. */
+	{ "a pooled daemon connection is not asked to close on 1.1",
+	  "GET /info HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n",
+	  "GET /info HTTP/1.1\r\nHost: docker\r\n\r\n", H1_BUILD_KEEP_UPSTREAM },
+	{ "a pooled daemon connection keeps Upgrade without close",
+	  "POST /grpc HTTP/1.1\r\nHost: docker\r\nConnection: Upgrade, close\r\nUpgrade: h2c\r\n\r\n",
+	  "POST /grpc HTTP/1.1\r\nHost: docker\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n",
+	  H1_BUILD_KEEP_UPSTREAM },
+	{ "HTTP/1.0 without keep-alive stays non-persistent even when pooling",
+	  "GET /version HTTP/1.0\r\nUser-Agent: curl\r\n\r\n",
+	  "GET /version HTTP/1.0\r\nUser-Agent: curl\r\n\r\n", H1_BUILD_KEEP_UPSTREAM },
 };
 
 static void test_build(void **state)
@@ -799,7 +811,7 @@ static void test_build(void **state)
 		fail_msg("input rejected with %d: %s", rq.status, rq.error);
 	struct buf out;
 	buf_init(&out, 4096);
-	assert_int_equal(h1_build_request(&rq, &out), 0);
+	assert_int_equal(h1_build_request(&rq, row->flags, &out), 0);
 	char *got = strndup(buf_head(&out), buf_len(&out));
 	buf_release(&out);
 	assert_non_null(got);
@@ -810,6 +822,46 @@ static void test_build(void **state)
 		fail_msg("%s", msg);
 	}
 	free(got);
+}
+
+/* ==== h1_build_closing_head: a kept-alive response told to close ==== */
+
+static struct build_row closing_rows[] = {
+	{ "Connection: close is added before the empty line",
+	  "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n",
+	  "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n", 0 },
+	{ "the daemon's Connection and Keep-Alive lines go, in any case",
+	  "HTTP/1.1 200 OK\r\nServer: nginx\r\nconnection: keep-alive\r\nKEEP-ALIVE: timeout=5\r\n"
+	  "Content-Length: 2\r\n\r\n",
+	  "HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Length: 2\r\nConnection: close\r\n\r\n", 0 },
+	{ "names that only start like Connection stay",
+	  "HTTP/1.1 204 No Content\r\nConnectionX: 1\r\nKeep-Alive-Not: 2\r\n\r\n",
+	  "HTTP/1.1 204 No Content\r\nConnectionX: 1\r\nKeep-Alive-Not: 2\r\nConnection: close\r\n\r\n", 0 },
+};
+
+static void test_closing_head(void **state)
+{
+	const struct build_row *row = *state;
+	struct h1_response rs;
+	size_t scan = 0;
+	size_t n = strlen(row->in);
+	assert_int_equal(h1_parse_response(row->in, n, &scan, 4096, false, &rs), n);
+	struct buf out;
+	buf_init(&out, 4096);
+	assert_int_equal(h1_build_closing_head(row->in, n, &out), 0);
+	char *got = strndup(buf_head(&out), buf_len(&out));
+	buf_release(&out);
+	assert_non_null(got);
+	bool same = strcmp(got, row->out) == 0;
+	if (!same)
+		print_error("closing head:\n%s\nwant:\n%s\n", got, row->out);
+	free(got);
+	assert_true(same);
+	/* One byte short: -1 and nothing written. */
+	buf_init(&out, strlen(row->out) - 1);
+	assert_int_equal(h1_build_closing_head(row->in, n, &out), -1);
+	assert_int_equal(buf_len(&out), 0);
+	buf_release(&out);
 }
 
 /* A buffer too small for the rebuilt head makes h1_build_request fail. */
@@ -824,7 +876,7 @@ static void test_build_no_room(void **state)
 	assert_int_equal(h1_parse_request(in, strlen(in), &scan, &lim, &rq), strlen(in));
 	struct buf out;
 	buf_init(&out, 32);
-	assert_int_equal(h1_build_request(&rq, &out), -1);
+	assert_int_equal(h1_build_request(&rq, 0, &out), -1);
 	buf_release(&out);
 }
 
@@ -1023,6 +1075,9 @@ int main(void)
 	for (size_t i = 0; i < N_ROWS(build_rows); i++)
 		rows_add(test_build, &build_rows[i], "forwarded head", build_rows[i].name);
 	rows_add(test_build_no_room, NULL, "forwarded head", "no room in the buffer is -1");
+	for (size_t i = 0; i < N_ROWS(closing_rows); i++)
+		rows_add(test_closing_head, &closing_rows[i], "closing response head",
+			 closing_rows[i].name);
 	for (size_t i = 0; i < N_ROWS(error_rows); i++)
 		rows_add(test_error, &error_rows[i], "error response", error_rows[i].name);
 	rows_add(test_error_long, NULL, "error response",
