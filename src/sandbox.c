@@ -7,9 +7,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
+#include <grp.h> /* setgroups */
 #include <linux/landlock.h>
-#include <pwd.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -22,6 +21,7 @@
 #include <unistd.h>
 
 #include "cfg.h"
+#include "idmap.h"
 #include "log.h"
 
 /* Sanitizer builds: LeakSanitizer reads /proc/self/task and ptraces the
@@ -51,8 +51,9 @@ int sandbox_drop_privileges(const struct cfg *c)
 		gid_t gid = (gid_t)c->run_gid;
 		if (c->run_gid < 0) {
 			/* The user's own primary group, as su and setpriv do. */
-			struct passwd *pw = getpwuid((uid_t)c->run_uid);
-			gid = pw ? pw->pw_gid : (gid_t)c->run_uid;
+			struct idmap_entry pw;
+			gid = idmap_find(IDMAP_DB_PASSWD, IDMAP_PASSWD_PATH, NULL, c->run_uid,
+					 &pw) == 0 ? (gid_t)pw.gid : (gid_t)c->run_uid;
 		}
 		if (setgroups(1, &gid) == -1 || setresgid(gid, gid, gid) == -1) {
 			log_err("RUN_GROUP: cannot switch to gid %u: %s", (unsigned)gid,
