@@ -785,6 +785,9 @@ static struct build_row build_rows[] = {
 	{ "a header named in Connection is hop-by-hop and dropped",
 	  "GET /_ping HTTP/1.1\r\nHost: docker\r\nConnection: X-Hop\r\nX-Hop: 1\r\nX-Kept: 2\r\n\r\n",
 	  "GET /_ping HTTP/1.1\r\nHost: docker\r\nX-Kept: 2\r\n\r\n" },
+	{ "a Connection option names its header in any case, and no longer one",
+	  "GET /_ping HTTP/1.1\r\nHost: docker\r\nConnection: x-hop\r\nX-HOP: 1\r\nX-Hopper: 2\r\n\r\n",
+	  "GET /_ping HTTP/1.1\r\nHost: docker\r\nX-Hopper: 2\r\n\r\n" },
 };
 
 static void test_build(void **state)
