@@ -5,8 +5,10 @@
 # the image without pulling anything.
 #
 # Why glibc and not musl: libseccomp and the kernel headers (Landlock) come
-# from Debian for glibc; musl-gcc sees neither. glibc's static NSS still
-# reads /etc/passwd and /etc/group for names; numeric ids always work.
+# from Debian for glibc; musl-gcc sees neither. Names are read from
+# /etc/passwd and /etc/group by src/idmap.c, not by glibc's NSS (which a
+# static binary would carry with dlopen, iconv and a resolver); numeric
+# ids always work.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh

@@ -8,12 +8,11 @@
 #include <ctype.h>
 #include <stddef.h>
 #include <errno.h>
-#include <grp.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "idmap.h"
 #include "log.h"
 
 #ifndef DOCKGATE_VERSION
@@ -286,27 +285,21 @@ static int parse_listen(const char *v, struct cfg *c, const char **why)
 	}
 }
 
+/* A user or group: a decimal id, or else the exact name of an entry in
+ * /etc/passwd or /etc/group (idmap.h: no NSS). */
 static int parse_id(const char *v, bool group, long *out)
 {
 	unsigned long id;
-	if (parse_ulong(v, 10, &id) == 0 && id < 0x7fffffff) {
+	if (parse_ulong(v, 10, &id) == 0 && id <= (unsigned long)IDMAP_ID_MAX) {
 		*out = (long)id;
 		return 0;
 	}
-	if (group) {
-		struct group *g = getgrnam(v);
-		if (g != NULL) {
-			*out = (long)g->gr_gid;
-			return 0;
-		}
-	} else {
-		struct passwd *pw = getpwnam(v);
-		if (pw != NULL) {
-			*out = (long)pw->pw_uid;
-			return 0;
-		}
-	}
-	return -1;
+	struct idmap_entry e;
+	if (group ? idmap_find(IDMAP_DB_GROUP, IDMAP_GROUP_PATH, v, 0, &e)
+		  : idmap_find(IDMAP_DB_PASSWD, IDMAP_PASSWD_PATH, v, 0, &e))
+		return -1;
+	*out = e.id;
+	return 0;
 }
 
 static const char *accepted(const struct setting *s, char *tmp, size_t cap)
@@ -316,8 +309,8 @@ static const char *accepted(const struct setting *s, char *tmp, size_t cap)
 	case CFG_T_PATH: return "use an absolute path shorter than 108 bytes";
 	case CFG_T_LEVEL: return "use debug, info, notice, warning, err, crit, alert or emerg";
 	case CFG_T_MODE: return "use an octal file mode such as 0660";
-	case CFG_T_USER: return "use a user name or numeric uid";
-	case CFG_T_GROUP: return "use a group name or numeric gid";
+	case CFG_T_USER: return "use a numeric uid or a user name from /etc/passwd";
+	case CFG_T_GROUP: return "use a numeric gid or a group name from /etc/group";
 	case CFG_T_UINT:
 		snprintf(tmp, cap, "use a whole number from %lu to %lu", s->min, s->max);
 		return tmp;

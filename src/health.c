@@ -54,9 +54,17 @@ int health_check(const struct cfg *c)
 	if (send(fd, probe, sizeof probe - 1, MSG_NOSIGNAL) == (ssize_t)(sizeof probe - 1))
 		n = recv(fd, resp, sizeof resp - 1, 0);
 	close(fd);
+	/* "HTTP/1.x NNN": three digits, read by hand (sscanf would bring
+	 * the whole scanf and strtod machinery into the static binary). */
 	int status = 0;
-	if (n >= 12 && memcmp(resp, "HTTP/1.", 7) == 0)
-		sscanf(resp + 9, "%3d", &status);
+	if (n >= 12 && memcmp(resp, "HTTP/1.", 7) == 0 && resp[8] == ' ')
+		for (int i = 9; i < 12; i++) {
+			if (resp[i] < '0' || resp[i] > '9') {
+				status = 0;
+				break;
+			}
+			status = status * 10 + (resp[i] - '0');
+		}
 	if (status == 200 || status == 403)
 		return 0;
 	fprintf(stderr, "dockgate: healthcheck: %s answered %s\n", l->text,

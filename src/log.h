@@ -21,6 +21,11 @@ const char *log_level_name(enum log_level level);
 void log_set_level(enum log_level level);
 int log_enabled(enum log_level level);
 
+/* The UTC date of a day counted from 1970-01-01 (day 0; earlier days are
+ * taken as day 0), proleptic Gregorian. The log's own arithmetic: glibc's
+ * gmtime_r reads the time zone files and brings sscanf and strtod. */
+void log_civil_date(long long days, long *year, int *month, int *day);
+
 /* One line: "<time> <level> <message>\n", written with a single write. */
 void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -797,6 +797,9 @@ static struct build_row build_rows[] = {
 	{ "HTTP/1.0 without keep-alive stays non-persistent even when pooling",
 	  "GET /version HTTP/1.0\r\nUser-Agent: curl\r\n\r\n",
 	  "GET /version HTTP/1.0\r\nUser-Agent: curl\r\n\r\n", H1_BUILD_KEEP_UPSTREAM },
+	{ "a Connection option names its header in any case, and no longer one",
+	  "GET /_ping HTTP/1.1\r\nHost: docker\r\nConnection: x-hop\r\nX-HOP: 1\r\nX-Hopper: 2\r\n\r\n",
+	  "GET /_ping HTTP/1.1\r\nHost: docker\r\nX-Hopper: 2\r\n\r\n", 0 },
 };
 
 static void test_build(void **state)
