@@ -63,9 +63,10 @@ static inline bool field_is(struct span s, const char *lit)
 }
 
 /* Skips field bytes, eight at a time while a word holds no control byte
- * and no DEL (a HTAB, the one control byte allowed, and the CR ending the
- * line take the byte-wise loop). The head is known to end in CRLF CRLF,
- * so the scan stops inside it. */
+ * and no DEL; the first such byte (a HTAB, the one control byte allowed,
+ * or the CR ending the line) is found from the word's flags and the
+ * byte-wise loop goes on from there. The head is known to end in CRLF
+ * CRLF, so the scan stops inside it. */
 static const char *skip_field_bytes(const char *p, const char *end)
 {
 	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
@@ -75,8 +76,16 @@ static const char *skip_field_bytes(const char *p, const char *end)
 		uint64_t below_space = (v - 0x20 * ones) & ~v & highs;
 		uint64_t x = v ^ (0x7f * ones);
 		uint64_t del = (x - ones) & ~x & highs;
-		if (below_space | del)
+		uint64_t flags = below_space | del;
+		if (flags) {
+			/* A borrow can flag a byte above a flagged one, never
+			 * below it: the lowest flag is exact. Little-endian only,
+			 * where the lowest byte is the first. */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			p += __builtin_ctzll(flags) / 8;
+#endif
 			break;
+		}
 		p += 8;
 	}
 	while (p < end && h1_is_field_byte((unsigned char)*p))
@@ -121,8 +130,10 @@ static int parse_field_line(const char **pp, const char *end,
 		*err = "obsolete line folding"; /* RFC 9112 §5.2 */
 		return -1;
 	}
+	/* The head ends in CRLF CRLF and CR is no tchar: the scans below stop
+	 * inside it without a bound check per byte. */
 	const char *name = p;
-	while (p < end && h1_is_tchar((unsigned char)*p))
+	while (h1_is_tchar((unsigned char)*p))
 		p++;
 	if (p == name || p >= end || *p != ':') {
 		/* RFC 9112 §5.1: no whitespace between name and colon. */
@@ -134,7 +145,7 @@ static int parse_field_line(const char **pp, const char *end,
 	h->name.p = name;
 	h->name.n = (size_t)(p - name);
 	p++;
-	while (p < end && (*p == ' ' || *p == '\t'))
+	while (*p == ' ' || *p == '\t')
 		p++;
 	const char *value = p;
 	p = skip_field_bytes(p, end);

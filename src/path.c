@@ -6,6 +6,7 @@
  * would make gorilla/mux clean, redirect or split it differently. */
 #include "path.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 static bool is_hex(unsigned char c)
@@ -19,15 +20,30 @@ static unsigned hex_val(unsigned char c)
 	return c <= '9' ? (unsigned)(c - '0') : (unsigned)((c | 0x20) - 'a' + 10);
 }
 
-/* RFC 3986 pchar minus '%' (checked separately): unreserved, sub-delims,
- * ':' and '@'. */
-static bool is_pchar(unsigned char c)
-{
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9'))
-		return true;
-	return c != 0 && strchr("-._~!$&'()*+,;=:@", c) != NULL;
-}
+/* Byte classes of a request-target: PATH_PCHAR is RFC 3986 pchar minus
+ * '%' (checked separately): unreserved, sub-delims, ':' and '@'. The
+ * table is written out so that a path costs one load per byte;
+ * tests/unit/test_path.c checks it against that definition, byte by
+ * byte, through path_check(). */
+enum { PATH_PCHAR = 1, PATH_SLASH = 2, PATH_QMARK = 4 };
+static const unsigned char target_class[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* 0x00 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* 0x10 */
+	0, 1, 0, 0, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2,  /* 0x20 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 4,  /* 0x30 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,  /* 0x40 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1,  /* 0x50 */
+	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,  /* 0x60 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 0,  /* 0x70 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* 0x80 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* 0x90 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* 0xa0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* 0xb0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* 0xc0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* 0xd0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* 0xe0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* 0xf0 */
+};
 
 static int fail(struct path_info *info, const char *why)
 {
@@ -45,23 +61,48 @@ static int check_query(struct span q, struct path_info *info)
 			    !is_hex((unsigned char)q.p[i + 2]))
 				return fail(info, "invalid percent-escape in query");
 			i += 2;
-		} else if (!is_pchar(c) && c != '/' && c != '?') {
+		} else if (!(target_class[c] & (PATH_PCHAR | PATH_SLASH | PATH_QMARK))) {
 			return fail(info, "invalid character in query");
 		}
 	}
 	return 0;
 }
 
-/* Decodes the raw path once into out. Escapes that decode to '/', '.',
+/* A segment between two '/' (or after the last one, when final is set)
+ * that path.Clean would change: empty, "." or "..". Clean keeps one
+ * trailing '/', and so do we: the daemon routes "/debug/pprof/" exactly
+ * so, and elsewhere it matches no route (404) without changing which
+ * section the path is in. */
+static const char *unclean_segment(const char *seg, size_t len, bool final)
+{
+	if (len == 0)
+		return final ? NULL : "empty path segment";
+	if ((len == 1 && seg[0] == '.') || (len == 2 && seg[0] == '.' && seg[1] == '.'))
+		return "dot segment in path";
+	return NULL;
+}
+
+/* Decodes the raw path once into out, in one pass that also checks each
+ * segment: the decoded path must already be what path.Clean returns, or
+ * the daemon answers a redirect instead. Escapes that decode to '/', '.',
  * control bytes or DEL are refused: they either change the segment
- * structure the daemon routes on or have no use in any Docker path. */
+ * structure the daemon routes on or have no use in any Docker path (so
+ * segments can be judged as they are copied). */
 static int decode_path(struct span raw, char *out, size_t *out_n,
 		       struct path_info *info)
 {
-	size_t o = 0;
+	size_t o = 0, seg = 1; /* where in out the current segment starts */
 	for (size_t i = 0; i < raw.n; i++) {
 		unsigned char c = (unsigned char)raw.p[i];
-		if (c == '/' || is_pchar(c)) {
+		if (c == '/') {
+			const char *why = i > 0 ? unclean_segment(out + seg, o - seg, false) : NULL;
+			if (why != NULL)
+				return fail(info, why);
+			out[o++] = '/';
+			seg = o;
+			continue;
+		}
+		if (target_class[c] & PATH_PCHAR) {
 			out[o++] = (char)c;
 			continue;
 		}
@@ -79,33 +120,10 @@ static int decode_path(struct span raw, char *out, size_t *out_n,
 		out[o++] = (char)d;
 		i += 2;
 	}
+	const char *why = unclean_segment(out + seg, o - seg, true);
+	if (why != NULL)
+		return fail(info, why);
 	*out_n = o;
-	return 0;
-}
-
-/* The decoded path must already be what path.Clean returns, or the daemon
- * answers a redirect instead: no empty segment (so no "//"), no "." or
- * ".." segment. path.Clean keeps one trailing '/', and so do we: the
- * daemon routes "/debug/pprof/" exactly so, and elsewhere it matches no
- * route (404) without changing which section the path is in. */
-static int check_segments(struct span path, struct path_info *info)
-{
-	if (path.n == 1)
-		return 0; /* "/" */
-	size_t start = 1;
-	for (size_t i = 1; i <= path.n; i++) {
-		if (i < path.n && path.p[i] != '/')
-			continue;
-		size_t len = i - start;
-		if (len == 0 && i == path.n)
-			return 0; /* one trailing '/' */
-		if (len == 0)
-			return fail(info, "empty path segment");
-		if ((len == 1 && path.p[start] == '.') ||
-		    (len == 2 && path.p[start] == '.' && path.p[start + 1] == '.'))
-			return fail(info, "dot segment in path");
-		start = i + 1;
-	}
 	return 0;
 }
 
@@ -170,8 +188,6 @@ int path_check(struct span target, char *scratch, size_t scratch_len,
 		return -1;
 	info->path.p = scratch;
 	info->path.n = n;
-	if (check_segments(info->path, info))
-		return -1;
 	int prefix = parse_version(info->path, info);
 	if (prefix < 0)
 		return -1;

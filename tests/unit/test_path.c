@@ -6,6 +6,7 @@
  * one cmocka test. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -263,8 +264,38 @@ static void test_span_owners(void **state)
 	assert_ptr_equal(info.query.p, target + 23);
 }
 
+/* Every byte in the path and in the query, against RFC 3986's pchar
+ * (the path's '%' and the query's escapes are tested by the rows). */
+static void test_byte_classes(void **state)
+{
+	(void)state;
+	const char *pchar_extra = "-._~!$&'()*+,;=:@";
+	for (int c = 1; c < 256; c++) {
+		if (c == '%' || c == '?' || c == '/')
+			continue;
+		bool pchar = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			     (c >= '0' && c <= '9') || strchr(pchar_extra, c) != NULL;
+		char target[16];
+		char scratch[16];
+		struct path_info info;
+		snprintf(target, sizeof target, "/a%cb", c);
+		int got = path_check((struct span){ target, 4 }, scratch, sizeof scratch, &info);
+		if ((got == 0) != pchar)
+			fail_msg("byte 0x%02x in a path: %s", c, got == 0 ? "accepted" : info.error);
+		snprintf(target, sizeof target, "/a?x%cy", c);
+		got = path_check((struct span){ target, 6 }, scratch, sizeof scratch, &info);
+		if ((got == 0) != pchar)
+			fail_msg("byte 0x%02x in a query: %s", c, got == 0 ? "accepted" : info.error);
+	}
+	/* '/' and '?' are allowed in a query as they are. */
+	char scratch[16];
+	struct path_info info;
+	assert_int_equal(path_check((struct span){ "/a?x/?y", 7 }, scratch, sizeof scratch, &info), 0);
+}
+
 int main(void)
 {
+	rows_add(test_byte_classes, NULL, "byte classes", "every byte in a path and a query");
 	for (size_t i = 0; i < N_ROWS(ok_rows); i++)
 		rows_add(test_ok, &ok_rows[i], "accepted", ok_rows[i].name);
 	for (size_t i = 0; i < N_ROWS(bad_rows); i++)
