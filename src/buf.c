@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 /* Storage of an emptied buffer is kept for the next buffer of the same
@@ -233,6 +234,26 @@ ssize_t buf_read_fd(struct buf *b, int fd)
 	} while (n == -1 && errno == EINTR);
 	if (n > 0)
 		b->end += (size_t)n;
+	return n;
+}
+
+ssize_t buf_write2_fd(struct buf *first, struct buf *then, size_t *then_n, int fd)
+{
+	struct iovec iov[2] = {
+		{ first->data ? first->data + first->start : NULL, buf_len(first) },
+		{ then->data ? then->data + then->start : NULL, *then_n },
+	};
+	ssize_t n;
+	do {
+		/* SIGPIPE is ignored process-wide (main.c): EPIPE comes back. */
+		n = writev(fd, iov, 2);
+	} while (n == -1 && errno == EINTR);
+	if (n > 0) {
+		size_t from_first = (size_t)n < iov[0].iov_len ? (size_t)n : iov[0].iov_len;
+		buf_consume(first, from_first);
+		buf_consume(then, (size_t)n - from_first);
+		*then_n -= (size_t)n - from_first;
+	}
 	return n;
 }
 

@@ -59,5 +59,9 @@ void buf_commit(struct buf *b, size_t n);
 ssize_t buf_read_fd(struct buf *b, int fd);
 /* send(2) the live bytes with MSG_NOSIGNAL, consuming what was sent. */
 ssize_t buf_write_fd(struct buf *b, int fd);
+/* writev(2) the live bytes of first, then the first *then_n bytes of
+ * then, in one call; consumes what was sent from each and lowers *then_n
+ * by what went from then. (The caller ignores SIGPIPE.) */
+ssize_t buf_write2_fd(struct buf *first, struct buf *then, size_t *then_n, int fd);
 
 #endif

@@ -101,6 +101,10 @@ struct conn {
 	enum resp_state resp;
 	int status; /* for the access log */
 	struct buf cin, uout, uin, cout;
+	/* Body bytes at the front of uin that go to the client as they are,
+	 * after cout, without a copy. While there are any nothing else may
+	 * enter cout (it would overtake them): the next request waits. */
+	size_t uin_passed;
 	size_t head_scan, resp_scan;
 	bool head_started;
 	/* the request in flight */
@@ -173,6 +177,12 @@ size_t conn_count(void)
 	return n_conns;
 }
 
+/* Bytes that are ours to send to the client. */
+static size_t out_pending(const struct conn *c)
+{
+	return buf_len(&c->cout) + c->uin_passed;
+}
+
 static void set_idle_deadline(struct conn *c)
 {
 	c->head_started = false;
@@ -218,8 +228,8 @@ static void release_upstream(struct conn *c, bool reuse)
 {
 	if (c->up == NULL)
 		return;
-	if (reuse && c->up_reusable && c->resp == RESP_IDLE && buf_len(&c->uin) == 0 &&
-	    buf_len(&c->uout) == 0 && !draining)
+	if (reuse && c->up_reusable && c->resp == RESP_IDLE &&
+	    buf_len(&c->uin) == c->uin_passed && buf_len(&c->uout) == 0 && !draining)
 		upstream_put(c->up);
 	else
 		upstream_close(c->up);
@@ -227,7 +237,8 @@ static void release_upstream(struct conn *c, bool reuse)
 	c->up_reusable = false;
 	c->up_readable = c->up_writable = c->up_rdhup = false;
 	c->up_eof = c->up_shut_wr = false;
-	c->uin.start = c->uin.end = 0;
+	/* What was passed on is the client's still; the rest is dropped. */
+	c->uin.end = c->uin.start + c->uin_passed;
 	c->uout.start = c->uout.end = 0;
 }
 
@@ -339,6 +350,12 @@ static void stop_requests(struct conn *c)
 static void reply_error(struct conn *c, int status, const char *msg, bool close)
 {
 	c->status = status;
+	if (c->uin_passed > 0) {
+		/* Only a timeout gets here with body bytes still passing: the
+		 * answer cannot go after them, so the client just sees the close. */
+		stop_requests(c);
+		return;
+	}
 	unsigned flags = (close ? H1_ERR_CLOSE : 0) | (c->req_was_head ? H1_ERR_NO_BODY : 0);
 	if (h1_build_error(&c->cout, status, msg, flags) == -1)
 		close = true; /* no room: the client gets a close instead */
@@ -508,7 +525,7 @@ static bool process_head(struct conn *c)
 {
 	if (c->connect_wait)
 		return false; /* until conn_tick() tries the daemon again */
-	if (buf_space(&c->cout) < CONN_ERROR_ROOM)
+	if (buf_space(&c->cout) < CONN_ERROR_ROOM || c->uin_passed > 0)
 		return false; /* the previous answer must drain first */
 	if (buf_len(&c->cin) == 0) {
 		if (c->client_eof)
@@ -883,18 +900,20 @@ static bool response_body(struct conn *c)
 	if (c->resp_body == H1_BODY_CHUNKED) {
 		progress = response_chunked(c);
 	} else {
-		size_t before = buf_len(&c->uin);
-		unsigned long long limit = c->resp_body == H1_BODY_LENGTH ? c->resp_left : ~0ULL;
-		progress = copy_bytes(&c->uin, &c->cout, limit);
-		size_t moved = before - buf_len(&c->uin);
+		/* The bytes stay in uin and leave from there (client_write). */
+		size_t moved = buf_len(&c->uin) - c->uin_passed;
+		if (c->resp_body == H1_BODY_LENGTH && moved > c->resp_left)
+			moved = (size_t)c->resp_left;
+		c->uin_passed += moved;
 		c->bytes_out += moved;
+		progress = moved > 0;
 		if (c->resp_body == H1_BODY_LENGTH) {
 			c->resp_left -= moved;
 			if (c->resp_left == 0)
 				response_done(c);
 		}
 	}
-	if (c->resp == RESP_BODY && c->up_eof && buf_len(&c->uin) == 0) {
+	if (c->resp == RESP_BODY && c->up_eof && buf_len(&c->uin) == c->uin_passed) {
 		if (c->resp_body == H1_BODY_CLOSE)
 			response_done(c);
 		else
@@ -964,17 +983,19 @@ static bool client_read(struct conn *c)
 		return false;
 	}
 	c->client_eof = true; /* 0, or a reset: nothing more comes */
-	if (c->req == REQ_CLOSED && buf_len(&c->cout) == 0)
+	if (c->req == REQ_CLOSED && out_pending(c) == 0)
 		conn_close(c);
 	return true;
 }
 
 static bool client_write(struct conn *c)
 {
-	if (buf_len(&c->cout) > 0) {
+	if (out_pending(c) > 0) {
 		if (!c->client_writable)
 			return false;
-		ssize_t n = buf_write_fd(&c->cout, c->client.fd);
+		ssize_t n = c->uin_passed == 0
+				    ? buf_write_fd(&c->cout, c->client.fd)
+				    : buf_write2_fd(&c->cout, &c->uin, &c->uin_passed, c->client.fd);
 		if (n > 0)
 			return true;
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
@@ -1223,7 +1244,8 @@ void conn_drain(void)
 	struct conn *next;
 	for (struct conn *c = all_conns; c != NULL; c = next) {
 		next = c->next;
-		bool idle = c->req == REQ_HEAD && buf_len(&c->cin) == 0 && c->resp == RESP_IDLE;
+		bool idle = c->req == REQ_HEAD && buf_len(&c->cin) == 0 && c->resp == RESP_IDLE &&
+			    out_pending(c) == 0;
 		bool tunnel_ended = c->resp == RESP_TUNNEL && c->client_shut_wr;
 		if (idle || tunnel_ended)
 			conn_close(c);

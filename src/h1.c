@@ -133,6 +133,11 @@ static int parse_field_line(const char **pp, const char *end,
 	/* The head ends in CRLF CRLF and CR is no tchar: the scans below stop
 	 * inside it without a bound check per byte. */
 	const char *name = p;
+	/* Four at a time: a look-ahead of three bytes past a tchar stays in
+	 * the line or its CRLF. */
+	while (h1_is_tchar((unsigned char)p[0]) && h1_is_tchar((unsigned char)p[1]) &&
+	       h1_is_tchar((unsigned char)p[2]) && h1_is_tchar((unsigned char)p[3]))
+		p += 4;
 	while (h1_is_tchar((unsigned char)*p))
 		p++;
 	if (p == name || p >= end || *p != ':') {

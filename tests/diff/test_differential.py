@@ -749,8 +749,13 @@ class ProxyProc:
         full.setdefault("ASAN_OPTIONS", "abort_on_error=0:detect_leaks=1")
         full["ASAN_OPTIONS"] += f":quarantine_size_mb={ASAN_QUARANTINE_MB}"
         full.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
+        # UPSTREAM_POOL=0: the checks below tell which client a request came
+        # from by the daemon connection it arrived on (those opened while
+        # the stream ran, minus the probe's), so every client needs its own.
+        # Pooled connections crossing clients are tested in
+        # tests/integ/test_pool.py and by the soak.
         full.update({"SOCKET_PATH": upstream, "LISTEN": f"tcp://127.0.0.1:{self.port}",
-                     "LOG_LEVEL": "info"})
+                     "LOG_LEVEL": "info", "UPSTREAM_POOL": "0"})
         full.update(env)
         self.env = env
         self.errf = open(self.stderr_path, "wb")

@@ -19,8 +19,9 @@ restarted once, at 40% of the run. Requests that start while it is down
 allowed request is a test failure.
 
 Afterwards the proxy must still answer, its fd count must be back to the
-baseline (exactly: every client connection is closed and takes its
-upstream connection with it), its VmRSS within RSS_SLACK_MB of the
+baseline or below (every client connection is closed; a daemon connection
+it left in the pool is closed after IDLE_TIMEOUT, so the pool may hold
+fewer than at the baseline, never more), its VmRSS within RSS_SLACK_MB of the
 baseline (see below), and after SIGTERM it must exit 0 with no
 ASan/UBSan/LSan report in its stderr (run DOCKGATE_BIN=build-asan/dockgate
 to get the sanitizer checks). The figures are printed for quoting.
@@ -481,7 +482,7 @@ def test_soak(soak_daemon, session_dir):
                 time.sleep(0.2)
             fds_end, rss_end = p.fd_count(), rss_kb(p.proc.pid)
             slack = (RSS_SLACK_MB + (ASAN_QUARANTINE_MB if asan else 0)) * 1024
-            if fds_end != base_fds:
+            if fds_end > base_fds:
                 problems.append(f"fd count {base_fds} before, {fds_end} after the soak")
             if rss_end - base_rss > slack:
                 problems.append(f"VmRSS {base_rss} kB before, {rss_end} kB after (bound +{slack} kB)")
