@@ -46,7 +46,8 @@ int loop_run_once(struct loop *l, int timeout_ms, bool *pending);
 /* Runs until loop_stop(). 0, or -1 with errno when epoll fails. */
 int loop_run(struct loop *l);
 void loop_stop(struct loop *l);
-/* Milliseconds of CLOCK_MONOTONIC. */
+/* Milliseconds of CLOCK_MONOTONIC, as read when the current batch of
+ * events began (or at loop_init()): one clock read per batch. */
 long long loop_now_ms(void);
 
 #endif
