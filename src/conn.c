@@ -413,9 +413,9 @@ static int upstream_connect(struct conn *c)
 	return 0;
 }
 
-/* Out of file descriptors: a daemon connection kept open for an idle
- * client is the cheapest one to give up (that client reconnects on its
- * next request). True when one was closed. */
+/* Out of file descriptors: a pooled daemon connection, or else one kept
+ * open for an idle client, is the cheapest one to give up (that client
+ * reconnects on its next request). True when one was closed. */
 static bool close_an_idle_upstream(const struct conn *except)
 {
 	if (upstream_shed_pooled())

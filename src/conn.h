@@ -31,8 +31,9 @@ int conn_start(int fd, const char *peer, const struct limit_key *key);
 
 /* Open client connections. */
 size_t conn_count(void);
-/* Closes the daemon connection an idle client keeps open, to free a file
- * descriptor when there are none left. True when one was closed. */
+/* Closes a pooled daemon connection, or else the one an idle client
+ * keeps open, to free a file descriptor when there are none left. True
+ * when one was closed. */
 bool conn_shed_idle_upstream(void);
 
 /* Graceful stop: idle connections close now, busy ones after their current
