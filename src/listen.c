@@ -135,12 +135,6 @@ static void on_accept(struct loop_watch *w, uint32_t events)
 			refuse(fd);
 			continue;
 		}
-		if (ls->spec->kind == CFG_LISTEN_TCP) {
-			/* ENGINE-API.md §8: hijacked streams must not wait for
-			 * Nagle, or docker-py loses output. */
-			int one = 1;
-			setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-		}
 		if (conn_start(fd, peer, &key) == -1) {
 			log_err("cannot set up a connection from %s: %s", peer, strerror(errno));
 			limit_release(&key);
@@ -219,6 +213,10 @@ static int open_tcp(const struct cfg_listener *spec)
 		return -1;
 	int one = 1, zero = 0;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	/* ENGINE-API.md §8: hijacked streams must not wait for Nagle, or
+	 * docker-py loses output. Linux gives accepted sockets the
+	 * listener's TCP_NODELAY: one call here instead of one per client. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	if (family == AF_INET6) /* "[::]" is dual-stack, as in docker-socket-proxy */
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
 	if (bind(fd, (struct sockaddr *)&ss, len) == -1 || listen(fd, 511) == -1) {

@@ -1,6 +1,7 @@
 """Raw-socket checks of response framing and connection hijacking (attach, exec start)."""
 
 import json
+import os
 import struct
 import time
 
@@ -222,3 +223,46 @@ def test_session_h2c_tunnel(proxy):
         conn.read_until(H2_PREFACE, timeout=10)
     finally:
         conn.close()
+
+
+def test_client_sockets_have_tcp_nodelay(proxy):
+    """ENGINE-API.md §8: a hijacked stream must not wait for Nagle. The
+    option is set on the listener and inherited by every accepted socket;
+    this reads it off the proxy's own sockets (pidfd_getfd, Linux 5.6)."""
+    import ctypes
+    import socket as socketmod
+    p = proxy()
+    c = p.connect()
+    c.send(b"GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert c.read_response().status == 200
+    port = c.sock.getpeername()[1]
+    libc = ctypes.CDLL(None, use_errno=True)
+    pidfd = os.pidfd_open(p.proc.pid)
+    checked = 0
+    try:
+        for name in os.listdir(f"/proc/{p.proc.pid}/fd"):
+            fd = libc.syscall(438, pidfd, int(name), 0)  # pidfd_getfd
+            if fd < 0:
+                continue
+            try:
+                s = socketmod.socket(fileno=fd)
+            except OSError:
+                os.close(fd)
+                continue
+            with s:
+                if s.family not in (socketmod.AF_INET, socketmod.AF_INET6):
+                    continue
+                if s.type != socketmod.SOCK_STREAM:
+                    continue
+                try:
+                    s.getpeername()
+                except OSError:
+                    continue  # the listener
+                if s.getsockname()[1] != port:
+                    continue
+                assert s.getsockopt(socketmod.IPPROTO_TCP, socketmod.TCP_NODELAY) == 1
+                checked += 1
+    finally:
+        os.close(pidfd)
+        c.close()
+    assert checked == 1
