@@ -108,6 +108,11 @@ static void on_accept(struct loop_watch *w, uint32_t events)
 				if (fd >= 0)
 					close(fd);
 				reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+				/* accept() says EMFILE before it looks at the queue:
+				 * only the reserve's accept tells whether anyone was
+				 * still waiting. Without this the loop never ends. */
+				if (fd < 0)
+					return;
 				log_warn("out of file descriptors: refused a connection on %s",
 					 ls->spec->text);
 				continue;

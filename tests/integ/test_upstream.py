@@ -3,12 +3,13 @@ non-blocking connect() says EAGAIN. dockgate then keeps the request and
 tries again at its one-second tick (a few times) instead of answering 502
 at once; a daemon that never makes room still gets the 502."""
 
+import os
 import socket
 import subprocess
 import threading
 import time
 
-from conftest import http_request
+from conftest import http_request, wait_for
 
 
 def stuck_listener(path):
@@ -123,3 +124,40 @@ def test_out_of_fds_gives_up_idle_daemon_connections(proxy):
     finally:
         for c in conns:
             c.close()
+
+
+def test_out_of_fds_refuses_clients_and_recovers(proxy):
+    """With no descriptor left, a client waiting in the listen queue is
+    accepted on the reserve descriptor and closed, one per event of the
+    (level-triggered) listener, without the proxy spinning; once clients
+    leave, new ones are served again."""
+    p = proxy(CONTAINERS=1)
+    time.sleep(0.3)
+    base = p.fd_count()
+    limit = base + 4
+    subprocess.run(["prlimit", "--pid", str(p.proc.pid), f"--nofile={limit}:{limit}"],
+                   check=True)
+    held = [p.connect() for _ in range(4)]       # every descriptor in use
+    try:
+        wait_until_fds = time.monotonic() + 5
+        while p.fd_count() < limit and time.monotonic() < wait_until_fds:
+            time.sleep(0.05)
+        assert p.fd_count() == limit
+        refused = [p.connect() for _ in range(3)]
+        for c in refused:
+            assert c.closed_by_peer(timeout=5), "a client was kept without a descriptor"
+            c.close()
+
+        def cpu_s():
+            f = open(f"/proc/{p.proc.pid}/stat").read().rsplit(")", 1)[1].split()
+            return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+        t0 = cpu_s()
+        time.sleep(2)
+        assert cpu_s() - t0 < 0.5, "the proxy spun while out of descriptors"
+        assert "out of file descriptors" in p.stderr()
+    finally:
+        for c in held:
+            c.close()
+    wait_for(lambda: p.fd_count() < limit, 5, what="held clients closed")
+    rsp = p.request(http_request("GET", "/_ping"))
+    assert rsp.status == 200 and rsp.body == b"OK", rsp
