@@ -458,25 +458,6 @@ static bool is_hop_by_hop(struct span name)
 	       field_is(name, "upgrade") || field_is(name, "content-length");
 }
 
-/* ASCII case-insensitive equality of two tokens (RFC 9110 §5.1: field
- * names are case-insensitive; tchars are ASCII, so this is all the folding
- * there is, without the locale machinery of strncasecmp). */
-static bool tokens_equal(struct span a, struct span b)
-{
-	if (a.n != b.n)
-		return false;
-	for (size_t i = 0; i < a.n; i++) {
-		unsigned char x = (unsigned char)a.p[i], y = (unsigned char)b.p[i];
-		if (x >= 'A' && x <= 'Z')
-			x |= 0x20;
-		if (y >= 'A' && y <= 'Z')
-			y |= 0x20;
-		if (x != y)
-			return false;
-	}
-	return true;
-}
-
 /* True when a Connection header of req lists name as a connection option:
  * such a field belongs to this hop and must go (RFC 9110 §7.6.1). */
 static bool named_by_connection(const struct h1_request *req, struct span name)
@@ -495,7 +476,7 @@ static bool named_by_connection(const struct h1_request *req, struct span name)
 			while (j < h->value.n && h1_is_tchar((unsigned char)h->value.p[j]))
 				j++;
 			struct span tok = { h->value.p + start, j - start };
-			if (tok.n > 0 && tokens_equal(tok, name))
+			if (tok.n > 0 && span_eq_nocase_span(tok, name))
 				return true;
 		}
 	}

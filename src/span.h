@@ -21,24 +21,31 @@ static inline bool span_eq(struct span s, const char *lit)
 	return s.n == n && (n == 0 || memcmp(s.p, lit, n) == 0);
 }
 
-/* True when the span equals s ignoring ASCII case (header names, tokens).
- * Inline, so that the length of a literal is known and a span of another
- * length costs one comparison. */
-static inline bool span_eq_nocase(struct span s, const char *lit)
+/* True when two spans are equal ignoring ASCII case (RFC 9110 §5.1: field
+ * names and tokens are case-insensitive; they are ASCII, so this is all
+ * the folding there is, without the locale machinery of strncasecmp). */
+static inline bool span_eq_nocase_span(struct span a, struct span b)
 {
-	size_t n = strlen(lit);
-	if (s.n != n)
+	if (a.n != b.n)
 		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char a = (unsigned char)s.p[i], l = (unsigned char)lit[i];
-		if (a >= 'A' && a <= 'Z')
-			a |= 0x20;
-		if (l >= 'A' && l <= 'Z')
-			l |= 0x20;
-		if (a != l)
+	for (size_t i = 0; i < a.n; i++) {
+		unsigned char x = (unsigned char)a.p[i], y = (unsigned char)b.p[i];
+		if (x >= 'A' && x <= 'Z')
+			x |= 0x20;
+		if (y >= 'A' && y <= 'Z')
+			y |= 0x20;
+		if (x != y)
 			return false;
 	}
 	return true;
+}
+
+/* The same against a NUL-terminated literal. Inline, so that the length
+ * of a literal is known and a span of another length costs one
+ * comparison. */
+static inline bool span_eq_nocase(struct span s, const char *lit)
+{
+	return span_eq_nocase_span(s, (struct span){ lit, strlen(lit) });
 }
 
 #endif
