@@ -476,7 +476,7 @@ static bool named_by_connection(const struct h1_request *req, struct span name)
 			while (j < h->value.n && h1_is_tchar((unsigned char)h->value.p[j]))
 				j++;
 			struct span tok = { h->value.p + start, j - start };
-			if (tok.n > 0 && span_eq_nocase_span(tok, name))
+			if (tok.n > 0 && span_eq_nocase(tok, name))
 				return true;
 		}
 	}

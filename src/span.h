@@ -24,7 +24,7 @@ static inline bool span_eq(struct span s, const char *lit)
 /* True when two spans are equal ignoring ASCII case (RFC 9110 §5.1: field
  * names and tokens are case-insensitive; they are ASCII, so this is all
  * the folding there is, without the locale machinery of strncasecmp). */
-static inline bool span_eq_nocase_span(struct span a, struct span b)
+static inline bool span_eq_nocase(struct span a, struct span b)
 {
 	if (a.n != b.n)
 		return false;
@@ -38,14 +38,6 @@ static inline bool span_eq_nocase_span(struct span a, struct span b)
 			return false;
 	}
 	return true;
-}
-
-/* The same against a NUL-terminated literal. Inline, so that the length
- * of a literal is known and a span of another length costs one
- * comparison. */
-static inline bool span_eq_nocase(struct span s, const char *lit)
-{
-	return span_eq_nocase_span(s, (struct span){ lit, strlen(lit) });
 }
 
 #endif
