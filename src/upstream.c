@@ -107,7 +107,6 @@ static struct upstream *connect_new(void)
 		return NULL;
 	}
 	u->watch = (struct loop_watch){ fd, on_pooled_event, NULL };
-	u->next = NULL;
 	if (connect(fd, (struct sockaddr *)&daemon_addr, sizeof daemon_addr) == -1 ||
 	    loop_add(loop, &u->watch, EPOLLIN | EPOLLOUT | EPOLLRDHUP) == -1) {
 		int saved = errno;

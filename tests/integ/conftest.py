@@ -33,6 +33,7 @@ import socket
 import subprocess
 import tarfile
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -392,6 +393,49 @@ class Response:
 
 class PeerClosed(Exception):
     pass
+
+
+class UnixServer:
+    """A scripted stand-in for the daemon on a unix socket: a thread
+    accepts, and each connection is served by serve(sock, *accepted(sock))
+    in a thread of its own. Subclasses set their state before calling
+    __init__, which starts accepting."""
+
+    def __init__(self, path, backlog=16):
+        self.path = path
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(path)
+        self.sock.listen(backlog)
+        self.stopping = False
+        self.thread = threading.Thread(target=self._accept_loop, daemon=True)
+        self.thread.start()
+
+    def accepted(self, c):
+        """Extra arguments for serve(), decided when c is accepted."""
+        return ()
+
+    def serve(self, c, *args):
+        raise NotImplementedError
+
+    def _accept_loop(self):
+        while not self.stopping:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self.serve, args=(c, *self.accepted(c)),
+                             daemon=True).start()
+
+    def close(self):
+        # shutdown() wakes the accept() first: a thread still blocked on
+        # this fd number after close() would take the next test's socket.
+        self.stopping = True
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.thread.join(5)
+        self.sock.close()
 
 
 class RawConn:

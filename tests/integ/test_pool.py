@@ -17,10 +17,10 @@ import time
 
 import pytest
 
-from conftest import http_request, wait_for
+from conftest import UnixServer, http_request, wait_for
 
 
-class ScriptedDaemon:
+class ScriptedDaemon(UnixServer):
     """Keep-alive HTTP/1.1 on a unix socket. Each answer's body names the
     connection and the request ("c3 r2 /path"), so a client can tell whose
     answer it got. behaviour: 'normal'; 'close-idle' closes a connection
@@ -28,30 +28,18 @@ class ScriptedDaemon:
     answer in the same write as each one."""
 
     def __init__(self, path, behaviour="normal"):
-        self.path = path
         self.behaviour = behaviour
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.bind(path)
-        self.sock.listen(64)
         self.lock = threading.Lock()
         self.connections = 0
         self.open = 0
         self.heads = []  # (connection number, head bytes)
-        self.stopping = False
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
+        super().__init__(path, backlog=64)
 
-    def _serve(self):
-        while not self.stopping:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            with self.lock:
-                self.connections += 1
-                self.open += 1
-                n = self.connections
-            threading.Thread(target=self._conn, args=(c, n), daemon=True).start()
+    def accepted(self, c):
+        with self.lock:
+            self.connections += 1
+            self.open += 1
+            return (self.connections,)
 
     def _answer(self, c, n, r, target):
         body = b"c%d r%d %s" % (n, r, target)
@@ -60,7 +48,7 @@ class ScriptedDaemon:
         c.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
                   b"Content-Length: %d\r\n\r\n%s" % (len(body), body) + junk)
 
-    def _conn(self, c, n):
+    def serve(self, c, n):
         data = b""
         r = 0
         try:
@@ -93,17 +81,6 @@ class ScriptedDaemon:
             c.close()
             with self.lock:
                 self.open -= 1
-
-    def close(self):
-        # shutdown() wakes the accept() first: a thread still blocked on
-        # this fd number after close() would take the next test's socket.
-        self.stopping = True
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self.thread.join(5)
-        self.sock.close()
 
 
 @pytest.fixture

@@ -13,39 +13,24 @@ import hashlib
 import os
 import random
 import socket
-import threading
 import time
 
 import pytest
 
-from conftest import RawConn, http_request, wait_for
+from conftest import RawConn, UnixServer, http_request, wait_for
 
 BODY = random.Random(5).randbytes(3 * 1024 * 1024 + 17)
 HALF = len(BODY) // 2
 
 
-class LongBodyUpstream:
+class LongBodyUpstream(UnixServer):
     """Answers GET /full with BODY and GET /cut with half of it and a close."""
 
     def __init__(self, path):
-        self.path = path
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.bind(path)
-        self.sock.listen(16)
         self.requests = 0
-        self.stopping = False
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
+        super().__init__(path)
 
-    def _serve(self):
-        while not self.stopping:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._conn, args=(c,), daemon=True).start()
-
-    def _conn(self, c):
+    def serve(self, c):
         data = b""
         try:
             while True:
@@ -67,17 +52,6 @@ class LongBodyUpstream:
             return
         finally:
             c.close()
-
-    def close(self):
-        # shutdown() wakes the accept() first: a thread still blocked on
-        # this fd number after close() would take the next test's socket.
-        self.stopping = True
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        self.thread.join(5)
-        self.sock.close()
 
 
 @pytest.fixture
