@@ -238,14 +238,15 @@ bool policy_pattern_match(const char *pattern, struct span rest)
 		if (plen == 2 && pp[1] == '*' && pp[2] == '*') {
 			if (pend == NULL)
 				return true; /* "**" at the end: any rest */
-			/* In the middle: whole segments, none or more, up to
-			 * the ones the rest of the pattern needs at the end.
-			 * Linear: one scan back, no backtracking. */
+			/* In the middle: one or more whole segments, up to the
+			 * ones the rest of the pattern needs at the end: a
+			 * name as {name:.*} routes it, never empty since
+			 * path_check() refuses "//". Linear: one scan back. */
 			if (strstr(pend, "**") != NULL)
 				return false;
 			long at = last_segments((struct span){ rest.p + i, rest.n - i },
 						count_segments(pend));
-			if (at < 0)
+			if (at <= 0)
 				return false;
 			i += (size_t)at;
 			pp = pend;

@@ -5,9 +5,9 @@
  * no match means deny. Patterns are '/'-separated segments matched against
  * the decoded path after its version prefix: a literal segment matches
  * itself (case-sensitive), "*" matches one container-name-like segment
- * ([A-Za-z0-9][A-Za-z0-9_.-]*), and "**" matches any number of whole
- * segments of any content, none included: at the end any rest, in the
- * middle a name the way the daemon routes one.
+ * ([A-Za-z0-9][A-Za-z0-9_.-]*), and "**" matches whole segments of any
+ * content: at the end any rest, none included; in the middle one or more,
+ * a name the way the daemon routes one.
  *
  * Names are matched as the daemon routes them. moby registers
  * /containers/{name:.*}/..., /exec/{name:.*}/... and /images/{name:.*}/...
