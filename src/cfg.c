@@ -60,17 +60,28 @@ static const struct setting settings[] = {
 	{ "POST", NULL, CFG_T_BOOL, CFG_AT(policy.post), "0", 0, 0,
 	  "allow methods other than GET and HEAD on the allowed sections" },
 	{ "ALLOW_START", NULL, CFG_T_BOOL, CFG_AT(policy.allow_start), "0", 0, 0,
-	  "allow POST /containers/{id}/start even with CONTAINERS=0 or POST=0" },
+	  "allow POST /containers/{id}/start even with CONTAINERS=0 or POST=0; no body, and "
+	  "of the query only detachKeys" },
 	{ "ALLOW_STOP", NULL, CFG_T_BOOL, CFG_AT(policy.allow_stop), "0", 0, 0,
-	  "allow POST /containers/{id}/stop even with CONTAINERS=0 or POST=0" },
+	  "allow POST /containers/{id}/stop even with CONTAINERS=0 or POST=0; no body, and of "
+	  "the query only t (timeout for libpod) as whole seconds" },
 	{ "ALLOW_RESTARTS", NULL, CFG_T_BOOL, CFG_AT(policy.allow_restarts), "0", 0, 0,
-	  "allow POST /containers/{id}/stop, /restart and /kill even with CONTAINERS=0 or POST=0" },
+	  "allow POST /containers/{id}/stop, /restart and /kill even with CONTAINERS=0 or POST=0; "
+	  "no body; restart also takes signal, kill only signal" },
 	/* Off by default: a Docker client never sends /libpod, and each libpod
 	 * path must pass the same section and method rules as its Docker twin. */
 	{ "LIBPOD", NULL, CFG_T_BOOL, CFG_AT(policy.libpod), "0", 0, 0,
 	  "judge Podman's /vX.Y.Z/libpod/PATH exactly as /PATH: the same section, POST and "
 	  "ALLOW_* settings apply (/libpod/containers/json needs CONTAINERS=1); libpod-only "
 	  "paths (/libpod/pods, /play, /kube, /generate, /manifests) stay denied" },
+	/* Reads that return secret data on newer Podman: not what a
+	 * read-only section promises, so each has a switch of its own. */
+	{ "ALLOW_SECRET_VALUES", NULL, CFG_T_BOOL, CFG_AT(policy.allow_secret_values), "0", 0, 0,
+	  "with SECRETS=1, allow a query key showsecret on /secrets (Podman 4.7 and later then "
+	  "return the secret's plaintext); denied otherwise, whatever POST says" },
+	{ "ALLOW_VOLUME_EXPORT", NULL, CFG_T_BOOL, CFG_AT(policy.allow_volume_export), "0", 0, 0,
+	  "with LIBPOD=1 VOLUMES=1, allow GET /libpod/volumes/{name}/export (Podman 5.6 and "
+	  "later return the volume's files); denied otherwise, whatever POST says" },
 	{ "LISTEN_MODE", NULL, CFG_T_MODE, CFG_AT(listen_mode), "0660", 0, 0777,
 	  "file mode (octal) of unix listener sockets" },
 	{ "LISTEN_OWNER", NULL, CFG_T_USER, CFG_AT(listen_uid), NULL, 0, 0,
@@ -527,12 +538,14 @@ void cfg_log_summary(const struct cfg *c, const struct policy *p)
 		if (c->policy.section_on[i])
 			o += (size_t)snprintf(open + o, sizeof open - o, "%s%s",
 					      o ? " " : "", policy_sections[i].setting);
-	log_notice("policy: sections open: %s; methods: %s%s%s%s%s", o ? open : "none",
+	log_notice("policy: sections open: %s; methods: %s%s%s%s%s%s%s", o ? open : "none",
 		   c->policy.post ? "all (POST=1)" : "GET and HEAD only (POST=0)",
 		   c->policy.allow_start ? "; ALLOW_START" : "",
 		   c->policy.allow_stop ? "; ALLOW_STOP" : "",
 		   c->policy.allow_restarts ? "; ALLOW_RESTARTS" : "",
-		   c->policy.libpod ? "; LIBPOD (/libpod/... judged like its Docker path)" : "");
+		   c->policy.libpod ? "; LIBPOD (/libpod/... judged like its Docker path)" : "",
+		   c->policy.allow_secret_values ? "; ALLOW_SECRET_VALUES" : "",
+		   c->policy.allow_volume_export ? "; ALLOW_VOLUME_EXPORT" : "");
 	size_t n;
 	const struct policy_rule *rules = policy_rules(p, &n);
 	for (size_t i = 0; i < n; i++)

@@ -372,11 +372,19 @@ static void remember_line(struct conn *c, const struct h1_request *rq)
 	set_line(c, rq->method.p, rq->method.n, rq->target.p, n);
 }
 
-/* The one place a request is judged. */
+/* The one place a request is judged. A body is any Transfer-Encoding
+ * (even one that turns out empty) or a Content-Length above 0: the
+ * lifecycle switches admit none. */
 static void judge_request(const struct h1_request *rq, const struct path_info *path,
 			  struct policy_verdict *v)
 {
-	policy_judge(policy, rq->method, path, v);
+	struct policy_request req = {
+		.method = rq->method,
+		.path = path,
+		.has_body = rq->body == H1_BODY_CHUNKED ||
+			    (rq->body == H1_BODY_LENGTH && rq->content_length > 0),
+	};
+	policy_judge(policy, &req, v);
 }
 
 static void deny(struct conn *c, const struct h1_request *rq, size_t head_len,
@@ -476,11 +484,14 @@ static void forward(struct conn *c, const struct h1_request *rq,
 	c->req_keep_alive = rq->keep_alive;
 	c->req_was_head = span_eq(rq->method, "HEAD");
 	c->req_upgrade = rq->upgrade;
-	/* ENGINE-API.md §5: attach and exec start may hijack with a plain
-	 * 200 and no framing; only these routes may become tunnels so. */
+	/* attach and exec start may hijack with a plain 200 and no framing
+	 * (moby api/server/router/container/container_routes.go); only these
+	 * routes may become tunnels so. The name is "**" as the daemon routes
+	 * it (container.go registers {name:.*}): a link alias, as in
+	 * /containers/webx/db/attach, is the attach route too. */
 	c->req_hijack = span_eq(rq->method, "POST") &&
-			(policy_pattern_match("/containers/*/attach", path->rest) ||
-			 policy_pattern_match("/exec/*/start", path->rest));
+			(policy_pattern_match("/containers/**/attach", path->rest) ||
+			 policy_pattern_match("/exec/**/start", path->rest));
 	c->tunnel_pending = false;
 	c->resp = RESP_HEAD;
 	c->resp_scan = 0;

@@ -37,14 +37,19 @@ const struct policy_section policy_sections[] = {
 };
 const size_t policy_n_sections = sizeof policy_sections / sizeof policy_sections[0];
 
-/* Everything on with LIBPOD=1 and POST=0 is 59 rules: twice (debug,
- * attach/ws, 4 lifecycle, 23 sections) plus the libpod healthcheck. */
+/* Everything on with LIBPOD=1 and POST=0 is 62 rules: twice (debug,
+ * attach/ws, showsecret, 4 lifecycle, 23 sections) plus the libpod
+ * healthcheck and volume export. */
 #define POLICY_MAX_RULES 80
 #define POLICY_PATTERN_MAX 48
 #define POLICY_LIBPOD "/libpod"
-/* Reads that act on a container, so they need POST=1 too. */
-#define POLICY_ATTACH_WS "/containers/*/attach/ws"
-#define POLICY_HEALTHCHECK "/containers/*/healthcheck" /* libpod only */
+/* Reads that act on a container, so they need POST=1 too. The name is
+ * "**": the daemon routes a name that spans segments here as well. */
+#define POLICY_ATTACH_WS "/containers/**/attach/ws"
+#define POLICY_HEALTHCHECK "/containers/**/healthcheck" /* libpod only */
+/* Podman 5.6 and later: GET /libpod/volumes/{name}/export returns the
+ * volume's files as a tar stream (libpod only). */
+#define POLICY_VOLUME_EXPORT "/volumes/**/export"
 
 struct policy {
 	struct policy_settings settings;
@@ -70,7 +75,8 @@ unsigned policy_method_bit(struct span method)
 }
 
 static void add_one(struct policy *p, unsigned methods, const char *prefix,
-		    const char *pattern, bool allow, enum policy_deny deny, const char *because)
+		    const char *pattern, bool allow, enum policy_deny deny,
+		    enum policy_cond cond, const char *because)
 {
 	if (p->n_rules == POLICY_MAX_RULES) {
 		p->overflow = true;
@@ -80,7 +86,7 @@ static void add_one(struct policy *p, unsigned methods, const char *prefix,
 	int n = snprintf(p->patterns[i], POLICY_PATTERN_MAX, "%s%s", prefix, pattern);
 	if (n < 0 || n >= POLICY_PATTERN_MAX)
 		p->overflow = true; /* a cut pattern would match something else */
-	p->rules[i] = (struct policy_rule){ methods, p->patterns[i], allow, deny, because };
+	p->rules[i] = (struct policy_rule){ methods, p->patterns[i], allow, deny, cond, because };
 	const char *seg = p->patterns[i] + 1, *end = strchr(seg, '/');
 	size_t len = end ? (size_t)(end - seg) : strlen(seg);
 	bool literal = p->patterns[i][0] == '/' && memchr(seg, '*', len) == NULL;
@@ -91,11 +97,41 @@ static void add_one(struct policy *p, unsigned methods, const char *prefix,
  * /libpod right after it. The twins never overlap a Docker pattern (none
  * starts with "libpod"), so each family keeps its own first-match order. */
 static void add_rule(struct policy *p, unsigned methods, const char *pattern,
-		     bool allow, enum policy_deny deny, const char *because)
+		     bool allow, enum policy_deny deny, enum policy_cond cond,
+		     const char *because)
 {
-	add_one(p, methods, "", pattern, allow, deny, because);
+	add_one(p, methods, "", pattern, allow, deny, cond, because);
 	if (p->settings.libpod)
-		add_one(p, methods, POLICY_LIBPOD, pattern, allow, deny, because);
+		add_one(p, methods, POLICY_LIBPOD, pattern, allow, deny, cond, because);
+}
+
+static bool section_on(const struct policy_settings *s, const char *segment)
+{
+	for (size_t i = 0; i < policy_n_sections; i++)
+		if (strcmp(policy_sections[i].segment, segment) == 0)
+			return s->section_on[i];
+	return false;
+}
+
+/* The lifecycle switches come first so that they grant exactly one action
+ * without opening the section or POST; their condition makes it exactly
+ * one: a start with a body is a create on old API versions (below 1.24
+ * the daemon applies a HostConfig sent to start), a stop with a signal is
+ * a kill (API 1.42). */
+static void add_lifecycle(struct policy *p, const struct policy_settings *s)
+{
+	if (s->allow_start)
+		add_rule(p, POLICY_M_POST, "/containers/*/start", true, POLICY_DENY_NEVER,
+			 POLICY_COND_START, "ALLOW_START");
+	if (s->allow_stop || s->allow_restarts)
+		add_rule(p, POLICY_M_POST, "/containers/*/stop", true, POLICY_DENY_NEVER,
+			 POLICY_COND_STOP, s->allow_stop ? "ALLOW_STOP" : "ALLOW_RESTARTS");
+	if (s->allow_restarts) {
+		add_rule(p, POLICY_M_POST, "/containers/*/restart", true, POLICY_DENY_NEVER,
+			 POLICY_COND_RESTART, "ALLOW_RESTARTS");
+		add_rule(p, POLICY_M_POST, "/containers/*/kill", true, POLICY_DENY_NEVER,
+			 POLICY_COND_KILL, "ALLOW_RESTARTS");
+	}
 }
 
 struct policy *policy_compile(const struct policy_settings *s)
@@ -106,35 +142,37 @@ struct policy *policy_compile(const struct policy_settings *s)
 	p->settings = *s;
 	/* moby's debug router (/debug/pprof, /debug/vars) is registered on
 	 * every daemon and is no documented section: never allowed. */
-	add_rule(p, POLICY_M_ANY, "/debug/**", false, POLICY_DENY_NEVER, "always");
+	add_rule(p, POLICY_M_ANY, "/debug/**", false, POLICY_DENY_NEVER, POLICY_COND_NONE,
+		 "always");
 	/* The attach WebSocket is a GET that writes to a container's stdin:
 	 * with POST=0 a section is read-only, so it stays closed. */
 	if (!s->post)
-		add_rule(p, POLICY_M_READ, POLICY_ATTACH_WS, false, POLICY_DENY_WRITES, "POST");
+		add_rule(p, POLICY_M_READ, POLICY_ATTACH_WS, false, POLICY_DENY_WRITES,
+			 POLICY_COND_NONE, "POST");
 	/* libpod's GET /containers/{name}/healthcheck runs the container's
 	 * health command: a read that acts, so it needs POST=1 like attach/ws.
 	 * Docker has no such route, so it gets no Docker rule. */
 	if (s->libpod && !s->post)
 		add_one(p, POLICY_M_READ, POLICY_LIBPOD, POLICY_HEALTHCHECK, false,
-			POLICY_DENY_WRITES, "POST");
-	/* The container lifecycle switches come first so that they grant
-	 * exactly one action without opening the section or POST. */
-	if (s->allow_start)
-		add_rule(p, POLICY_M_POST, "/containers/*/start", true, POLICY_DENY_NEVER, "ALLOW_START");
-	if (s->allow_stop || s->allow_restarts)
-		add_rule(p, POLICY_M_POST, "/containers/*/stop", true, POLICY_DENY_NEVER,
-			 s->allow_stop ? "ALLOW_STOP" : "ALLOW_RESTARTS");
-	if (s->allow_restarts) {
-		add_rule(p, POLICY_M_POST, "/containers/*/restart", true, POLICY_DENY_NEVER, "ALLOW_RESTARTS");
-		add_rule(p, POLICY_M_POST, "/containers/*/kill", true, POLICY_DENY_NEVER, "ALLOW_RESTARTS");
-	}
+			POLICY_DENY_WRITES, POLICY_COND_NONE, "POST");
+	/* Reads that return what a read-only client must not see, whatever
+	 * POST says: Podman 4.7 and later answer GET /secrets/{name} (and
+	 * /libpod/secrets/{name}/json) with the plaintext when the query says
+	 * showsecret=true; Podman 5.6 and later export a volume's files. */
+	if (!s->allow_secret_values && section_on(s, "secrets"))
+		add_rule(p, POLICY_M_ANY, "/secrets/**", false, POLICY_DENY_SECRET_VALUE,
+			 POLICY_COND_SHOWSECRET, "ALLOW_SECRET_VALUES");
+	if (s->libpod && !s->allow_volume_export && section_on(s, "volumes"))
+		add_one(p, POLICY_M_ANY, POLICY_LIBPOD, POLICY_VOLUME_EXPORT, false,
+			POLICY_DENY_VOLUME_EXPORT, POLICY_COND_NONE, "ALLOW_VOLUME_EXPORT");
+	add_lifecycle(p, s);
 	for (size_t i = 0; i < policy_n_sections; i++) {
 		if (!s->section_on[i])
 			continue;
 		char pattern[POLICY_PATTERN_MAX];
 		snprintf(pattern, sizeof pattern, "/%s/**", policy_sections[i].segment);
 		add_rule(p, s->post ? POLICY_M_ANY : POLICY_M_READ, pattern, true, POLICY_DENY_NEVER,
-			 policy_sections[i].setting);
+			 POLICY_COND_NONE, policy_sections[i].setting);
 	}
 	if (p->overflow) {
 		free(p);
@@ -170,6 +208,26 @@ static bool name_segment(const char *s, size_t n)
 	return true;
 }
 
+/* The start of the last k segments of rest[0, n) ("/a/b" has two), or -1
+ * when it has fewer. */
+static long last_segments(struct span rest, size_t k)
+{
+	if (k == 0)
+		return (long)rest.n;
+	for (size_t i = rest.n; i-- > 0;)
+		if (rest.p[i] == '/' && --k == 0)
+			return (long)i;
+	return -1;
+}
+
+static size_t count_segments(const char *pattern)
+{
+	size_t k = 0;
+	for (; *pattern; pattern++)
+		k += *pattern == '/';
+	return k;
+}
+
 bool policy_pattern_match(const char *pattern, struct span rest)
 {
 	const char *pp = pattern;
@@ -177,8 +235,23 @@ bool policy_pattern_match(const char *pattern, struct span rest)
 	while (*pp == '/') {
 		const char *pend = strchr(pp + 1, '/');
 		size_t plen = pend ? (size_t)(pend - pp - 1) : strlen(pp + 1);
-		if (plen == 2 && pp[1] == '*' && pp[2] == '*' && pend == NULL)
-			return true; /* "**" at the end: any rest */
+		if (plen == 2 && pp[1] == '*' && pp[2] == '*') {
+			if (pend == NULL)
+				return true; /* "**" at the end: any rest */
+			/* In the middle: one or more whole segments, up to the
+			 * ones the rest of the pattern needs at the end: a
+			 * name as {name:.*} routes it, never empty since
+			 * path_check() refuses "//". Linear: one scan back. */
+			if (strstr(pend, "**") != NULL)
+				return false;
+			long at = last_segments((struct span){ rest.p + i, rest.n - i },
+						count_segments(pend));
+			if (at <= 0)
+				return false;
+			i += (size_t)at;
+			pp = pend;
+			continue;
+		}
 		if (i >= rest.n || rest.p[i] != '/')
 			return false;
 		const char *seg = rest.p + i + 1;
@@ -240,6 +313,14 @@ static void explain_denial(const struct policy *p, struct span method,
 		snprintf(m, left, ": this endpoint is never allowed");
 		return;
 	}
+	if (rule != NULL && rule->deny == POLICY_DENY_SECRET_VALUE) {
+		snprintf(m, left, ": it returns the secret's value (set ALLOW_SECRET_VALUES=1)");
+		return;
+	}
+	if (rule != NULL && rule->deny == POLICY_DENY_VOLUME_EXPORT) {
+		snprintf(m, left, ": it returns the volume's files (set ALLOW_VOLUME_EXPORT=1)");
+		return;
+	}
 	bool is_libpod;
 	struct span rest = libpod_inner(path->rest, &is_libpod);
 	struct span section = is_libpod ? first_segment(rest) : path->section;
@@ -282,10 +363,215 @@ static void explain_denial(const struct policy *p, struct span method,
 		 action ? action : "");
 }
 
-void policy_judge(const struct policy *p, struct span method,
-		  const struct path_info *path, struct policy_verdict *v)
+/* ==== Query parameters ====
+ *
+ * The daemon reads a query with Go's url.ParseQuery: pairs split on '&',
+ * key and value percent-decoded with '+' as a space, the first of
+ * duplicate keys winning in r.Form.Get; a ';' fails the parse on Go 1.17
+ * and later but split pairs before. Podman decodes the pairs into structs
+ * with gorilla/schema, which matches keys with strings.EqualFold. The
+ * checks below are stricter than both, so that no reading of a query
+ * differs from the one judged. */
+
+/* The next '&'-separated piece of q from *at; false at the end. */
+static bool query_next(struct span q, size_t *at, struct span *key, struct span *value)
 {
-	unsigned bit = policy_method_bit(method);
+	if (*at > q.n || q.n == 0)
+		return false;
+	const char *p = q.p + *at;
+	const char *end = memchr(p, '&', q.n - *at);
+	size_t n = end ? (size_t)(end - p) : q.n - *at;
+	*at += n + 1;
+	const char *eq = memchr(p, '=', n);
+	*key = (struct span){ p, eq ? (size_t)(eq - p) : n };
+	*value = eq ? (struct span){ eq + 1, n - key->n - 1 } : (struct span){ p + n, 0 };
+	return true;
+}
+
+static bool all_digits(struct span v, size_t max)
+{
+	if (v.n == 0 || v.n > max)
+		return false;
+	for (size_t i = 0; i < v.n; i++)
+		if (v.p[i] < '0' || v.p[i] > '9')
+			return false;
+	return true;
+}
+
+/* A signal as the daemon parses one ("SIGTERM", "TERM", "15"): letters
+ * and digits only, so no escape or '+' can make it read otherwise. */
+static bool signal_value(struct span v)
+{
+	if (v.n == 0 || v.n > 16)
+		return false;
+	for (size_t i = 0; i < v.n; i++) {
+		char c = v.p[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
+			return false;
+	}
+	return true;
+}
+
+enum policy_value {
+	POLICY_V_SECONDS, /* a non-negative decimal number: t=-1 would wait forever */
+	POLICY_V_SIGNAL,
+	POLICY_V_TEXT,    /* anything: detachKeys only names the keys that detach */
+};
+
+struct policy_param {
+	const char *key;
+	enum policy_value value;
+};
+
+/* What each lifecycle switch admits. stop and restart take the seconds to
+ * wait as "t" (Docker) or "timeout" (libpod); restart also takes "signal"
+ * (API 1.42), which adds nothing to ALLOW_RESTARTS, since it grants kill
+ * with any signal. start takes "detachKeys", harmless, and never
+ * "checkpoint"/"checkpoint-dir", which start another container state. */
+static const struct policy_param lifecycle_params[][3] = {
+	[POLICY_COND_START] = { { "detachKeys", POLICY_V_TEXT } },
+	[POLICY_COND_STOP] = { { "t", POLICY_V_SECONDS }, { "timeout", POLICY_V_SECONDS } },
+	[POLICY_COND_RESTART] = { { "t", POLICY_V_SECONDS }, { "timeout", POLICY_V_SECONDS },
+				  { "signal", POLICY_V_SIGNAL } },
+	[POLICY_COND_KILL] = { { "signal", POLICY_V_SIGNAL } },
+};
+
+static bool value_ok(enum policy_value kind, struct span v)
+{
+	switch (kind) {
+	case POLICY_V_SECONDS:
+		return all_digits(v, 9);
+	case POLICY_V_SIGNAL:
+		return signal_value(v);
+	case POLICY_V_TEXT:
+		return true;
+	}
+	return false;
+}
+
+/* True when a lifecycle rule's request has no body and only the rule's
+ * own query parameters, each once with a valid value. Keys must be the
+ * exact bytes (no escape, no other case). On false, why says so. */
+static bool lifecycle_admits(const struct policy_rule *r, const struct policy_request *rq,
+			     char *why, size_t cap)
+{
+	const char *sw = r->because;
+	if (rq->has_body) {
+		snprintf(why, cap, "%s admits no request body", sw);
+		return false;
+	}
+	struct span q = rq->path->query;
+	if (q.n > 0 && memchr(q.p, ';', q.n) != NULL) {
+		snprintf(why, cap, "a ';' in the query is not allowed by %s", sw);
+		return false;
+	}
+	const struct policy_param *params = lifecycle_params[r->cond];
+	unsigned seen = 0;
+	size_t at = 0;
+	struct span key, value;
+	while (query_next(q, &at, &key, &value)) {
+		size_t k = 0;
+		while (k < 3 && params[k].key != NULL && !span_eq(key, params[k].key))
+			k++;
+		if (k == 3 || params[k].key == NULL) {
+			snprintf(why, cap, "query parameter '%.*s' is not allowed by %s",
+				 (int)(key.n > 40 ? 40 : key.n), key.p, sw);
+			return false;
+		}
+		if (seen & (1u << k)) {
+			snprintf(why, cap, "query parameter '%s' is given twice", params[k].key);
+			return false;
+		}
+		seen |= 1u << k;
+		if (!value_ok(params[k].value, value)) {
+			snprintf(why, cap, "query parameter '%s' must be %s for %s", params[k].key,
+				 params[k].value == POLICY_V_SECONDS ? "a non-negative number of seconds"
+								     : "a signal name or number",
+				 sw);
+			return false;
+		}
+	}
+	return true;
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+		return (c | 0x20) - 'a' + 10;
+	return -1;
+}
+
+/* True when key, decoded as Go decodes it, names a field "name" (lower
+ * case ASCII) for gorilla/schema: equal under Unicode simple case folding,
+ * in which only U+017F (long s) and U+212A (Kelvin sign) fold to ASCII
+ * letters besides the letters themselves, and ignoring a ".sub" path. */
+static bool key_names(struct span key, const char *name)
+{
+	unsigned char d[64];
+	size_t n = 0;
+	for (size_t i = 0; i < key.n; i++) {
+		int c = (unsigned char)key.p[i];
+		if (c == '+')
+			c = ' ';
+		else if (c == '%' && i + 2 < key.n && hex_digit(key.p[i + 1]) >= 0 &&
+			 hex_digit(key.p[i + 2]) >= 0) {
+			c = hex_digit(key.p[i + 1]) << 4 | hex_digit(key.p[i + 2]);
+			i += 2;
+		}
+		if (n == sizeof d)
+			return false;
+		d[n++] = (unsigned char)c;
+	}
+	size_t i = 0;
+	for (; *name; name++) {
+		char want = *name;
+		if (i + 1 < n && d[i] == 0xc5 && d[i + 1] == 0xbf && want == 's')
+			i += 2;
+		else if (i + 2 < n && d[i] == 0xe2 && d[i + 1] == 0x84 && d[i + 2] == 0xaa &&
+			 want == 'k')
+			i += 3;
+		else if (i < n && (d[i] | 0x20) == want && d[i] >= 'A')
+			i++;
+		else
+			return false;
+	}
+	return i == n || d[i] == '.';
+}
+
+/* True when a query key, split on '&' or ';' (old Go split on both),
+ * names showsecret, whatever its value. */
+static bool query_names_showsecret(struct span q)
+{
+	if (q.n == 0)
+		return false;
+	size_t start = 0;
+	for (size_t i = 0; i <= q.n; i++) {
+		if (i < q.n && q.p[i] != '&' && q.p[i] != ';')
+			continue;
+		struct span piece = { q.p + start, i - start };
+		const char *eq = memchr(piece.p, '=', piece.n);
+		struct span key = { piece.p, eq ? (size_t)(eq - piece.p) : piece.n };
+		if (key_names(key, "showsecret"))
+			return true;
+		start = i + 1;
+	}
+	return false;
+}
+
+static bool is_lifecycle(enum policy_cond c)
+{
+	return c >= POLICY_COND_START && c <= POLICY_COND_KILL;
+}
+
+void policy_judge(const struct policy *p, const struct policy_request *rq,
+		  struct policy_verdict *v)
+{
+	const struct path_info *path = rq->path;
+	unsigned bit = policy_method_bit(rq->method);
+	const struct policy_rule *passed = NULL; /* a lifecycle rule whose condition failed */
+	char why[160] = "";
 	v->allow = false;
 	v->because = NULL;
 	v->message[0] = '\0';
@@ -295,13 +581,28 @@ void policy_judge(const struct policy *p, struct span method,
 		if (first.n > 0 && (first.n != path->section.n ||
 				    memcmp(first.p, path->section.p, first.n) != 0))
 			continue;
-		if ((r->methods & bit) && policy_pattern_match(r->pattern, path->rest)) {
-			v->allow = r->allow;
-			v->because = r->because;
-			if (!r->allow)
-				explain_denial(p, method, path, r, v);
-			return;
+		if (!(r->methods & bit) || !policy_pattern_match(r->pattern, path->rest))
+			continue;
+		if (r->cond == POLICY_COND_SHOWSECRET && !query_names_showsecret(path->query))
+			continue;
+		/* A lifecycle switch that does not admit this request leaves it
+		 * to the later rules: a section with POST=1 may still allow it. */
+		if (is_lifecycle(r->cond) && !lifecycle_admits(r, rq, why, sizeof why)) {
+			passed = r;
+			continue;
 		}
+		v->allow = r->allow;
+		v->because = r->because;
+		if (!r->allow)
+			explain_denial(p, rq->method, path, r, v);
+		return;
 	}
-	explain_denial(p, method, path, NULL, v);
+	if (passed != NULL) {
+		v->because = passed->because;
+		snprintf(v->message, sizeof v->message, "dockgate: %.*s %.*s is denied: %s",
+			 (int)(rq->method.n > 32 ? 32 : rq->method.n), rq->method.p,
+			 (int)(path->path.n > 160 ? 160 : path->path.n), path->path.p, why);
+		return;
+	}
+	explain_denial(p, rq->method, path, NULL, v);
 }

@@ -5,8 +5,21 @@
  * no match means deny. Patterns are '/'-separated segments matched against
  * the decoded path after its version prefix: a literal segment matches
  * itself (case-sensitive), "*" matches one container-name-like segment
- * ([A-Za-z0-9][A-Za-z0-9_.-]*), and a final "**" matches any rest,
- * including nothing.
+ * ([A-Za-z0-9][A-Za-z0-9_.-]*), and "**" matches whole segments of any
+ * content: at the end any rest, none included; in the middle one or more,
+ * a name the way the daemon routes one.
+ *
+ * Names are matched as the daemon routes them. moby registers
+ * /containers/{name:.*}/..., /exec/{name:.*}/... and /images/{name:.*}/...
+ * (api/server/router/container/container.go, image/image.go): the name may
+ * span '/', as a legacy link alias does ("/webx/db"), and the first route
+ * registered wins. So a deny rule, or a decision that a route hijacks,
+ * names the container with "**" (the attach WebSocket's rule does); an
+ * allow keeps "*", one name-like segment, which the daemon routes to the
+ * same handler and never to another one (every container route ends in a
+ * literal of its own). A link alias is then allowed only by its section.
+ * Podman routes {name} as one segment, so there "**" widens only denials,
+ * of paths Podman answers with 404.
  *
  * Podman's own API (libpod) lives under "/libpod/" after the version
  * prefix and mirrors the Docker paths: /libpod/containers/json,
@@ -43,6 +56,8 @@ struct policy_settings {
 	bool allow_stop;
 	bool allow_restarts;
 	bool libpod; /* judge /libpod/<rest> like /<rest> (see above) */
+	bool allow_secret_values; /* GET /secrets/{name}?showsecret=true */
+	bool allow_volume_export; /* GET /libpod/volumes/{name}/export */
 };
 
 enum policy_method {
@@ -59,8 +74,26 @@ unsigned policy_method_bit(struct span method);
 
 /* Why a deny rule denies, for the message that tells the user the fix. */
 enum policy_deny {
-	POLICY_DENY_NEVER,  /* no setting opens it (/debug) */
-	POLICY_DENY_WRITES, /* a read method that writes: needs POST=1 */
+	POLICY_DENY_NEVER,         /* no setting opens it (/debug) */
+	POLICY_DENY_WRITES,        /* a read method that writes: needs POST=1 */
+	POLICY_DENY_SECRET_VALUE,  /* returns a secret's plaintext */
+	POLICY_DENY_VOLUME_EXPORT, /* returns a volume's files */
+};
+
+/* A condition on the request beyond method and path. On an allow rule it
+ * must hold, or the rule is passed over and the later rules decide (a
+ * lifecycle switch grants one action, never a broader rule's less); on a
+ * deny rule the rule applies only when it holds. */
+enum policy_cond {
+	POLICY_COND_NONE,
+	/* The lifecycle switches: no body, and only the action's own query
+	 * parameters, each once, with a valid value (see policy.c). */
+	POLICY_COND_START,
+	POLICY_COND_STOP,
+	POLICY_COND_RESTART,
+	POLICY_COND_KILL,
+	/* A query key that Podman's decoder reads as "showsecret". */
+	POLICY_COND_SHOWSECRET,
 };
 
 struct policy_rule {
@@ -68,6 +101,7 @@ struct policy_rule {
 	const char *pattern;
 	bool allow;
 	enum policy_deny deny; /* deny rules only */
+	enum policy_cond cond;
 	const char *because;   /* the setting that made this rule, for logs */
 };
 
@@ -87,11 +121,20 @@ struct policy_verdict {
 	char message[320];   /* on deny: what was denied and what would allow it */
 };
 
-/* Judges method + checked path. Fills *v; never fails. */
-void policy_judge(const struct policy *p, struct span method,
-		  const struct path_info *path, struct policy_verdict *v);
+/* One request head, as much of it as the policy reads. */
+struct policy_request {
+	struct span method;
+	const struct path_info *path; /* checked by path_check() */
+	bool has_body; /* Transfer-Encoding, or a Content-Length above 0 */
+};
 
-/* True when pattern (syntax above) matches the decoded path rest. */
+/* Judges a request. Fills *v; never fails. */
+void policy_judge(const struct policy *p, const struct policy_request *rq,
+		  struct policy_verdict *v);
+
+/* True when pattern (syntax above) matches the decoded path rest. What
+ * follows a "**" in the middle is matched against as many segments at the
+ * end of rest, so it must not hold another "**" (no rule does). */
 bool policy_pattern_match(const char *pattern, struct span rest);
 
 #endif

@@ -121,7 +121,29 @@ class PolicyModel:
         self.stop = truthy(env.get("ALLOW_STOP", "0"))
         self.restarts = truthy(env.get("ALLOW_RESTARTS", "0"))
 
-    def judge(self, method, rest):
+    # What each lifecycle switch admits in the query: key -> value pattern.
+    LIFECYCLE_QUERY = {
+        b"start": {b"detachKeys": rb".*"},
+        b"stop": {b"t": rb"[0-9]{1,9}", b"timeout": rb"[0-9]{1,9}"},
+        b"restart": {b"t": rb"[0-9]{1,9}", b"timeout": rb"[0-9]{1,9}",
+                     b"signal": rb"[A-Za-z0-9]{1,16}"},
+        b"kill": {b"signal": rb"[A-Za-z0-9]{1,16}"},
+    }
+
+    def lifecycle_admits(self, act, query, has_body):
+        """A lifecycle switch admits no body and only its own query
+        parameters, each once, spelt exactly, with a valid value."""
+        if has_body or b";" in query:
+            return False
+        allowed, seen = self.LIFECYCLE_QUERY[act], set()
+        for piece in (query.split(b"&") if query else []):
+            key, _, value = piece.partition(b"=")
+            if key not in allowed or key in seen or not re.fullmatch(allowed[key], value):
+                return False
+            seen.add(key)
+        return True
+
+    def judge(self, method, rest, query=b"", has_body=False):
         """True (must allow), False (must deny) or EITHER, for the decoded path
         after the version prefix, as the daemon routes it."""
         segs = rest.split(b"/")[1:]
@@ -131,10 +153,12 @@ class PolicyModel:
             return False                       # never, whatever is set
         setting = SECTIONS.get(section)
         verdict = bool(setting and self.on[setting] and (read or self.post))
-        # GET /containers/{name:.*}/attach/ws writes to a container: POST=1 too.
+        # GET /containers/{name:.*}/attach/ws writes to a container: POST=1
+        # too, whatever the name, since the daemon routes any (a link alias
+        # such as webx/db spans segments).
         m = re.fullmatch(rb"/containers/(.+)/attach/ws", rest)
         if m and read and not self.post and verdict:
-            verdict = False if resolvable(m.group(1)) else EITHER
+            verdict = False
         # ALLOW_START / ALLOW_STOP / ALLOW_RESTARTS: one action each.
         if method == b"POST" and len(segs) == 3 and segs[0] == b"containers":
             act = segs[2]
@@ -142,7 +166,10 @@ class PolicyModel:
                        (act == b"stop" and (self.stop or self.restarts)) or
                        (act in (b"restart", b"kill") and self.restarts))
             if granted and verdict is not True:
-                verdict = True if resolvable(segs[1]) else EITHER
+                if not resolvable(segs[1]):
+                    verdict = EITHER
+                else:
+                    verdict = self.lifecycle_admits(act, query, has_body)
         return verdict
 
 
@@ -434,7 +461,8 @@ def model_parse(data, policy, head_limit=65536, max_headers=100):
             m.bad("target: " + twhy, tstat)
         if m.syntax == "reject":
             return out
-        m.verdict = policy.judge(m.method, m.rest)
+        has_body = bool(te) or bool(cl and re.fullmatch(rb"[0-9]+", cl[0]) and int(cl[0]) > 0)
+        m.verdict = policy.judge(m.method, m.rest, m.target.partition(b"?")[2], has_body)
         b0 = m.head_end
         if te:
             m.framing = "chunked"

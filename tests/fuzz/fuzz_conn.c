@@ -127,7 +127,11 @@ static void daemon_consume(struct daemon_conn *u)
 		struct path_info info;
 		assert(path_check(rq.target, scratch, sizeof scratch, &info) == 0);
 		struct policy_verdict v;
-		policy_judge(pol, rq.method, &info, &v);
+		struct policy_request preq = {
+			rq.method, &info,
+			rq.body == H1_BODY_CHUNKED || (rq.body == H1_BODY_LENGTH && rq.content_length > 0)
+		};
+		policy_judge(pol, &preq, &v);
 		assert(v.allow); /* invariant 1: only allowed requests arrive */
 		u->head_method = span_eq(rq.method, "HEAD");
 		u->in_body = rq.body == H1_BODY_LENGTH ? 1 : rq.body == H1_BODY_CHUNKED ? 2 : 0;

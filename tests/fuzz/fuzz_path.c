@@ -55,15 +55,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct policy_verdict v;
 		struct span methods[] = { { "GET", 3 }, { "POST", 4 }, { "DELETE", 6 } };
 		for (size_t m = 0; m < 3; m++) {
-			policy_judge(open_all, methods[m], &info, &v);
+			struct policy_request preq = { methods[m], &info, m == 1 };
+			policy_judge(open_all, &preq, &v);
 			if (v.allow)
 				assert(info.section.n > 0 && !span_eq(info.section, "debug"));
 			else
 				assert(strlen(v.message) < sizeof v.message);
-			policy_judge(defaults, methods[m], &info, &v);
+			policy_judge(defaults, &preq, &v);
 			if (v.allow)
 				assert(m == 0); /* POST=0: nothing but GET/HEAD */
-			policy_judge(libpod_all, methods[m], &info, &v);
+			policy_judge(libpod_all, &preq, &v);
 			if (v.allow && span_eq(info.section, "libpod")) {
 				/* The first segment after "/libpod/". */
 				assert(info.rest.n > 8 && info.rest.p[7] == '/');

@@ -69,7 +69,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			s.section_on[i] = true;
 		struct policy *pol = policy_compile(&s);
 		struct policy_verdict v;
-		policy_judge(pol, rq.method, &info, &v);
+		struct policy_request preq = {
+			rq.method, &info,
+			rq.body == H1_BODY_CHUNKED || (rq.body == H1_BODY_LENGTH && rq.content_length > 0)
+		};
+		policy_judge(pol, &preq, &v);
 		if (v.allow)
 			assert(info.section.n > 0);
 		policy_free(pol);

@@ -23,7 +23,8 @@
 
 static const char *const general_vars[] = {
 	"SOCKET_PATH", "LISTEN", "DISABLE_IPV6", "LOG_LEVEL", "POST", "ALLOW_START",
-	"ALLOW_STOP", "ALLOW_RESTARTS", "LIBPOD", "LISTEN_MODE", "LISTEN_OWNER", "LISTEN_GROUP",
+	"ALLOW_STOP", "ALLOW_RESTARTS", "LIBPOD", "ALLOW_SECRET_VALUES", "ALLOW_VOLUME_EXPORT",
+	"LISTEN_MODE", "LISTEN_OWNER", "LISTEN_GROUP",
 	"MAX_HEAD_SIZE", "MAX_HEADERS", "HEADER_TIMEOUT", "IDLE_TIMEOUT", "SHUTDOWN_TIMEOUT",
 	"MAX_CONNECTIONS", "RUN_USER", "RUN_GROUP", "REFUSE_ROOT", "SECCOMP", "LANDLOCK",
 };
@@ -68,6 +69,10 @@ static void render(const struct cfg *c, const char *key, char *out, size_t cap)
 		snprintf(out, cap, "%d", c->policy.allow_restarts);
 	} else if (!strcmp(key, "LIBPOD")) {
 		snprintf(out, cap, "%d", c->policy.libpod);
+	} else if (!strcmp(key, "ALLOW_SECRET_VALUES")) {
+		snprintf(out, cap, "%d", c->policy.allow_secret_values);
+	} else if (!strcmp(key, "ALLOW_VOLUME_EXPORT")) {
+		snprintf(out, cap, "%d", c->policy.allow_volume_export);
 	} else if (!strcmp(key, "LISTEN_MODE")) {
 		snprintf(out, cap, "%04o", c->listen_mode);
 	} else if (!strcmp(key, "LISTEN_OWNER")) {
@@ -188,6 +193,15 @@ static struct cfg_row cfg_rows[] = {
 	  { "LIBPOD", "(flag)", "'2'", BOOLS }, { NULL } },
 	{ "--LIBPOD is an unknown option", { NULL }, { "--LIBPOD" }, CFG_ERROR, { NULL },
 	  { "unknown option" }, { NULL } },
+	{ "defaults: secret values and volume export stay denied", { NULL }, { NULL }, CFG_RUN,
+	  { "ALLOW_SECRET_VALUES=0", "ALLOW_VOLUME_EXPORT=0" }, { NULL }, { NULL } },
+	{ "ALLOW_SECRET_VALUES=1", { "ALLOW_SECRET_VALUES=1", "SECRETS=1" }, { NULL }, CFG_RUN,
+	  { "ALLOW_SECRET_VALUES=1", "SECRETS=1", "ALLOW_VOLUME_EXPORT=0", "POST=0" }, { NULL },
+	  { NULL } },
+	{ "--allow-volume-export=yes", { NULL }, { "--allow-volume-export=yes" }, CFG_RUN,
+	  { "ALLOW_VOLUME_EXPORT=1", "ALLOW_SECRET_VALUES=0" }, { NULL }, { NULL } },
+	{ "ALLOW_SECRET_VALUES=maybe is an error naming it", { "ALLOW_SECRET_VALUES=maybe" }, { NULL },
+	  CFG_ERROR, { NULL }, { "ALLOW_SECRET_VALUES", "'maybe'", BOOLS }, { NULL } },
 	{ "several sections at once", { "CONTAINERS=1", "IMAGES=true", "EVENTS=0", "NETWORKS=on" },
 	  { NULL }, CFG_RUN, { "CONTAINERS=1", "IMAGES=1", "EVENTS=0", "NETWORKS=1", "PING=1" },
 	  { NULL }, { NULL } },

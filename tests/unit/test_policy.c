@@ -88,6 +88,10 @@ static void settings_from(const char *text, struct policy_settings *s)
 			s->allow_restarts = on;
 		else if (!strcmp(tok, "LIBPOD"))
 			s->libpod = on;
+		else if (!strcmp(tok, "ALLOW_SECRET_VALUES"))
+			s->allow_secret_values = on;
+		else if (!strcmp(tok, "ALLOW_VOLUME_EXPORT"))
+			s->allow_volume_export = on;
 		else if (!strcmp(tok, "ALL"))
 			for (size_t i = 0; i < policy_n_sections; i++)
 				s->section_on[i] = on;
@@ -528,6 +532,108 @@ static struct judge_row judge_rows[] = {
 	  "/v4.0.0/libpod/manifests/abc/json", DENY, NULL, { "no API section" }, NULL },
 	{ "LIBPOD=1 everything on: GET /libpod/frobnicate", "LIBPOD=1 ALL=1 POST=1", "GET",
 	  "/v4.0.0/libpod/frobnicate", DENY, NULL, { "no API section" }, NULL },
+	/* Names as the daemon routes them: moby's {name:.*} spans '/', as a
+	 * link alias does (HostConfig.Links ["dbx:db"] on webx gives dbx the
+	 * name /webx/db), so a deny matches a name of any length. */
+	{ "CONTAINERS=1: GET /containers/webx/db/attach/ws (a link alias) needs POST=1",
+	  "CONTAINERS=1", "GET", "/v1.41/containers/webx/db/attach/ws?stream=1&stdin=1", DENY,
+	  "POST", { "POST=1", "can write to a container" }, NULL },
+	{ "CONTAINERS=1: HEAD /containers/webx/db/attach/ws needs POST=1", "CONTAINERS=1", "HEAD",
+	  "/containers/webx/db/attach/ws", DENY, "POST", { "POST=1" }, NULL },
+	{ "CONTAINERS=1: GET /containers/a/b/c/attach/ws needs POST=1", "CONTAINERS=1", "GET",
+	  "/containers/a/b/c/attach/ws", DENY, "POST", { "POST=1" }, NULL },
+	{ "CONTAINERS=1: GET /containers/json/attach/ws needs POST=1", "CONTAINERS=1", "GET",
+	  "/containers/json/attach/ws", DENY, "POST", { "POST=1" }, NULL },
+	{ "CONTAINERS=1: GET attach/ws with a name that is not name-like needs POST=1",
+	  "CONTAINERS=1", "GET", "/containers/-a%20b:c/attach/ws", DENY, "POST", { "POST=1" }, NULL },
+	{ "CONTAINERS=1: GET /containers/attach/ws (no name: routed nowhere) is a read",
+	  "CONTAINERS=1", "GET", "/containers/attach/ws", ALLOW, "CONTAINERS", { NULL }, NULL },
+	{ "defaults: GET /containers/webx/db/attach/ws names CONTAINERS=1 and POST=1", "", "GET",
+	  "/containers/webx/db/attach/ws", DENY, "POST", { "CONTAINERS=1", "POST=1" }, NULL },
+	{ "CONTAINERS=1 POST=1: GET /containers/webx/db/attach/ws", "CONTAINERS=1 POST=1", "GET",
+	  "/containers/webx/db/attach/ws", ALLOW, "CONTAINERS", { NULL }, NULL },
+	{ "CONTAINERS=1: GET /containers/webx/db/json is a read", "CONTAINERS=1", "GET",
+	  "/containers/webx/db/json", ALLOW, "CONTAINERS", { NULL }, NULL },
+	{ "CONTAINERS=1: GET /containers/a/attach/ws/json is the json route (name a/attach/ws)",
+	  "CONTAINERS=1", "GET", "/containers/a/attach/ws/json", ALLOW, "CONTAINERS", { NULL }, NULL },
+	{ "CONTAINERS=1: GET /containers/a/attach/ws/ (trailing /) is no route: a read",
+	  "CONTAINERS=1", "GET", "/containers/a/attach/ws/", ALLOW, "CONTAINERS", { NULL }, NULL },
+	{ "LIBPOD=1 CONTAINERS=1: GET /libpod/containers/a/b/attach/ws needs POST=1",
+	  "LIBPOD=1 CONTAINERS=1", "GET", "/v4.0.0/libpod/containers/a/b/attach/ws", DENY, "POST",
+	  { "POST=1" }, NULL },
+	{ "LIBPOD=1 CONTAINERS=1: GET /libpod/containers/a/b/healthcheck needs POST=1",
+	  "LIBPOD=1 CONTAINERS=1", "GET", "/v4.0.0/libpod/containers/a/b/healthcheck", DENY, "POST",
+	  { "POST=1" }, NULL },
+	{ "CONTAINERS=1: GET /libpod/containers/a/b/healthcheck names LIBPOD=1 and POST=1",
+	  "CONTAINERS=1", "GET", "/v4.0.0/libpod/containers/a/b/healthcheck", DENY, NULL,
+	  { "(set LIBPOD=1 and POST=1: it can write to a container)" }, NULL },
+	/* An allow keeps one name-like segment: a link alias needs the
+	 * section, and the message names no lifecycle switch for it. */
+	{ "ALLOW_START=1: POST /containers/webx/db/start (a link alias) is denied", "ALLOW_START=1",
+	  "POST", "/containers/webx/db/start", DENY, NULL, { "CONTAINERS=1 and POST=1" }, "ALLOW_" },
+	{ "CONTAINERS=1 POST=1: POST /containers/webx/db/start", "CONTAINERS=1 POST=1", "POST",
+	  "/containers/webx/db/start", ALLOW, "CONTAINERS", { NULL }, NULL },
+
+	/* Reads that return secrets on newer Podman: a setting of their own. */
+	{ "SECRETS=1: GET /secrets/id", "SECRETS=1", "GET", "/v1.41/secrets/abc", ALLOW, "SECRETS",
+	  { NULL }, NULL },
+	{ "SECRETS=1: GET /secrets/id?showsecret=true names ALLOW_SECRET_VALUES=1", "SECRETS=1",
+	  "GET", "/v1.41/secrets/abc?showsecret=true", DENY, "ALLOW_SECRET_VALUES",
+	  { "GET /v1.41/secrets/abc is denied", "secret's value", "ALLOW_SECRET_VALUES=1" }, "POST" },
+	{ "SECRETS=1: showsecret=false is denied too", "SECRETS=1", "GET",
+	  "/secrets/abc?showsecret=false", DENY, "ALLOW_SECRET_VALUES", { "ALLOW_SECRET_VALUES=1" },
+	  NULL },
+	{ "SECRETS=1: showsecret without a value", "SECRETS=1", "GET", "/secrets/abc?showsecret",
+	  DENY, "ALLOW_SECRET_VALUES", { NULL }, NULL },
+	{ "SECRETS=1: ShowSecret (gorilla/schema ignores case)", "SECRETS=1", "GET",
+	  "/secrets/abc?ShowSecret=1", DENY, "ALLOW_SECRET_VALUES", { NULL }, NULL },
+	{ "SECRETS=1: SHOWSECRET", "SECRETS=1", "GET", "/secrets/abc?SHOWSECRET=t", DENY,
+	  "ALLOW_SECRET_VALUES", { NULL }, NULL },
+	{ "SECRETS=1: a percent-encoded key", "SECRETS=1", "GET", "/secrets/abc?%73how%53ecret=1",
+	  DENY, "ALLOW_SECRET_VALUES", { NULL }, NULL },
+	{ "SECRETS=1: long s (U+017F) folds to s", "SECRETS=1", "GET",
+	  "/secrets/abc?%C5%BFhow%C5%BFecret=true", DENY, "ALLOW_SECRET_VALUES", { NULL }, NULL },
+	{ "SECRETS=1: a .sub path on the key", "SECRETS=1", "GET", "/secrets/abc?showsecret.x=1",
+	  DENY, "ALLOW_SECRET_VALUES", { NULL }, NULL },
+	{ "SECRETS=1: showsecret after another parameter", "SECRETS=1", "GET",
+	  "/secrets/abc?a=1&showsecret=1", DENY, "ALLOW_SECRET_VALUES", { NULL }, NULL },
+	{ "SECRETS=1: showsecret after a ';' (older Go split on it)", "SECRETS=1", "GET",
+	  "/secrets/abc?a=1;showsecret=1", DENY, "ALLOW_SECRET_VALUES", { NULL }, NULL },
+	{ "SECRETS=1: HEAD with showsecret", "SECRETS=1", "HEAD", "/secrets/abc?showsecret=1", DENY,
+	  "ALLOW_SECRET_VALUES", { NULL }, NULL },
+	{ "SECRETS=1 POST=1: showsecret still needs its own setting", "SECRETS=1 POST=1", "GET",
+	  "/secrets/abc?showsecret=true", DENY, "ALLOW_SECRET_VALUES", { "ALLOW_SECRET_VALUES=1" },
+	  NULL },
+	{ "SECRETS=1 ALLOW_SECRET_VALUES=1: showsecret=true", "SECRETS=1 ALLOW_SECRET_VALUES=1", "GET",
+	  "/secrets/abc?showsecret=true", ALLOW, "SECRETS", { NULL }, NULL },
+	{ "ALLOW_SECRET_VALUES=1 alone opens no section", "ALLOW_SECRET_VALUES=1", "GET",
+	  "/secrets/abc?showsecret=true", DENY, NULL, { "SECRETS=1" }, NULL },
+	{ "LIBPOD=1 SECRETS=1: GET /libpod/secrets/id/json?showsecret=true", "LIBPOD=1 SECRETS=1",
+	  "GET", "/v4.0.0/libpod/secrets/abc/json?showsecret=true", DENY, "ALLOW_SECRET_VALUES",
+	  { "ALLOW_SECRET_VALUES=1" }, NULL },
+	{ "LIBPOD=1 SECRETS=1: GET /libpod/secrets/id/json", "LIBPOD=1 SECRETS=1", "GET",
+	  "/v4.0.0/libpod/secrets/abc/json", ALLOW, "SECRETS", { NULL }, NULL },
+	{ "SECRETS=1: showsecrets is another key", "SECRETS=1", "GET", "/secrets/abc?showsecrets=1",
+	  ALLOW, "SECRETS", { NULL }, NULL },
+	{ "SECRETS=1: a value showsecret is no key", "SECRETS=1", "GET", "/secrets/abc?x=showsecret",
+	  ALLOW, "SECRETS", { NULL }, NULL },
+	{ "SECRETS=1: xshowsecret is another key", "SECRETS=1", "GET", "/secrets/abc?xshowsecret=1",
+	  ALLOW, "SECRETS", { NULL }, NULL },
+	{ "LIBPOD=1 VOLUMES=1: GET /libpod/volumes/name/export names ALLOW_VOLUME_EXPORT=1",
+	  "LIBPOD=1 VOLUMES=1", "GET", "/v5.6.0/libpod/volumes/data/export", DENY,
+	  "ALLOW_VOLUME_EXPORT", { "volume's files", "ALLOW_VOLUME_EXPORT=1" }, "POST" },
+	{ "LIBPOD=1 VOLUMES=1 POST=1: volume export still needs its own setting",
+	  "LIBPOD=1 VOLUMES=1 POST=1", "GET", "/v5.6.0/libpod/volumes/data/export", DENY,
+	  "ALLOW_VOLUME_EXPORT", { "ALLOW_VOLUME_EXPORT=1" }, NULL },
+	{ "LIBPOD=1 VOLUMES=1: HEAD /libpod/volumes/a/b/export", "LIBPOD=1 VOLUMES=1", "HEAD",
+	  "/libpod/volumes/a/b/export", DENY, "ALLOW_VOLUME_EXPORT", { NULL }, NULL },
+	{ "LIBPOD=1 VOLUMES=1 ALLOW_VOLUME_EXPORT=1: volume export",
+	  "LIBPOD=1 VOLUMES=1 ALLOW_VOLUME_EXPORT=1", "GET", "/v5.6.0/libpod/volumes/data/export",
+	  ALLOW, "VOLUMES", { NULL }, NULL },
+	{ "LIBPOD=1 VOLUMES=1: GET /libpod/volumes/name/json", "LIBPOD=1 VOLUMES=1", "GET",
+	  "/v5.6.0/libpod/volumes/data/json", ALLOW, "VOLUMES", { NULL }, NULL },
+	{ "VOLUMES=1: GET /volumes/name/export is no Docker route: a read", "VOLUMES=1", "GET",
+	  "/v1.41/volumes/data/export", ALLOW, "VOLUMES", { NULL }, NULL },
 };
 
 static void judge(const char *settings, const char *method, const char *target,
@@ -544,8 +650,8 @@ static void judge(const char *settings, const char *method, const char *target,
 		policy_free(p);
 		fail_msg("path_check rejects %s: %s", target, info.error);
 	}
-	struct span m = { method, strlen(method) };
-	policy_judge(p, m, &info, v);
+	struct policy_request rq = { { method, strlen(method) }, &info, false };
+	policy_judge(p, &rq, v);
 	policy_free(p);
 }
 
@@ -583,6 +689,160 @@ static void test_judge(void **state)
 	struct policy_verdict v;
 	judge(row->settings, row->method, row->target, &v);
 	check_verdict(row, &v);
+}
+
+/* ==== The lifecycle switches: no body, only their own parameters ==== */
+
+struct lifecycle_row {
+	struct judge_row row;
+	bool body; /* the request has a body (Content-Length > 0 or chunked) */
+};
+
+#define BODY true
+#define NO_BODY false
+
+static struct lifecycle_row lifecycle_rows[] = {
+	/* start: a body is a HostConfig below API 1.24. */
+	{ { "ALLOW_START=1: start with a body", "ALLOW_START=1", "POST",
+	    "/v1.23/containers/victim/start", DENY, "ALLOW_START",
+	    { "POST /v1.23/containers/victim/start is denied", "ALLOW_START admits no request body" },
+	    NULL }, BODY },
+	{ { "ALLOW_START=1: start without a body", "ALLOW_START=1", "POST",
+	    "/v1.23/containers/victim/start", ALLOW, "ALLOW_START", { NULL }, NULL }, NO_BODY },
+	{ { "ALLOW_START=1: detachKeys is harmless", "ALLOW_START=1", "POST",
+	    "/containers/abc/start?detachKeys=ctrl-p,ctrl-q", ALLOW, "ALLOW_START", { NULL }, NULL },
+	  NO_BODY },
+	{ { "ALLOW_START=1: checkpoint", "ALLOW_START=1", "POST",
+	    "/containers/abc/start?checkpoint=c1", DENY, "ALLOW_START",
+	    { "query parameter 'checkpoint' is not allowed by ALLOW_START" }, NULL }, NO_BODY },
+	{ { "ALLOW_START=1: checkpoint-dir", "ALLOW_START=1", "POST",
+	    "/containers/abc/start?checkpoint-dir=/tmp/c", DENY, "ALLOW_START",
+	    { "'checkpoint-dir' is not allowed" }, NULL }, NO_BODY },
+	{ { "ALLOW_START=1: an escaped key", "ALLOW_START=1", "POST",
+	    "/containers/abc/start?%63heckpoint=c1", DENY, "ALLOW_START", { "'%63heckpoint'" }, NULL },
+	  NO_BODY },
+	{ { "ALLOW_START=1: detachKeys in another case", "ALLOW_START=1", "POST",
+	    "/containers/abc/start?detachkeys=x", DENY, "ALLOW_START", { "'detachkeys'" }, NULL },
+	  NO_BODY },
+	{ { "ALLOW_START=1: a ';' in the query", "ALLOW_START=1", "POST",
+	    "/containers/abc/start?detachKeys=a;checkpoint=c1", DENY, "ALLOW_START", { "';'" }, NULL },
+	  NO_BODY },
+	{ { "ALLOW_START=1: a duplicate key", "ALLOW_START=1", "POST",
+	    "/containers/abc/start?detachKeys=a&detachKeys=b", DENY, "ALLOW_START",
+	    { "'detachKeys' is given twice" }, NULL }, NO_BODY },
+	{ { "ALLOW_START=1: an empty parameter", "ALLOW_START=1", "POST",
+	    "/containers/abc/start?detachKeys=a&", DENY, "ALLOW_START", { "not allowed" }, NULL },
+	  NO_BODY },
+	{ { "ALLOW_START=1 CONTAINERS=1: with a body the read-only section does not help",
+	    "ALLOW_START=1 CONTAINERS=1", "POST", "/containers/abc/start", DENY, "ALLOW_START",
+	    { "ALLOW_START admits no request body" }, NULL }, BODY },
+	{ { "ALLOW_START=1 CONTAINERS=1 POST=1: a body falls through to the section",
+	    "ALLOW_START=1 CONTAINERS=1 POST=1", "POST", "/v1.23/containers/abc/start?checkpoint=c",
+	    ALLOW, "CONTAINERS", { NULL }, NULL }, BODY },
+	{ { "LIBPOD=1 ALLOW_START=1: libpod start with a body", "LIBPOD=1 ALLOW_START=1", "POST",
+	    "/v4.0.0/libpod/containers/abc/start", DENY, "ALLOW_START", { "no request body" }, NULL },
+	  BODY },
+	/* stop: only a non-negative t (timeout in libpod), never a signal. */
+	{ { "ALLOW_STOP=1: stop?signal=SIGHUP&t=-1", "ALLOW_STOP=1", "POST",
+	    "/v1.47/containers/web/stop?signal=SIGHUP&t=-1", DENY, "ALLOW_STOP",
+	    { "query parameter 'signal' is not allowed by ALLOW_STOP" }, NULL }, NO_BODY },
+	{ { "ALLOW_STOP=1: stop?t=-1", "ALLOW_STOP=1", "POST", "/containers/web/stop?t=-1", DENY,
+	    "ALLOW_STOP", { "'t' must be a non-negative number of seconds for ALLOW_STOP" }, NULL },
+	  NO_BODY },
+	{ { "ALLOW_STOP=1: stop?t=1", "ALLOW_STOP=1", "POST", "/v1.47/containers/web/stop?t=1",
+	    ALLOW, "ALLOW_STOP", { NULL }, NULL }, NO_BODY },
+	{ { "ALLOW_STOP=1: stop?t=0", "ALLOW_STOP=1", "POST", "/containers/web/stop?t=0", ALLOW,
+	    "ALLOW_STOP", { NULL }, NULL }, NO_BODY },
+	{ { "ALLOW_STOP=1: stop?", "ALLOW_STOP=1", "POST", "/containers/web/stop?", ALLOW,
+	    "ALLOW_STOP", { NULL }, NULL }, NO_BODY },
+	{ { "ALLOW_STOP=1: stop?t= (empty)", "ALLOW_STOP=1", "POST", "/containers/web/stop?t=", DENY,
+	    "ALLOW_STOP", { "non-negative" }, NULL }, NO_BODY },
+	{ { "ALLOW_STOP=1: stop?t (no value)", "ALLOW_STOP=1", "POST", "/containers/web/stop?t",
+	    DENY, "ALLOW_STOP", { "non-negative" }, NULL }, NO_BODY },
+	{ { "ALLOW_STOP=1: stop?t=+1", "ALLOW_STOP=1", "POST", "/containers/web/stop?t=+1", DENY,
+	    "ALLOW_STOP", { "non-negative" }, NULL }, NO_BODY },
+	{ { "ALLOW_STOP=1: stop?t=%31 (an escaped digit)", "ALLOW_STOP=1", "POST",
+	    "/containers/web/stop?t=%31", DENY, "ALLOW_STOP", { "non-negative" }, NULL }, NO_BODY },
+	{ { "ALLOW_STOP=1: stop?t=1e3", "ALLOW_STOP=1", "POST", "/containers/web/stop?t=1e3", DENY,
+	    "ALLOW_STOP", { "non-negative" }, NULL }, NO_BODY },
+	{ { "ALLOW_STOP=1: stop?t=9999999999 (too long)", "ALLOW_STOP=1", "POST",
+	    "/containers/web/stop?t=9999999999", DENY, "ALLOW_STOP", { "non-negative" }, NULL },
+	  NO_BODY },
+	{ { "ALLOW_STOP=1: stop?t=1&t=-1 (Go reads the first, others the last)", "ALLOW_STOP=1",
+	    "POST", "/containers/web/stop?t=1&t=-1", DENY, "ALLOW_STOP", { "'t' is given twice" },
+	    NULL }, NO_BODY },
+	{ { "ALLOW_STOP=1: stop?T=1", "ALLOW_STOP=1", "POST", "/containers/web/stop?T=1", DENY,
+	    "ALLOW_STOP", { "'T' is not allowed" }, NULL }, NO_BODY },
+	{ { "ALLOW_STOP=1: stop?t=1;signal=SIGHUP", "ALLOW_STOP=1", "POST",
+	    "/containers/web/stop?t=1;signal=SIGHUP", DENY, "ALLOW_STOP", { "';'" }, NULL }, NO_BODY },
+	{ { "ALLOW_STOP=1: stop with a body", "ALLOW_STOP=1", "POST", "/containers/web/stop?t=1",
+	    DENY, "ALLOW_STOP", { "ALLOW_STOP admits no request body" }, NULL }, BODY },
+	{ { "ALLOW_STOP=1: libpod stop?timeout=5", "ALLOW_STOP=1 LIBPOD=1", "POST",
+	    "/v4.0.0/libpod/containers/web/stop?timeout=5", ALLOW, "ALLOW_STOP", { NULL }, NULL },
+	  NO_BODY },
+	{ { "ALLOW_STOP=1: libpod stop?ignore=true", "ALLOW_STOP=1 LIBPOD=1", "POST",
+	    "/v4.0.0/libpod/containers/web/stop?ignore=true", DENY, "ALLOW_STOP", { "'ignore'" },
+	    NULL }, NO_BODY },
+	{ { "ALLOW_STOP=1 CONTAINERS=1 POST=1: the section allows the signal",
+	    "ALLOW_STOP=1 CONTAINERS=1 POST=1", "POST", "/v1.47/containers/web/stop?signal=SIGHUP&t=-1",
+	    ALLOW, "CONTAINERS", { NULL }, NULL }, NO_BODY },
+	{ { "ALLOW_RESTARTS=1: stop?signal=SIGHUP", "ALLOW_RESTARTS=1", "POST",
+	    "/containers/web/stop?signal=SIGHUP", DENY, "ALLOW_RESTARTS",
+	    { "'signal' is not allowed by ALLOW_RESTARTS" }, NULL }, NO_BODY },
+	/* restart: t, timeout and signal (ALLOW_RESTARTS grants kill). */
+	{ { "ALLOW_RESTARTS=1: restart?t=5&signal=SIGINT", "ALLOW_RESTARTS=1", "POST",
+	    "/v1.47/containers/web/restart?t=5&signal=SIGINT", ALLOW, "ALLOW_RESTARTS", { NULL },
+	    NULL }, NO_BODY },
+	{ { "ALLOW_RESTARTS=1: restart?t=-1", "ALLOW_RESTARTS=1", "POST",
+	    "/containers/web/restart?t=-1", DENY, "ALLOW_RESTARTS", { "non-negative" }, NULL },
+	  NO_BODY },
+	{ { "ALLOW_RESTARTS=1: restart?all=true (Podman restarts every container)",
+	    "ALLOW_RESTARTS=1", "POST", "/containers/web/restart?all=true", DENY, "ALLOW_RESTARTS",
+	    { "'all' is not allowed by ALLOW_RESTARTS" }, NULL }, NO_BODY },
+	{ { "ALLOW_RESTARTS=1: restart with a body", "ALLOW_RESTARTS=1", "POST",
+	    "/containers/web/restart", DENY, "ALLOW_RESTARTS", { "no request body" }, NULL }, BODY },
+	/* kill: signal only, letters and digits. */
+	{ { "ALLOW_RESTARTS=1: kill?signal=SIGHUP", "ALLOW_RESTARTS=1", "POST",
+	    "/containers/web/kill?signal=SIGHUP", ALLOW, "ALLOW_RESTARTS", { NULL }, NULL }, NO_BODY },
+	{ { "ALLOW_RESTARTS=1: kill?signal=9", "ALLOW_RESTARTS=1", "POST",
+	    "/containers/web/kill?signal=9", ALLOW, "ALLOW_RESTARTS", { NULL }, NULL }, NO_BODY },
+	{ { "ALLOW_RESTARTS=1: kill?signal=SIG+HUP", "ALLOW_RESTARTS=1", "POST",
+	    "/containers/web/kill?signal=SIG+HUP", DENY, "ALLOW_RESTARTS", { "signal name or number" },
+	    NULL }, NO_BODY },
+	{ { "ALLOW_RESTARTS=1: kill?signal=%53IGHUP", "ALLOW_RESTARTS=1", "POST",
+	    "/containers/web/kill?signal=%53IGHUP", DENY, "ALLOW_RESTARTS",
+	    { "signal name or number" }, NULL }, NO_BODY },
+	{ { "ALLOW_RESTARTS=1: kill?t=1", "ALLOW_RESTARTS=1", "POST", "/containers/web/kill?t=1",
+	    DENY, "ALLOW_RESTARTS", { "'t' is not allowed by ALLOW_RESTARTS" }, NULL }, NO_BODY },
+	{ { "ALLOW_RESTARTS=1: kill with a body", "ALLOW_RESTARTS=1", "POST",
+	    "/containers/web/kill", DENY, "ALLOW_RESTARTS", { "no request body" }, NULL }, BODY },
+	/* Other requests are not lifecycle requests: a body changes nothing. */
+	{ { "CONTAINERS=1 POST=1: create with a body", "CONTAINERS=1 POST=1", "POST",
+	    "/containers/create", ALLOW, "CONTAINERS", { NULL }, NULL }, BODY },
+	{ { "ALLOW_START=1: create with a body names the section", "ALLOW_START=1", "POST",
+	    "/containers/create", DENY, NULL, { "CONTAINERS=1 and POST=1" }, "ALLOW_START admits" },
+	  BODY },
+};
+
+static void test_lifecycle(void **state)
+{
+	const struct lifecycle_row *lr = *state;
+	struct policy_settings s;
+	settings_from(lr->row.settings, &s);
+	struct policy *p = policy_compile(&s);
+	assert_non_null(p);
+	char scratch[512];
+	struct path_info info;
+	struct span t = { lr->row.target, strlen(lr->row.target) };
+	if (path_check(t, scratch, sizeof scratch, &info) != 0) {
+		policy_free(p);
+		fail_msg("path_check rejects %s: %s", lr->row.target, info.error);
+	}
+	struct policy_request rq = { { lr->row.method, strlen(lr->row.method) }, &info, lr->body };
+	struct policy_verdict v;
+	policy_judge(p, &rq, &v);
+	policy_free(p);
+	check_verdict(&lr->row, &v);
 }
 
 /* ==== Every section, generated from the list above ==== */
@@ -726,7 +986,35 @@ static struct pattern_row pattern_rows[] = {
 	{ "a Docker pattern does not match the libpod path", "/containers/**",
 	  "/libpod/containers/json", false },
 	{ "a libpod twin does not match /libpodX", "/libpod/_ping/**", "/libpodX/_ping", false },
-	{ "a libpod twin does not match /libpod alone", "/libpod/_ping/**", "/libpod", false },
+	{ "a libpod twin does not match /libpod alone", "/libpod/_ping/**", "/libpod", false },	/* "**" in the middle: whole segments, as moby's {name:.*} spans '/'. */
+	{ "mid ** matches one segment", "/containers/**/attach/ws", "/containers/a/attach/ws", true },
+	{ "mid ** matches a link alias", "/containers/**/attach/ws", "/containers/webx/db/attach/ws",
+	  true },
+	{ "mid ** matches many segments", "/containers/**/attach/ws", "/containers/a/b/c/d/attach/ws",
+	  true },
+	{ "mid ** needs a segment", "/containers/**/attach/ws", "/containers/attach/ws", false },
+	{ "mid ** needs a segment, at the end", "/containers/**/attach", "/containers/attach", false },
+	{ "mid ** matches any bytes", "/containers/**/attach/ws", "/containers/-a b:%/attach/ws",
+	  true },
+	{ "mid ** matches a name that looks like a route", "/containers/**/attach/ws",
+	  "/containers/attach/ws/attach/ws", true },
+	{ "mid ** needs the whole tail", "/containers/**/attach/ws", "/containers/a/attach", false },
+	{ "mid ** tail must be the end", "/containers/**/attach/ws", "/containers/a/attach/ws/json",
+	  false },
+	{ "mid ** tail must match whole segments", "/containers/**/attach/ws",
+	  "/containers/a/xattach/ws", false },
+	{ "mid ** with a trailing slash", "/containers/**/attach/ws", "/containers/a/attach/ws/",
+	  false },
+	{ "mid ** keeps the literal before it", "/containers/**/attach/ws",
+	  "/containersX/a/attach/ws", false },
+	{ "mid ** keeps the first segment", "/containers/**/attach/ws", "/images/a/attach/ws",
+	  false },
+	{ "mid ** with * after it", "/containers/**/x/*", "/containers/a/b/x/name", true },
+	{ "mid ** with * after it, bad name", "/containers/**/x/*", "/containers/a/b/x/-n", false },
+	{ "mid ** on /exec", "/exec/**/start", "/exec/a/b/start", true },
+	{ "mid ** with the root only", "/containers/**/attach", "/", false },
+	{ "two ** in the middle match nothing", "/containers/**/x/**/y", "/containers/a/x/b/y",
+	  false },
 };
 
 static void test_pattern(void **state)
@@ -812,7 +1100,8 @@ static void test_rules_everything(void **state)
 	const struct policy_rule *r = policy_rules(p, &n);
 	assert_string_equal(r[0].pattern, "/debug/**");
 	assert_false(r[0].allow);
-	assert_int_equal(n, 1 + 4 + N_ROWS(sections));
+	/* debug, the showsecret deny, 4 lifecycle rules, the sections. */
+	assert_int_equal(n, 1 + 1 + 4 + N_ROWS(sections));
 	policy_free(p);
 }
 
@@ -832,9 +1121,9 @@ static void test_rules_libpod(void **state)
 	assert_string_equal(r[1].pattern, "/libpod/debug/**");
 	assert_false(r[1].allow);
 	assert_int_equal(r[1].methods, POLICY_M_ANY);
-	assert_string_equal(r[2].pattern, "/containers/*/attach/ws");
-	assert_string_equal(r[3].pattern, "/libpod/containers/*/attach/ws");
-	assert_string_equal(r[4].pattern, "/libpod/containers/*/healthcheck");
+	assert_string_equal(r[2].pattern, "/containers/**/attach/ws");
+	assert_string_equal(r[3].pattern, "/libpod/containers/**/attach/ws");
+	assert_string_equal(r[4].pattern, "/libpod/containers/**/healthcheck");
 	assert_false(r[4].allow);
 	assert_int_equal(r[4].methods, POLICY_M_READ);
 	/* Three default sections, each with its twin. */
@@ -846,19 +1135,20 @@ static void test_rules_libpod_everything(void **state)
 {
 	(void)state;
 	struct policy_settings s;
-	/* The largest list: POST=0 keeps the attach/ws and healthcheck denials. */
+	/* The largest list: POST=0 keeps the attach/ws and healthcheck
+	 * denials; showsecret has a twin, volume export is libpod only. */
 	settings_from("ALL=1 LIBPOD=1 ALLOW_START=1 ALLOW_STOP=1 ALLOW_RESTARTS=1", &s);
 	struct policy *p = policy_compile(&s);
 	assert_non_null(p);
 	size_t n;
 	policy_rules(p, &n);
-	assert_int_equal(n, 2 * (1 + 1 + 4 + N_ROWS(sections)) + 1);
+	assert_int_equal(n, 2 * (1 + 1 + 1 + 4 + N_ROWS(sections)) + 1 + 1);
 	policy_free(p);
 	settings_from("ALL=1 POST=1 LIBPOD=1 ALLOW_START=1 ALLOW_STOP=1 ALLOW_RESTARTS=1", &s);
 	p = policy_compile(&s);
 	assert_non_null(p);
 	policy_rules(p, &n);
-	assert_int_equal(n, 2 * (1 + 4 + N_ROWS(sections)));
+	assert_int_equal(n, 2 * (1 + 1 + 4 + N_ROWS(sections)) + 1);
 	policy_free(p);
 }
 
@@ -889,7 +1179,8 @@ static void test_long_method(void **state)
 		unsigned char guard[1024];
 	} out;
 	memset(out.guard, 0x5a, sizeof out.guard);
-	policy_judge(p, (struct span){ method, sizeof method }, &info, &out.v);
+	struct policy_request rq = { { method, sizeof method }, &info, false };
+	policy_judge(p, &rq, &out.v);
 	policy_free(p);
 	assert_false(out.v.allow);
 	assert_true(memchr(out.v.message, '\0', sizeof out.v.message) != NULL);
@@ -902,6 +1193,8 @@ int main(void)
 {
 	for (size_t i = 0; i < N_ROWS(judge_rows); i++)
 		rows_add(test_judge, &judge_rows[i], "judge", judge_rows[i].name);
+	for (size_t i = 0; i < N_ROWS(lifecycle_rows); i++)
+		rows_add(test_lifecycle, &lifecycle_rows[i], "lifecycle", lifecycle_rows[i].row.name);
 	generate_section_rows();
 	for (size_t i = 0; i < n_gen; i++)
 		rows_add(test_judge, &gen_rows[i].row, "section", gen_rows[i].row.name);
@@ -917,10 +1210,10 @@ int main(void)
 	for (size_t i = 0; i < N_ROWS(method_rows); i++)
 		rows_add(test_method, &method_rows[i], "method bit", method_rows[i].name);
 	rows_add(test_rules_default, NULL, "rules", "defaults compile to the debug deny and 3 read-only sections");
-	rows_add(test_rules_everything, NULL, "rules", "everything on compiles to 28 rules, debug first");
+	rows_add(test_rules_everything, NULL, "rules", "everything on compiles to 29 rules, debug first");
 	rows_add(test_rules_libpod, NULL, "rules", "LIBPOD=1 adds a /libpod twin after each rule");
 	rows_add(test_rules_libpod_everything, NULL, "rules",
-		 "everything on with LIBPOD=1 fits the rule list (59 and 56 rules)");
+		 "everything on with LIBPOD=1 fits the rule list (62 and 59 rules)");
 	rows_add(test_free_null, NULL, "rules", "policy_free(NULL) is a no-op");
 	/* Last: if it corrupts memory, every other result is already out. */
 	rows_add(test_long_method, NULL, "judge", "an over-long method cannot overflow the message");
