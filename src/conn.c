@@ -112,7 +112,7 @@ struct conn {
 	bool head_started;
 	/* the request in flight */
 	bool req_chunked, req_keep_alive, req_was_head, req_upgrade, req_hijack;
-	/* the client sent all it will send before the body could end */
+	/* the client has sent all it will: body_cannot_end() was asked */
 	bool req_tail_checked;
 	bool tunnel_pending;
 	bool tunnel_head_unsent; /* the 101/200 head is still in cout */
