@@ -95,7 +95,8 @@ static const struct setting settings[] = {
 	{ "HEADER_TIMEOUT", NULL, CFG_T_UINT, CFG_AT(header_timeout_s), "10", 1, 3600,
 	  "seconds a client has to send a request head once it started (408)" },
 	{ "IDLE_TIMEOUT", NULL, CFG_T_UINT, CFG_AT(idle_timeout_s), "60", 1, 86400,
-	  "seconds an idle keep-alive connection waits for its next request" },
+	  "seconds an idle keep-alive connection waits for its next request, and a "
+	  "request body may go without moving a byte" },
 	{ "SHUTDOWN_TIMEOUT", NULL, CFG_T_UINT, CFG_AT(shutdown_timeout_s), "10", 0, 3600,
 	  "seconds in-flight requests get to finish after SIGTERM/SIGINT" },
 	{ "MAX_CONNECTIONS", NULL, CFG_T_UINT, CFG_AT(max_connections), "4096", 1, 1000000,

@@ -58,6 +58,9 @@
 #define CONN_CONNECT_TRIES 5
 /* Room kept free in cout for an error answer of our own. */
 #define CONN_ERROR_ROOM 2048
+/* How much of a departed client's unread bytes we look at to tell
+ * whether its request body can still end. */
+#define CONN_TAIL_PEEK (256 * 1024)
 
 enum req_state {
 	REQ_HEAD,    /* waiting for, then parsing, a request head */
@@ -109,6 +112,8 @@ struct conn {
 	bool head_started;
 	/* the request in flight */
 	bool req_chunked, req_keep_alive, req_was_head, req_upgrade, req_hijack;
+	/* the client has sent all it will: body_cannot_end() was asked */
+	bool req_tail_checked;
 	bool tunnel_pending;
 	bool tunnel_head_unsent; /* the 101/200 head is still in cout */
 	unsigned long long req_left;
@@ -136,6 +141,7 @@ static const struct policy *policy;
 static struct h1_limits limits;
 static struct h1_header *header_slots;
 static char *path_scratch;
+static char *tail_scratch; /* CONN_TAIL_PEEK bytes, see peek_tail() */
 static struct conn *all_conns;
 static struct conn *reap_list;
 static struct conn *run_again;
@@ -155,9 +161,10 @@ void conn_setup(struct loop *l, const struct cfg *c, const struct policy *p)
 	limits.headers = c->max_headers;
 	header_slots = calloc(c->max_headers, sizeof *header_slots);
 	path_scratch = malloc(c->max_head_size);
+	tail_scratch = malloc(CONN_TAIL_PEEK);
 	upstream_setup(l, c->socket_path, (unsigned)c->upstream_pool,
 		       (unsigned)c->idle_timeout_s);
-	if (header_slots == NULL || path_scratch == NULL) {
+	if (header_slots == NULL || path_scratch == NULL || tail_scratch == NULL) {
 		log_err("out of memory at startup");
 		exit(1);
 	}
@@ -167,9 +174,11 @@ void conn_setup_free(void)
 {
 	free(header_slots);
 	free(path_scratch);
+	free(tail_scratch);
 	buf_pool_free();
 	header_slots = NULL;
 	path_scratch = NULL;
+	tail_scratch = NULL;
 }
 
 size_t conn_count(void)
@@ -187,6 +196,15 @@ static void set_idle_deadline(struct conn *c)
 {
 	c->head_started = false;
 	c->head_scan = 0;
+	c->deadline_ms = loop_now_ms() + (long long)cfg->idle_timeout_s * 1000;
+}
+
+/* A request body is not a stream: one that moves no byte for
+ * IDLE_TIMEOUT (the client stalls, or the daemon reads none of it, as
+ * Go's server does not for a handler that ignores its body) is cut, and
+ * its daemon connection with it. Each byte moved starts the wait anew. */
+static void set_body_deadline(struct conn *c)
+{
 	c->deadline_ms = loop_now_ms() + (long long)cfg->idle_timeout_s * 1000;
 }
 
@@ -498,10 +516,13 @@ static void forward(struct conn *c, const struct h1_request *rq,
 	c->deadline_ms = 0; /* streams are never cut by a timeout */
 	c->req_chunked = rq->body == H1_BODY_CHUNKED;
 	c->req_left = rq->content_length;
+	c->req_tail_checked = false;
 	if (c->req_chunked)
 		chunk_init(&c->req_chunk);
 	c->req = (rq->body == H1_BODY_NONE || (!c->req_chunked && c->req_left == 0))
 			 ? REQ_DONE : REQ_BODY;
+	if (c->req == REQ_BODY)
+		set_body_deadline(c);
 }
 
 /* A complete head is at the front of cin: check its target, judge it, and
@@ -589,6 +610,7 @@ static bool copy_bytes(struct buf *from, struct buf *to, unsigned long long limi
 static void request_body_done(struct conn *c)
 {
 	c->req = c->tunnel_pending ? REQ_TUNNEL : REQ_DONE;
+	c->deadline_ms = 0; /* what follows is the response: no timeout */
 }
 
 /* Decodes the client's chunked body and re-encodes it for the daemon: what
@@ -627,6 +649,59 @@ static bool forward_chunked(struct conn *c)
 	return progress;
 }
 
+/* Whether a chunked body ends within p[0, n), decoding on from d: 1 it
+ * does, 0 it needs more, -1 it is malformed. */
+static int chunked_ends_in(struct chunk_dec *d, const char *p, size_t n)
+{
+	struct span data;
+	while (n > 0 && !chunk_done(d)) {
+		ssize_t r = chunk_decode(d, p, n, &data);
+		if (r < 0)
+			return -1;
+		p += r;
+		n -= (size_t)r;
+	}
+	return chunk_done(d) ? 1 : 0;
+}
+
+/* Bytes after cin that a departed client left in the kernel's queue,
+ * looked at without reading them (MSG_PEEK) into tail_scratch: up to
+ * CONN_TAIL_PEEK, or -1 when the queue cannot be read. */
+static ssize_t peek_tail(struct conn *c)
+{
+	ssize_t n = recv(c->client.fd, tail_scratch, CONN_TAIL_PEEK, MSG_PEEK | MSG_DONTWAIT);
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
+	return n;
+}
+
+/* The client has sent all it ever will: its EOF was read, or its FIN
+ * waits behind bytes cin has no room for (a daemon that reads none of
+ * the body fills every buffer, so the EOF is never read). True when the
+ * body provably cannot end within what cin and the kernel's queue hold:
+ * waiting for the daemon to take it is then pointless. A queue longer
+ * than we look at proves nothing; the body deadline handles that one. */
+static bool body_cannot_end(struct conn *c)
+{
+	size_t held = buf_len(&c->cin);
+	int ends = 0;
+	struct chunk_dec d = c->req_chunk;
+	if (c->req_chunked)
+		ends = chunked_ends_in(&d, buf_head(&c->cin), held);
+	else if (held >= c->req_left)
+		ends = 1;
+	if (ends != 0)
+		return ends == -1;
+	ssize_t n = peek_tail(c);
+	if (n == -1)
+		return false;
+	if (c->req_chunked)
+		ends = chunked_ends_in(&d, tail_scratch, (size_t)n);
+	else
+		ends = held + (unsigned long long)n >= c->req_left;
+	return ends == -1 || (ends == 0 && n < CONN_TAIL_PEEK);
+}
+
 static bool forward_body(struct conn *c)
 {
 	bool progress;
@@ -641,7 +716,20 @@ static bool forward_body(struct conn *c)
 		if (c->req_left == 0)
 			request_body_done(c);
 	}
-	if (c->req == REQ_BODY && !progress && c->client_eof && buf_len(&c->cin) == 0) {
+	if (c->req != REQ_BODY)
+		return progress;
+	if (progress)
+		set_body_deadline(c);
+	if ((c->client_eof || c->client_rdhup) && !c->req_tail_checked) {
+		c->req_tail_checked = true;
+		if (body_cannot_end(c)) {
+			log_info("%s \"%s\" aborted: client left before the end of the body",
+				 c->peer, line_of(c));
+			conn_close(c);
+			return true;
+		}
+	}
+	if (!progress && c->client_eof && buf_len(&c->cin) == 0) {
 		log_info("%s \"%s\" aborted: client closed in the middle of the body",
 			 c->peer, line_of(c));
 		conn_close(c);
@@ -688,14 +776,18 @@ static void response_done(struct conn *c)
 {
 	log_access(c, true, NULL);
 	c->resp = RESP_IDLE;
-	if (!c->resp_keep_alive || c->up_eof)
+	/* A daemon connection we half-closed for a departing client can
+	 * carry no further request: a pipelined one gets a new one. */
+	if (!c->resp_keep_alive || c->up_eof || c->up_shut_wr)
 		close_upstream(c);
 	else
-		c->up_reusable = c->req == REQ_DONE && !c->up_rdhup && !c->up_shut_wr;
-	/* RFC 9112 §6.3: a body that ran until the daemon closed can only end
-	 * for the client the same way. */
-	bool close_delimited = c->resp_body == H1_BODY_CLOSE;
-	if (c->req != REQ_DONE || !c->req_keep_alive || draining || close_delimited) {
+		c->up_reusable = c->req == REQ_DONE && !c->up_rdhup;
+	/* RFC 9112 §9.6: after a response that closes (the daemon's
+	 * Connection: close, or a body that ran until the daemon closed,
+	 * §6.3) the client must not get an answer to anything it sent later:
+	 * it may send those requests again elsewhere, and a create or a kill
+	 * would run twice. So nothing more is read as a request. */
+	if (c->req != REQ_DONE || !c->req_keep_alive || !c->resp_keep_alive || draining) {
 		/* The daemon answered before reading the whole body, or the
 		 * client or we want to end here. */
 		/* A client that sent all of its request and asked for the close
@@ -993,7 +1085,13 @@ static bool client_read(struct conn *c)
 		c->client_readable = false;
 		return false;
 	}
-	c->client_eof = true; /* 0, or a reset: nothing more comes */
+	if (n == -1) {
+		/* A reset: nobody is left to read an answer. */
+		log_debug("%s: client gone: %s", c->peer, strerror(errno));
+		conn_close(c);
+		return true;
+	}
+	c->client_eof = true;
 	if (c->req == REQ_CLOSED && out_pending(c) == 0)
 		conn_close(c);
 	return true;
@@ -1094,9 +1192,15 @@ static bool upstream_write(struct conn *c)
 		return true;
 	}
 	/* The client finished sending (half-close) while its request or
-	 * tunnel is open: tell the daemon the same. */
-	bool client_done = c->client_eof && buf_len(&c->cin) == 0 &&
-			   (c->req == REQ_DONE || c->req == REQ_TUNNEL);
+	 * tunnel is open: tell the daemon the same, so that it ends a stream
+	 * the client no longer waits for (Go's server cancels the request
+	 * when its connection reads EOF). After a complete request, bytes the
+	 * client pipelined behind it do not hold the half-close back: they
+	 * are answered, on a new daemon connection, only once this response
+	 * has ended, which a quiet stream never would. A tunnel passes it on
+	 * only after the last byte the client sent. */
+	bool client_done = (c->req == REQ_DONE && (c->client_eof || c->client_rdhup)) ||
+			   (c->req == REQ_TUNNEL && c->client_eof && buf_len(&c->cin) == 0);
 	if (client_done && !c->up_shut_wr) {
 		shutdown(c->up->watch.fd, SHUT_WR);
 		c->up_shut_wr = true;
@@ -1187,6 +1291,16 @@ static void on_client_event(struct loop_watch *w, uint32_t events)
 	struct conn *c = w->owner;
 	if (c->dead)
 		return;
+	/* A reset (EPOLLERR), or a hang-up before we shut our side (a TCP
+	 * reset, or a unix peer that closed its socket): nobody is left to
+	 * read an answer, so both connections close now, whatever the
+	 * buffers still hold. A plain FIN (EPOLLRDHUP) is a half-close that
+	 * may still read its answer. */
+	if ((events & EPOLLERR) || ((events & EPOLLHUP) && !c->client_shut_wr)) {
+		log_debug("%s: client gone (reset or hang-up)", c->peer);
+		conn_close(c);
+		return;
+	}
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 		c->client_readable = true;
 	if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
@@ -1241,6 +1355,10 @@ void conn_tick(void *unused)
 			reply_error(c, 408, "dockgate: request head not received in time", true);
 			log_access(c, false, "header timeout");
 			conn_run(c);
+		} else if (c->req == REQ_BODY) {
+			log_info("%s \"%s\" aborted: no byte of the request body moved in "
+				 "IDLE_TIMEOUT (%lus)", c->peer, line_of(c), cfg->idle_timeout_s);
+			conn_close(c);
 		} else {
 			log_debug("%s: %s timeout", c->peer, c->closing ? "linger" : "idle");
 			conn_close(c);
