@@ -458,11 +458,14 @@ static bool is_hop_by_hop(struct span name)
 	       field_is(name, "upgrade") || field_is(name, "content-length");
 }
 
-/* Orders two field names ignoring ASCII case: < 0, 0 or > 0. */
+/* Orders two field names: shorter first, then bytewise ignoring ASCII
+ * case. < 0, 0 or > 0. Any total order that makes equal names adjacent
+ * will do; length first settles most comparisons at once. */
 static int name_cmp(struct span a, struct span b)
 {
-	size_t n = a.n < b.n ? a.n : b.n;
-	for (size_t i = 0; i < n; i++) {
+	if (a.n != b.n)
+		return a.n < b.n ? -1 : 1;
+	for (size_t i = 0; i < a.n; i++) {
 		unsigned char x = (unsigned char)a.p[i], y = (unsigned char)b.p[i];
 		if (x >= 'A' && x <= 'Z')
 			x |= 0x20;
@@ -471,7 +474,14 @@ static int name_cmp(struct span a, struct span b)
 		if (x != y)
 			return x < y ? -1 : 1;
 	}
-	return a.n < b.n ? -1 : a.n > b.n;
+	return 0;
+}
+
+/* Bit min(len, 63) for a name of len bytes: a token whose length no
+ * header name has is skipped without a search. */
+static uint64_t length_bit(size_t len)
+{
+	return 1ull << (len < 63 ? len : 63);
 }
 
 /* Restores the heap property below root in idx[0, n) (by header name). */
@@ -535,9 +545,11 @@ static void mark_connection_options(const struct h1_request *req, uint16_t *idx,
 {
 	const struct h1_header *hs = req->headers;
 	size_t n = req->n_headers;
+	uint64_t lengths = 0;
 	for (size_t i = 0; i < n; i++) {
 		idx[i] = (uint16_t)i;
 		hit[i] = drop[i] = false;
+		lengths |= length_bit(hs[i].name.n);
 	}
 	sort_by_name(hs, idx, n);
 	for (size_t i = 0; i < n; i++) {
@@ -552,7 +564,7 @@ static void mark_connection_options(const struct h1_request *req, uint16_t *idx,
 			while (j < h->value.n && h1_is_tchar((unsigned char)h->value.p[j]))
 				j++;
 			struct span tok = { h->value.p + start, j - start };
-			if (tok.n == 0)
+			if (tok.n == 0 || !(lengths & length_bit(tok.n)))
 				continue;
 			size_t at = lower_bound(hs, idx, n, tok);
 			if (at < n && name_cmp(hs[idx[at]].name, tok) == 0)

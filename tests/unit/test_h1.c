@@ -842,9 +842,9 @@ static void test_build(void **state)
 }
 
 /* A head at the largest settings (MAX_HEAD_SIZE=1048576, MAX_HEADERS=1000):
- * 999 short headers and one Connection line of about 300,000 two-byte
- * options. Checking each option against each header name is 3 x 10^8
- * comparisons; the README's 62 KB case (97 headers, 20,400 options) is the
+ * 999 short headers and one Connection line of about 140,000 options as
+ * long as the names. Checking each option against each header name is
+ * 1.4 x 10^8 comparisons; the README's 62 KB case (97 headers, 20,400 options) is the
  * same shape, smaller. */
 static char *many_options_head(size_t *len)
 {
@@ -855,16 +855,17 @@ static char *many_options_head(size_t *len)
 	for (int i = 0; i < 998; i++)
 		n += (size_t)snprintf(p + n, cap - n, "X-H%03d: %d\r\n", i, i);
 	n += (size_t)snprintf(p + n, cap - n, "Connection: x-h005");
-	while (n < 1000000)
-		n += (size_t)snprintf(p + n, cap - n, ",%c", 'a' + (int)(n % 26));
+	/* Options as long as the names, so that none is skipped by length. */
+	for (int i = 0; n < 1000000; i++)
+		n += (size_t)snprintf(p + n, cap - n, ",y-h%03d", i % 1000);
 	n += (size_t)snprintf(p + n, cap - n, "\r\n\r\n");
 	*len = n;
 	return p;
 }
 
 /* The rebuild stays near linear in the head: three rebuilds of the case
- * above take about 0.05 s of CPU (0.15 s under the sanitizers), where
- * checking every option against every header took 2.3 s in the plain
+ * above take about 0.02 s of CPU (0.04 s under the sanitizers), where
+ * checking every option against every header took 1.7 s in the plain
  * build. The bound sits in between. The header Connection names is still
  * the one that goes. */
 static void test_build_many_options(void **state)
@@ -898,7 +899,7 @@ static void test_build_many_options(void **state)
 	assert_true(kept);
 	if (getenv("H1_TIME"))
 		print_message("3 rebuilds: %.4f s\n", cpu);
-	if (cpu > 0.75)
+	if (cpu > 0.5)
 		fail_msg("3 rebuilds took %.3f s of CPU", cpu);
 }
 
@@ -1154,7 +1155,7 @@ int main(void)
 		rows_add(test_build, &build_rows[i], "forwarded head", build_rows[i].name);
 	rows_add(test_build_no_room, NULL, "forwarded head", "no room in the buffer is -1");
 	rows_add(test_build_many_options, NULL, "forwarded head",
-		 "300,000 Connection options against 1,000 headers cost linear time");
+		 "140,000 Connection options against 1,000 headers cost linear time");
 	for (size_t i = 0; i < N_ROWS(closing_rows); i++)
 		rows_add(test_closing_head, &closing_rows[i], "closing response head",
 			 closing_rows[i].name);
