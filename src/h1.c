@@ -458,14 +458,102 @@ static bool is_hop_by_hop(struct span name)
 	       field_is(name, "upgrade") || field_is(name, "content-length");
 }
 
-/* True when a Connection header of req lists name as a connection option:
- * such a field belongs to this hop and must go (RFC 9110 §7.6.1). */
-static bool named_by_connection(const struct h1_request *req, struct span name)
+/* Orders two field names: shorter first, then bytewise ignoring ASCII
+ * case. < 0, 0 or > 0. Any total order that makes equal names adjacent
+ * will do; length first settles most comparisons at once. */
+static int name_cmp(struct span a, struct span b)
 {
-	if (!req->has_connection)
-		return false;
-	for (size_t i = 0; i < req->n_headers; i++) {
-		const struct h1_header *h = &req->headers[i];
+	if (a.n != b.n)
+		return a.n < b.n ? -1 : 1;
+	for (size_t i = 0; i < a.n; i++) {
+		unsigned char x = (unsigned char)a.p[i], y = (unsigned char)b.p[i];
+		if (x >= 'A' && x <= 'Z')
+			x |= 0x20;
+		if (y >= 'A' && y <= 'Z')
+			y |= 0x20;
+		if (x != y)
+			return x < y ? -1 : 1;
+	}
+	return 0;
+}
+
+/* Bit min(len, 63) for a name of len bytes: a token whose length no
+ * header name has is skipped without a search. */
+static uint64_t length_bit(size_t len)
+{
+	return 1ull << (len < 63 ? len : 63);
+}
+
+/* Restores the heap property below root in idx[0, n) (by header name). */
+static void sift_down(const struct h1_header *hs, uint16_t *idx, size_t root, size_t n)
+{
+	for (;;) {
+		size_t child = 2 * root + 1;
+		if (child >= n)
+			return;
+		if (child + 1 < n && name_cmp(hs[idx[child]].name, hs[idx[child + 1]].name) < 0)
+			child++;
+		if (name_cmp(hs[idx[root]].name, hs[idx[child]].name) >= 0)
+			return;
+		uint16_t t = idx[root];
+		idx[root] = idx[child];
+		idx[child] = t;
+		root = child;
+	}
+}
+
+/* Heapsort: n log n comparisons whatever the names, no allocation (glibc's
+ * qsort may call malloc). */
+static void sort_by_name(const struct h1_header *hs, uint16_t *idx, size_t n)
+{
+	for (size_t i = n / 2; i-- > 0;)
+		sift_down(hs, idx, i, n);
+	for (size_t end = n; end-- > 1;) {
+		uint16_t t = idx[0];
+		idx[0] = idx[end];
+		idx[end] = t;
+		sift_down(hs, idx, 0, end);
+	}
+}
+
+/* The first position in the sorted idx[0, n) whose name is not below tok
+ * (equal names are adjacent, so this is where a run of them starts). */
+static size_t lower_bound(const struct h1_header *hs, const uint16_t *idx, size_t n,
+			  struct span tok)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (name_cmp(hs[idx[mid]].name, tok) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Sets drop[i] for every header i that a Connection header of req lists
+ * as a connection option: such a field belongs to this hop and must go
+ * (RFC 9110 §7.6.1). Tokens are the runs of tchar in the Connection
+ * values. The names are sorted once and each token is found by binary
+ * search, and a name is flagged once however often it is named, so a
+ * Connection list of many thousand tokens against many headers costs
+ * (tokens + headers) x log(headers), never tokens x headers. idx and hit
+ * have room for req->n_headers entries. */
+static void mark_connection_options(const struct h1_request *req, uint16_t *idx,
+				    bool *hit, bool *drop)
+{
+	const struct h1_header *hs = req->headers;
+	size_t n = req->n_headers;
+	uint64_t lengths = 0;
+	for (size_t i = 0; i < n; i++) {
+		idx[i] = (uint16_t)i;
+		hit[i] = drop[i] = false;
+		lengths |= length_bit(hs[i].name.n);
+	}
+	sort_by_name(hs, idx, n);
+	for (size_t i = 0; i < n; i++) {
+		const struct h1_header *h = &hs[i];
 		if (!field_is(h->name, "connection"))
 			continue;
 		size_t j = 0;
@@ -476,11 +564,20 @@ static bool named_by_connection(const struct h1_request *req, struct span name)
 			while (j < h->value.n && h1_is_tchar((unsigned char)h->value.p[j]))
 				j++;
 			struct span tok = { h->value.p + start, j - start };
-			if (tok.n > 0 && span_eq_nocase(tok, name))
-				return true;
+			if (tok.n == 0 || !(lengths & length_bit(tok.n)))
+				continue;
+			size_t at = lower_bound(hs, idx, n, tok);
+			if (at < n && name_cmp(hs[idx[at]].name, tok) == 0)
+				hit[at] = true; /* at is the first of its run */
 		}
 	}
-	return false;
+	/* Spread each run's flag from its first position to the whole run. */
+	bool flag = false;
+	for (size_t k = 0; k < n; k++) {
+		if (k == 0 || name_cmp(hs[idx[k - 1]].name, hs[idx[k]].name) != 0)
+			flag = hit[k];
+		drop[idx[k]] = flag;
+	}
 }
 
 /* The forwarded head is written straight into the output buffer's free
@@ -522,6 +619,13 @@ int h1_build_request(const struct h1_request *req, unsigned flags, struct buf *o
 	char *start = buf_reserve(out, &room);
 	if (start == NULL)
 		return -1;
+	/* Which headers Connection names, found once for the whole head. */
+	uint16_t idx[H1_HEADERS_MAX];
+	bool hit[H1_HEADERS_MAX], drop[H1_HEADERS_MAX];
+	if (req->n_headers > H1_HEADERS_MAX)
+		return -1;
+	if (req->has_connection)
+		mark_connection_options(req, idx, hit, drop);
 	struct head_out o = { start, start + room, false };
 	put(&o, req->method.p, req->method.n);
 	put(&o, " ", 1);
@@ -532,7 +636,7 @@ int h1_build_request(const struct h1_request *req, unsigned flags, struct buf *o
 		/* Host stays whatever Connection says: without it an HTTP/1.1
 		 * request is invalid (RFC 9112 §3.2). */
 		if (is_hop_by_hop(h->name) ||
-		    (named_by_connection(req, h->name) && !field_is(h->name, "host")))
+		    (req->has_connection && drop[i] && !field_is(h->name, "host")))
 			continue;
 		put(&o, h->name.p, h->name.n);
 		put(&o, ": ", 2);

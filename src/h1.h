@@ -24,6 +24,10 @@ enum h1_body {
 	H1_BODY_CLOSE,   /* response only: the body runs until the peer closes */
 };
 
+/* The most header fields h1_build_request() handles (MAX_HEADERS is
+ * capped at this in cfg.c): its per-head work space lives on the stack. */
+#define H1_HEADERS_MAX 1000
+
 struct h1_limits {
 	size_t head_bytes; /* the whole head, request line to empty line */
 	size_t headers;    /* header field lines */
@@ -84,8 +88,10 @@ enum h1_build_flags {
 
 /* Appends the head to forward for req: the request line as parsed, every
  * end-to-end header as "Name: value", and framing and connection headers
- * regenerated from what was parsed (never copied). flags: enum
- * h1_build_flags. 0, or -1 when out has no room. */
+ * regenerated from what was parsed (never copied). Costs
+ * O(head bytes x log(headers)), however many Connection options there are.
+ * flags: enum h1_build_flags. 0, or -1 when out has no room or req has
+ * more than H1_HEADERS_MAX headers. */
 int h1_build_request(const struct h1_request *req, unsigned flags, struct buf *out);
 
 /* Appends a response head that h1_parse_response() accepted (n bytes,

@@ -51,9 +51,33 @@ static void on_signal(struct loop_watch *w, uint32_t events)
 	}
 }
 
+/* Log lines wait for stderr: watch it while they do (see log.c). */
+static struct loop_watch log_watch = { -1, NULL, NULL };
+
+static void on_log_writable(struct loop_watch *w, uint32_t events)
+{
+	(void)w;
+	(void)events;
+	log_flush();
+}
+
+static void on_log_backlog(int fd, bool pending)
+{
+	if (pending) {
+		log_watch = (struct loop_watch){ fd, on_log_writable, NULL };
+		/* On failure the tick still flushes, once a second. */
+		if (loop_add(&main_loop, &log_watch, EPOLLOUT) == -1)
+			log_watch.fd = -1;
+	} else if (log_watch.fd != -1) {
+		loop_del(&main_loop, &log_watch);
+		log_watch.fd = -1;
+	}
+}
+
 static void on_tick(void *ctx)
 {
 	(void)ctx;
+	log_flush();
 	conn_tick(NULL);
 	if (shutdown_deadline_ms == 0)
 		return;
@@ -123,6 +147,11 @@ int main(int argc, char **argv)
 	if (sandbox_preflight(&settings) == -1)
 		return 2;
 	log_set_level((enum log_level)settings.log_level);
+	/* Before the sandbox: it reopens stderr through /proc. Output still
+	 * works, maybe blocking, when it cannot. */
+	if (log_open() == -1)
+		log_warn("stderr: %s; log output may block when it is not read",
+			 strerror(errno));
 	/* A client that vanishes must cost an EPIPE, never the process. */
 	signal(SIGPIPE, SIG_IGN);
 	raise_fd_limit();
@@ -136,6 +165,7 @@ int main(int argc, char **argv)
 		log_err("event loop setup: %s", strerror(errno));
 		return 1;
 	}
+	log_set_backlog_hook(on_log_backlog);
 	cfg_log_summary(&settings, p);
 	conn_setup(&main_loop, &settings, p);
 	if (listen_open_all(&main_loop, &settings) == -1)
@@ -158,10 +188,12 @@ int main(int argc, char **argv)
 	conn_close_all();
 	conn_after_batch(NULL);
 	close(signals.fd);
+	log_set_backlog_hook(NULL); /* the loop that watched stderr goes */
 	loop_fini(&main_loop);
 	policy_free(p);
 	conn_setup_free();
 	limit_fini();
 	log_notice("stopped");
+	log_drain(2000); /* the rest, waiting at most this long */
 	return rc == -1 ? 1 : 0;
 }
