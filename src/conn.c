@@ -528,9 +528,7 @@ static void forward(struct conn *c, const struct h1_request *rq,
 	 * routes may become tunnels so. The name is "**" as the daemon routes
 	 * it (container.go registers {name:.*}): a link alias, as in
 	 * /containers/webx/db/attach, is the attach route too. */
-	c->req_hijack = span_eq(rq->method, "POST") &&
-			(policy_pattern_match("/containers/**/attach", path->rest) ||
-			 policy_pattern_match("/exec/**/start", path->rest));
+	c->req_hijack = policy_may_hijack(rq->method, path);
 	c->tunnel_pending = false;
 	c->resp = RESP_HEAD;
 	c->resp_scan = 0;

@@ -281,6 +281,19 @@ static struct span libpod_inner(struct span rest, bool *is_libpod)
 	return (struct span){ rest.p + n, rest.n - n };
 }
 
+bool policy_may_hijack(struct span method, const struct path_info *path)
+{
+	if (policy_method_bit(method) != POLICY_M_POST)
+		return false;
+	/* Podman answers /libpod/containers/{name}/attach and
+	 * /libpod/exec/{id}/start exactly as Docker does; its own client
+	 * sends exec start without Upgrade. */
+	bool is_libpod;
+	struct span rest = libpod_inner(path->rest, &is_libpod);
+	return policy_pattern_match("/containers/**/attach", rest) ||
+	       policy_pattern_match("/exec/**/start", rest);
+}
+
 static struct span first_segment(struct span rest)
 {
 	const char *end = memchr(rest.p + 1, '/', rest.n - 1);
@@ -388,14 +401,23 @@ static bool query_next(struct span q, size_t *at, struct span *key, struct span 
 	return true;
 }
 
-static bool all_digits(struct span v, size_t max)
+/* The longest wait a lifecycle switch admits for stop and restart: a
+ * t of 999999999 is a stop that never escalates to a kill, and holds a
+ * daemon connection as long, just as t=-1 does. */
+#define POLICY_MAX_WAIT_S 3600
+
+/* Plain decimal digits (no sign, no escape) worth 0 to POLICY_MAX_WAIT_S. */
+static bool seconds_value(struct span v)
 {
-	if (v.n == 0 || v.n > max)
+	if (v.n == 0 || v.n > 4)
 		return false;
-	for (size_t i = 0; i < v.n; i++)
+	unsigned n = 0;
+	for (size_t i = 0; i < v.n; i++) {
 		if (v.p[i] < '0' || v.p[i] > '9')
 			return false;
-	return true;
+		n = n * 10 + (unsigned)(v.p[i] - '0');
+	}
+	return n <= POLICY_MAX_WAIT_S;
 }
 
 /* A signal as the daemon parses one ("SIGTERM", "TERM", "15"): letters
@@ -413,7 +435,7 @@ static bool signal_value(struct span v)
 }
 
 enum policy_value {
-	POLICY_V_SECONDS, /* a non-negative decimal number: t=-1 would wait forever */
+	POLICY_V_SECONDS, /* 0 to POLICY_MAX_WAIT_S: t=-1, or a huge t, waits forever */
 	POLICY_V_SIGNAL,
 	POLICY_V_TEXT,    /* anything: detachKeys only names the keys that detach */
 };
@@ -440,7 +462,7 @@ static bool value_ok(enum policy_value kind, struct span v)
 {
 	switch (kind) {
 	case POLICY_V_SECONDS:
-		return all_digits(v, 9);
+		return seconds_value(v);
 	case POLICY_V_SIGNAL:
 		return signal_value(v);
 	case POLICY_V_TEXT:
@@ -485,7 +507,7 @@ static bool lifecycle_admits(const struct policy_rule *r, const struct policy_re
 		seen |= 1u << k;
 		if (!value_ok(params[k].value, value)) {
 			snprintf(why, cap, "query parameter '%s' must be %s for %s", params[k].key,
-				 params[k].value == POLICY_V_SECONDS ? "a non-negative number of seconds"
+				 params[k].value == POLICY_V_SECONDS ? "a number of seconds from 0 to 3600"
 								     : "a signal name or number",
 				 sw);
 			return false;

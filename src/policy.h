@@ -132,6 +132,13 @@ struct policy_request {
 void policy_judge(const struct policy *p, const struct policy_request *rq,
 		  struct policy_verdict *v);
 
+/* True when a request on this path may be answered by a hijack: a 2xx
+ * without framing after which raw bytes flow both ways (POST attach and
+ * exec start, on Docker's routes and on libpod's twins, whatever the
+ * client's Upgrade header says). Names span segments as the daemon routes
+ * them. */
+bool policy_may_hijack(struct span method, const struct path_info *path);
+
 /* True when pattern (syntax above) matches the decoded path rest. What
  * follows a "**" in the middle is matched against as many segments at the
  * end of rest, so it must not hold another "**" (no rule does). */

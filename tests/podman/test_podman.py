@@ -367,3 +367,28 @@ def test_libpod_healthcheck_needs_post(proxy, sleeper):
     # With POST=1 it reaches Podman, which has no health check to run here.
     rsp = get(proxy(LIBPOD=1, CONTAINERS=1, POST=1), f"{LIBPOD}/containers/{sleeper}/healthcheck")
     assert rsp.status != 403 and rsp.header("libpod-api-version") is not None, rsp
+
+
+def test_libpod_exec_start_without_upgrade_is_a_tunnel(proxy, podman, sleeper):
+    """Podman's own client starts an exec without Upgrade: the bare 200 that
+    answers it is a hijack, as on Docker's route, and stdin must reach the
+    process. Before, dockgate took it for a body that ends at the close and
+    held the client's stdin back as if it were a pipelined request."""
+    st, ex = podman.api("POST", f"{LIBPOD}/containers/{sleeper}/exec",
+                        {"Cmd": ["sh", "-c", "head -n 1"], "AttachStdin": True,
+                         "AttachStdout": True})
+    assert st == 201, ex
+    p = proxy(LIBPOD=1, CONTAINERS=1, EXEC=1, POST=1)
+    body = b'{"Detach": false, "Tty": false}'
+    c = p.connect()
+    try:
+        c.send(f"POST {LIBPOD}/exec/{ex['Id']}/start HTTP/1.1\r\nHost: x\r\n"
+               f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+               .encode() + body)
+        _, status, _, headers, _ = c.read_head()
+        assert status == 200, headers
+        time.sleep(0.3)
+        c.send(b"hello-stdin\n")
+        assert b"hello-stdin" in c.read_until(b"hello-stdin", timeout=10)
+    finally:
+        c.close()

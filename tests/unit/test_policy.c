@@ -742,31 +742,42 @@ static struct lifecycle_row lifecycle_rows[] = {
 	{ { "LIBPOD=1 ALLOW_START=1: libpod start with a body", "LIBPOD=1 ALLOW_START=1", "POST",
 	    "/v4.0.0/libpod/containers/abc/start", DENY, "ALLOW_START", { "no request body" }, NULL },
 	  BODY },
-	/* stop: only a non-negative t (timeout in libpod), never a signal. */
+	/* stop: only a t from 0 to 3600 s (timeout in libpod), never a signal. */
 	{ { "ALLOW_STOP=1: stop?signal=SIGHUP&t=-1", "ALLOW_STOP=1", "POST",
 	    "/v1.47/containers/web/stop?signal=SIGHUP&t=-1", DENY, "ALLOW_STOP",
 	    { "query parameter 'signal' is not allowed by ALLOW_STOP" }, NULL }, NO_BODY },
 	{ { "ALLOW_STOP=1: stop?t=-1", "ALLOW_STOP=1", "POST", "/containers/web/stop?t=-1", DENY,
-	    "ALLOW_STOP", { "'t' must be a non-negative number of seconds for ALLOW_STOP" }, NULL },
+	    "ALLOW_STOP", { "'t' must be a number of seconds from 0 to 3600 for ALLOW_STOP" }, NULL },
 	  NO_BODY },
 	{ { "ALLOW_STOP=1: stop?t=1", "ALLOW_STOP=1", "POST", "/v1.47/containers/web/stop?t=1",
 	    ALLOW, "ALLOW_STOP", { NULL }, NULL }, NO_BODY },
 	{ { "ALLOW_STOP=1: stop?t=0", "ALLOW_STOP=1", "POST", "/containers/web/stop?t=0", ALLOW,
 	    "ALLOW_STOP", { NULL }, NULL }, NO_BODY },
+	{ { "ALLOW_STOP=1: stop?t=3600 (the longest wait)", "ALLOW_STOP=1", "POST",
+	    "/containers/web/stop?t=3600", ALLOW, "ALLOW_STOP", { NULL }, NULL }, NO_BODY },
+	{ { "ALLOW_STOP=1: stop?t=3601 (a stop that waits too long is no stop)", "ALLOW_STOP=1",
+	    "POST", "/containers/web/stop?t=3601", DENY, "ALLOW_STOP", { "from 0 to 3600" }, NULL },
+	  NO_BODY },
+	{ { "ALLOW_STOP=1: stop?t=999999999 (31 years)", "ALLOW_STOP=1", "POST",
+	    "/containers/web/stop?t=999999999", DENY, "ALLOW_STOP", { "from 0 to 3600" }, NULL },
+	  NO_BODY },
+	{ { "ALLOW_RESTARTS=1: restart?t=00060", "ALLOW_RESTARTS=1", "POST",
+	    "/containers/web/restart?t=00060", DENY, "ALLOW_RESTARTS", { "from 0 to 3600" }, NULL },
+	  NO_BODY },
 	{ { "ALLOW_STOP=1: stop?", "ALLOW_STOP=1", "POST", "/containers/web/stop?", ALLOW,
 	    "ALLOW_STOP", { NULL }, NULL }, NO_BODY },
 	{ { "ALLOW_STOP=1: stop?t= (empty)", "ALLOW_STOP=1", "POST", "/containers/web/stop?t=", DENY,
-	    "ALLOW_STOP", { "non-negative" }, NULL }, NO_BODY },
+	    "ALLOW_STOP", { "from 0 to 3600" }, NULL }, NO_BODY },
 	{ { "ALLOW_STOP=1: stop?t (no value)", "ALLOW_STOP=1", "POST", "/containers/web/stop?t",
-	    DENY, "ALLOW_STOP", { "non-negative" }, NULL }, NO_BODY },
+	    DENY, "ALLOW_STOP", { "from 0 to 3600" }, NULL }, NO_BODY },
 	{ { "ALLOW_STOP=1: stop?t=+1", "ALLOW_STOP=1", "POST", "/containers/web/stop?t=+1", DENY,
-	    "ALLOW_STOP", { "non-negative" }, NULL }, NO_BODY },
+	    "ALLOW_STOP", { "from 0 to 3600" }, NULL }, NO_BODY },
 	{ { "ALLOW_STOP=1: stop?t=%31 (an escaped digit)", "ALLOW_STOP=1", "POST",
-	    "/containers/web/stop?t=%31", DENY, "ALLOW_STOP", { "non-negative" }, NULL }, NO_BODY },
+	    "/containers/web/stop?t=%31", DENY, "ALLOW_STOP", { "from 0 to 3600" }, NULL }, NO_BODY },
 	{ { "ALLOW_STOP=1: stop?t=1e3", "ALLOW_STOP=1", "POST", "/containers/web/stop?t=1e3", DENY,
-	    "ALLOW_STOP", { "non-negative" }, NULL }, NO_BODY },
+	    "ALLOW_STOP", { "from 0 to 3600" }, NULL }, NO_BODY },
 	{ { "ALLOW_STOP=1: stop?t=9999999999 (too long)", "ALLOW_STOP=1", "POST",
-	    "/containers/web/stop?t=9999999999", DENY, "ALLOW_STOP", { "non-negative" }, NULL },
+	    "/containers/web/stop?t=9999999999", DENY, "ALLOW_STOP", { "from 0 to 3600" }, NULL },
 	  NO_BODY },
 	{ { "ALLOW_STOP=1: stop?t=1&t=-1 (Go reads the first, others the last)", "ALLOW_STOP=1",
 	    "POST", "/containers/web/stop?t=1&t=-1", DENY, "ALLOW_STOP", { "'t' is given twice" },
@@ -794,7 +805,7 @@ static struct lifecycle_row lifecycle_rows[] = {
 	    "/v1.47/containers/web/restart?t=5&signal=SIGINT", ALLOW, "ALLOW_RESTARTS", { NULL },
 	    NULL }, NO_BODY },
 	{ { "ALLOW_RESTARTS=1: restart?t=-1", "ALLOW_RESTARTS=1", "POST",
-	    "/containers/web/restart?t=-1", DENY, "ALLOW_RESTARTS", { "non-negative" }, NULL },
+	    "/containers/web/restart?t=-1", DENY, "ALLOW_RESTARTS", { "from 0 to 3600" }, NULL },
 	  NO_BODY },
 	{ { "ALLOW_RESTARTS=1: restart?all=true (Podman restarts every container)",
 	    "ALLOW_RESTARTS=1", "POST", "/containers/web/restart?all=true", DENY, "ALLOW_RESTARTS",
@@ -1152,6 +1163,41 @@ static void test_rules_libpod_everything(void **state)
 	policy_free(p);
 }
 
+/* Which requests may turn into a raw tunnel after a bare 2xx: POST
+ * attach and exec start, names spanning segments, Docker and libpod. */
+struct hijack_row {
+	const char *name, *method, *target;
+	bool hijack;
+};
+
+static struct hijack_row hijack_rows[] = {
+	{ "attach", "POST", "/v1.41/containers/web/attach?stream=1", true },
+	{ "attach of a link alias", "POST", "/v1.41/containers/webx/db/attach", true },
+	{ "exec start", "POST", "/v1.41/exec/0123abcd/start", true },
+	{ "libpod attach", "POST", "/v4.0.0/libpod/containers/web/attach", true },
+	{ "libpod exec start (podman's own client sends no Upgrade)", "POST",
+	  "/v4.0.0/libpod/exec/0123abcd/start", true },
+	{ "unversioned libpod exec start", "POST", "/libpod/exec/0123abcd/start", true },
+	{ "GET attach is no hijack", "GET", "/v1.41/containers/web/attach", false },
+	{ "attach/ws is an upgrade, not a bare hijack", "POST", "/containers/web/attach/ws", false },
+	{ "container start", "POST", "/v1.41/containers/web/start", false },
+	{ "exec inspect", "POST", "/v1.41/exec/0123abcd/json", false },
+	{ "libpod libpod is no twin", "POST", "/libpod/libpod/exec/x/start", false },
+	{ "a name alone", "POST", "/containers/attach", false },
+};
+
+static void test_hijack(void **state)
+{
+	const struct hijack_row *row = *state;
+	char scratch[256];
+	struct path_info info;
+	struct span t = { row->target, strlen(row->target) };
+	assert_int_equal(path_check(t, scratch, sizeof scratch, &info), 0);
+	struct span m = { row->method, strlen(row->method) };
+	if (policy_may_hijack(m, &info) != row->hijack)
+		fail_msg("%s %s: expected hijack=%d", row->method, row->target, row->hijack);
+}
+
 static void test_free_null(void **state)
 {
 	(void)state;
@@ -1195,6 +1241,8 @@ int main(void)
 		rows_add(test_judge, &judge_rows[i], "judge", judge_rows[i].name);
 	for (size_t i = 0; i < N_ROWS(lifecycle_rows); i++)
 		rows_add(test_lifecycle, &lifecycle_rows[i], "lifecycle", lifecycle_rows[i].row.name);
+	for (size_t i = 0; i < N_ROWS(hijack_rows); i++)
+		rows_add(test_hijack, &hijack_rows[i], "hijack", hijack_rows[i].name);
 	generate_section_rows();
 	for (size_t i = 0; i < n_gen; i++)
 		rows_add(test_judge, &gen_rows[i].row, "section", gen_rows[i].row.name);
