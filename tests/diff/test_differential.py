@@ -121,11 +121,12 @@ class PolicyModel:
         self.stop = truthy(env.get("ALLOW_STOP", "0"))
         self.restarts = truthy(env.get("ALLOW_RESTARTS", "0"))
 
-    # What each lifecycle switch admits in the query: key -> value pattern.
+    # What each lifecycle switch admits in the query: key -> value pattern
+    # (a wait of 0 to 3600 seconds: at most 4 digits, the value checked below).
     LIFECYCLE_QUERY = {
         b"start": {b"detachKeys": rb".*"},
-        b"stop": {b"t": rb"[0-9]{1,9}", b"timeout": rb"[0-9]{1,9}"},
-        b"restart": {b"t": rb"[0-9]{1,9}", b"timeout": rb"[0-9]{1,9}",
+        b"stop": {b"t": rb"[0-9]{1,4}", b"timeout": rb"[0-9]{1,4}"},
+        b"restart": {b"t": rb"[0-9]{1,4}", b"timeout": rb"[0-9]{1,4}",
                      b"signal": rb"[A-Za-z0-9]{1,16}"},
         b"kill": {b"signal": rb"[A-Za-z0-9]{1,16}"},
     }
@@ -139,6 +140,8 @@ class PolicyModel:
         for piece in (query.split(b"&") if query else []):
             key, _, value = piece.partition(b"=")
             if key not in allowed or key in seen or not re.fullmatch(allowed[key], value):
+                return False
+            if key in (b"t", b"timeout") and int(value) > 3600:
                 return False
             seen.add(key)
         return True
