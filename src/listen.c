@@ -20,10 +20,12 @@
 #include "limit.h"
 #include "log.h"
 #include "loop.h"
+#include "sockfile.h"
 
 struct listener {
 	struct loop_watch watch;
 	const struct cfg_listener *spec;
+	struct sockfile file; /* unix listeners: the socket file we made */
 };
 
 static struct listener listeners[CFG_MAX_LISTENERS];
@@ -148,66 +150,6 @@ static void on_accept(struct loop_watch *w, uint32_t events)
 	}
 }
 
-/* Removes a unix socket file that nobody accepts on. -1 when the path is
- * live or is not a socket. */
-static int remove_stale_socket(const char *path)
-{
-	struct stat st;
-	if (lstat(path, &st) == -1)
-		return errno == ENOENT ? 0 : -1;
-	if (!S_ISSOCK(st.st_mode)) {
-		errno = EEXIST;
-		return -1;
-	}
-	int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (probe == -1)
-		return -1;
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);
-	int live = connect(probe, (struct sockaddr *)&sun, sizeof sun) == 0;
-	close(probe);
-	if (live) {
-		errno = EADDRINUSE;
-		return -1;
-	}
-	return unlink(path);
-}
-
-static int open_unix(const struct cfg *c, const struct cfg_listener *spec)
-{
-	if (remove_stale_socket(spec->path) == -1)
-		return -1;
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd == -1)
-		return -1;
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", spec->path);
-	/* Create the socket file with no access at all, then open it to the
-	 * configured mode, so it is never briefly world-writable. chmod comes
-	 * before chown: once the file belongs to LISTEN_OWNER only CAP_FOWNER
-	 * could still change its mode, and CAP_CHOWN alone must be enough.
-	 * Nobody can connect before listen(), whatever the mode meanwhile. */
-	mode_t old = umask(0777);
-	int r = bind(fd, (struct sockaddr *)&sun, sizeof sun);
-	umask(old);
-	if (r == 0 && (chmod(spec->path, c->listen_mode) == -1 ||
-		       chown(spec->path, (uid_t)c->listen_uid, (gid_t)c->listen_gid) == -1 ||
-		       listen(fd, 511) == -1)) {
-		/* Leave no socket file that nothing serves. */
-		int saved = errno;
-		unlink(spec->path);
-		errno = saved;
-		r = -1;
-	}
-	if (r == -1) {
-		int saved = errno;
-		close(fd);
-		errno = saved;
-		return -1;
-	}
-	return fd;
-}
-
 static int open_tcp(const struct cfg_listener *spec)
 {
 	struct sockaddr_storage ss;
@@ -244,7 +186,10 @@ int listen_open_all(struct loop *l, const struct cfg *c)
 	reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	for (size_t i = 0; i < c->n_listeners; i++) {
 		const struct cfg_listener *spec = &c->listeners[i];
-		int fd = spec->kind == CFG_LISTEN_UNIX ? open_unix(c, spec) : open_tcp(spec);
+		struct listener *ls = &listeners[n_listeners];
+		ls->file.dir_fd = -1;
+		int fd = spec->kind == CFG_LISTEN_UNIX ? sockfile_open(c, spec, &ls->file)
+						       : open_tcp(spec);
 		if (fd == -1 && errno == EAFNOSUPPORT && c->listen_is_default) {
 			/* A host or container without IPv6: the default
 			 * dual-stack listener degrades to IPv4, as with
@@ -262,7 +207,7 @@ int listen_open_all(struct loop *l, const struct cfg *c)
 			listen_close_all(l);
 			return -1;
 		}
-		struct listener *ls = &listeners[n_listeners++];
+		n_listeners++;
 		ls->spec = spec;
 		ls->watch = (struct loop_watch){ fd, on_accept, ls };
 		if (loop_add(l, &ls->watch, EPOLLIN) == -1) {
@@ -280,8 +225,7 @@ void listen_close_all(struct loop *l)
 	for (size_t i = 0; i < n_listeners; i++) {
 		loop_del(l, &listeners[i].watch);
 		close(listeners[i].watch.fd);
-		if (listeners[i].spec->kind == CFG_LISTEN_UNIX)
-			unlink(listeners[i].spec->path);
+		sockfile_remove(&listeners[i].file);
 	}
 	n_listeners = 0;
 	if (reserve_fd >= 0)

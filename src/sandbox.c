@@ -46,16 +46,26 @@ int sandbox_preflight(const struct cfg *c)
 	return 0;
 }
 
+/* RUN_GROUP, else RUN_USER's own primary group, as su and setpriv do. */
+static gid_t run_group(const struct cfg *c)
+{
+	if (c->run_gid >= 0)
+		return (gid_t)c->run_gid;
+	struct idmap_entry pw;
+	return idmap_find(IDMAP_DB_PASSWD, IDMAP_PASSWD_PATH, NULL, c->run_uid, &pw) == 0
+		       ? (gid_t)pw.gid : (gid_t)c->run_uid;
+}
+
+void sandbox_final_ids(const struct cfg *c, uid_t *uid, gid_t *gid)
+{
+	*uid = c->run_uid >= 0 ? (uid_t)c->run_uid : geteuid();
+	*gid = c->run_uid >= 0 || c->run_gid >= 0 ? run_group(c) : getegid();
+}
+
 int sandbox_drop_privileges(const struct cfg *c)
 {
 	if (c->run_uid >= 0 || c->run_gid >= 0) {
-		gid_t gid = (gid_t)c->run_gid;
-		if (c->run_gid < 0) {
-			/* The user's own primary group, as su and setpriv do. */
-			struct idmap_entry pw;
-			gid = idmap_find(IDMAP_DB_PASSWD, IDMAP_PASSWD_PATH, NULL, c->run_uid,
-					 &pw) == 0 ? (gid_t)pw.gid : (gid_t)c->run_uid;
-		}
+		gid_t gid = run_group(c);
 		if (setgroups(1, &gid) == -1 || setresgid(gid, gid, gid) == -1) {
 			log_err("RUN_GROUP: cannot switch to gid %u: %s", (unsigned)gid,
 				strerror(errno));

@@ -6,11 +6,18 @@
 #ifndef DOCKGATE_SANDBOX_H
 #define DOCKGATE_SANDBOX_H
 
+#include <sys/types.h>
+
 struct cfg;
 
 /* Before anything is opened: REFUSE_ROOT against the user we will run
  * as. 0, or -1 after printing why to stderr (a settings error). */
 int sandbox_preflight(const struct cfg *c);
+
+/* The user and group dockgate serves as once sandbox_drop_privileges has
+ * run: RUN_USER and RUN_GROUP (or that user's primary group), else the
+ * ones it was started with. */
+void sandbox_final_ids(const struct cfg *c, uid_t *uid, gid_t *gid);
 
 /* Drops to the configured user and group.
  * 0, or -1 after logging why (the caller exits). */
