@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include "buf.h"
 #include "conn.h"
 #include "h1.h"
+#include "health.h"
 #include "limit.h"
 #include "log.h"
 #include "loop.h"
@@ -40,6 +42,7 @@ static int reserve_fd = -1;
  * (SO_PEERCRED) for unix sockets, where every client has the same path. */
 struct peer {
 	struct sockaddr_storage addr;
+	socklen_t addr_len;
 	struct ucred cred;
 };
 
@@ -62,17 +65,36 @@ static void peer_name(const struct peer *pr, char *out, size_t cap)
 	}
 }
 
-/* The per-client key: the IP address for TCP, the peer's uid for unix. */
-static void client_key(const struct peer *pr, struct limit_key *k)
+/* Whether a unix peer bound its socket to the health probe's abstract
+ * name (health.h). */
+static bool is_health_probe(const struct peer *pr)
+{
+	const struct sockaddr_un *sun = (const struct sockaddr_un *)&pr->addr;
+	size_t base = offsetof(struct sockaddr_un, sun_path) + 1;
+	size_t plen = sizeof HEALTH_PROBE_PREFIX - 1;
+	return pr->addr.ss_family == AF_UNIX && pr->addr_len >= base + plen &&
+	       sun->sun_path[0] == '\0' && memcmp(sun->sun_path + 1, HEALTH_PROBE_PREFIX, plen) == 0;
+}
+
+/* The per-client key: the IP address for TCP, the peer's uid for unix;
+ * health probes of a uid have a bucket of their own. Returns the bucket's
+ * limit. */
+static unsigned long client_key(const struct peer *pr, struct limit_key *k)
 {
 	memset(k, 0, sizeof *k);
 	k->bytes[0] = (unsigned char)pr->addr.ss_family;
+	if (is_health_probe(pr)) {
+		k->bytes[0] |= 0x80;
+		memcpy(k->bytes + 1, &pr->cred.uid, sizeof pr->cred.uid);
+		return HEALTH_PROBE_SLOTS;
+	}
 	if (pr->addr.ss_family == AF_INET)
 		memcpy(k->bytes + 1, &((const struct sockaddr_in *)&pr->addr)->sin_addr, 4);
 	else if (pr->addr.ss_family == AF_INET6)
 		memcpy(k->bytes + 1, &((const struct sockaddr_in6 *)&pr->addr)->sin6_addr, 16);
 	else
 		memcpy(k->bytes + 1, &pr->cred.uid, sizeof pr->cred.uid);
+	return max_per_client;
 }
 
 /* Too many connections: answer 503 on the spot and close. The write is
@@ -96,8 +118,8 @@ static void on_accept(struct loop_watch *w, uint32_t events)
 	(void)events;
 	for (;;) {
 		struct peer pr = { 0 };
-		socklen_t len = sizeof pr.addr;
-		int fd = accept4(w->fd, (struct sockaddr *)&pr.addr, &len,
+		pr.addr_len = sizeof pr.addr;
+		int fd = accept4(w->fd, (struct sockaddr *)&pr.addr, &pr.addr_len,
 				 SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd == -1) {
 			if (errno == EINTR || errno == ECONNABORTED)
@@ -136,9 +158,9 @@ static void on_accept(struct loop_watch *w, uint32_t events)
 		char peer[CONN_PEER_MAX];
 		peer_name(&pr, peer, sizeof peer);
 		struct limit_key key;
-		client_key(&pr, &key);
-		if (!limit_acquire(&key, max_per_client)) {
-			log_notice("per-client limit (%lu) reached: refused %s", max_per_client, peer);
+		unsigned long bucket = client_key(&pr, &key);
+		if (!limit_acquire(&key, bucket)) {
+			log_notice("per-client limit (%lu) reached: refused %s", bucket, peer);
 			refuse(fd);
 			continue;
 		}

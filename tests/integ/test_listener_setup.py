@@ -382,3 +382,69 @@ def test_other_signals_do_not_stop_dockgate(proxy):
         c.close()
     assert p.proc.wait(15) == 0, p.stderr()[-2000:]
     assert not os.path.exists(p.unix), "the socket outlived the proxy"
+
+
+# --------------------------------------------------------------------------
+# the health probe and the per-uid bucket
+# --------------------------------------------------------------------------
+
+def refused(p):
+    """A unix connection over the limit gets a 503 at once, before any request
+    (sending one could meet the close)."""
+    c = p.connect(via="unix")
+    try:
+        return c.read_response(timeout=5).status == 503
+    finally:
+        c.close()
+
+
+def test_healthcheck_passes_while_a_client_of_its_uid_holds_the_bucket(proxy, session_dir):
+    """Every unix client of one uid shares one bucket of
+    MAX_CONNECTIONS_PER_CLIENT connections. A root client holding all of
+    them gets 503 for one more, but the health probe (also root) has a
+    bucket of its own and still passes."""
+    needs_real_proxy()
+    from conftest import free_port
+    path = session_dir / f"health-{free_port()}.sock"
+    p = proxy(listen=f"unix://{path},tcp://127.0.0.1:{free_port()}",
+              MAX_CONNECTIONS_PER_CLIENT=3, PING=1)
+    time.sleep(0.5)              # the fixture's readiness probes are released
+    held = [p.connect(via="unix") for _ in range(3)]
+    try:
+        for c in held:           # each is really accepted and counted
+            c.send(PING)
+            assert c.read_response().status == 200
+        assert refused(p)
+        for _ in range(3):
+            cp = subprocess.run([DOCKGATE_BIN, "--healthcheck"], env=p.full_env,
+                                capture_output=True, text=True, timeout=10)
+            assert cp.returncode == 0, cp.stderr
+        assert refused(p), "the probe's bucket leaked"
+    finally:
+        for c in held:
+            c.close()
+
+
+def test_health_bucket_is_small(proxy, session_dir):
+    """Anyone can bind the probe's abstract name: it buys two connections
+    per uid, no more."""
+    needs_real_proxy()
+    from conftest import RawConn, free_port
+    path = session_dir / f"hb-{free_port()}.sock"
+    p = proxy(listen=f"unix://{path}", MAX_CONNECTIONS_PER_CLIENT=1, PING=1)
+    time.sleep(0.5)
+    conns = []
+    try:
+        for i in range(3):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.bind(f"\0dockgate-healthcheck-test{os.getpid()}-{i}")
+            s.settimeout(10)
+            s.connect(str(path))
+            conns.append(RawConn(s))
+        for c in conns[:2]:
+            c.send(PING)
+        got = [c.read_response().status for c in conns]
+        assert got == [200, 200, 503], got
+    finally:
+        for c in conns:
+            c.close()
