@@ -242,13 +242,29 @@ int listen_open_all(struct loop *l, const struct cfg *c)
 	return 0;
 }
 
+int listen_start_janitor(const struct cfg *c)
+{
+	struct sockfile *files[CFG_MAX_LISTENERS];
+	size_t n = 0;
+	for (size_t i = 0; i < n_listeners; i++)
+		if (listeners[i].file.dir_fd >= 0)
+			files[n++] = &listeners[i].file;
+	if (sockfile_start_janitor(c, files, n) == -1) {
+		log_err("cannot start the process that removes the listener files at exit: %s",
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 void listen_close_all(struct loop *l)
 {
 	for (size_t i = 0; i < n_listeners; i++) {
 		loop_del(l, &listeners[i].watch);
 		close(listeners[i].watch.fd);
-		sockfile_remove(&listeners[i].file);
+		sockfile_remove(&listeners[i].file); /* before the janitor starts */
 	}
+	sockfile_stop_janitor();
 	n_listeners = 0;
 	if (reserve_fd >= 0)
 		close(reserve_fd);

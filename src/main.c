@@ -161,7 +161,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	check_upstream(settings.socket_path);
-	if (sandbox_restrict(&settings) == -1) {
+	if (listen_start_janitor(&settings) == -1 || sandbox_restrict(&settings) == -1) {
 		listen_close_all(&main_loop);
 		return 1;
 	}

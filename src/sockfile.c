@@ -21,17 +21,27 @@
  *
  * Someone who can write the directory may still rename the public name or
  * the private directory around; that moves directory entries, never makes
- * dockgate change a file it did not create. */
+ * dockgate change a file it did not create.
+ *
+ * Removal at exit is the janitor's job: a small process forked once the
+ * proxy runs as its final user and before it confines itself, which holds
+ * only the listener directories and one end of a socket pair, waits for
+ * the proxy's end to close (at exit, or if the proxy dies) and then removes
+ * what is still dockgate's. So the proxy, which talks to clients, can
+ * remove no file at all, and the janitor, which reads nothing but an EOF,
+ * can remove only files in the listener directories. */
 #include "sockfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -307,4 +317,106 @@ void sockfile_remove(struct sockfile *sf)
 			   "its place", sf->name);
 	close(sf->dir_fd);
 	sf->dir_fd = -1;
+}
+
+static pid_t janitor_pid = -1;
+static int janitor_fd = -1; /* the proxy's end; closing it starts the cleanup */
+
+/* Closes every descriptor above 2 but those in keep (ascending). Older
+ * kernels lack close_range: there, few descriptors are open this early. */
+static void close_others(const int *keep, size_t n)
+{
+	unsigned lo = 3;
+	int bad = 0;
+	for (size_t i = 0; i <= n; i++) {
+		unsigned hi = i < n ? (unsigned)keep[i] : ~0U;
+		if (hi > lo)
+			bad |= close_range(lo, hi - 1, 0);
+		if (i < n && hi + 1 > lo)
+			lo = hi + 1;
+	}
+	for (int fd = 3; bad && fd < 1024; fd++) {
+		size_t i = 0;
+		while (i < n && keep[i] != fd)
+			i++;
+		if (i == n)
+			close(fd);
+	}
+}
+
+static void janitor_main(const struct cfg *c, int sock, struct sockfile *const *files, size_t n)
+{
+	int keep[CFG_MAX_LISTENERS + 1], dirs[CFG_MAX_LISTENERS];
+	size_t k = 0;
+	keep[k++] = sock;
+	for (size_t i = 0; i < n; i++)
+		keep[k++] = dirs[i] = files[i]->dir_fd;
+	for (size_t i = 1; i < k; i++) /* insertion sort: at most 9 */
+		for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+			int t = keep[j];
+			keep[j] = keep[j - 1];
+			keep[j - 1] = t;
+		}
+	close_others(keep, k);
+	/* A Ctrl-C or a stop signal for the whole group is for the proxy;
+	 * the janitor ends when the proxy does. */
+	static const int quiet[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGALRM };
+	for (size_t i = 0; i < sizeof quiet / sizeof quiet[0]; i++)
+		signal(quiet[i], SIG_IGN);
+	char b = 1;
+	if (sandbox_confine_janitor(c, dirs, n) == -1 || write(sock, &b, 1) != 1)
+		_exit(1);
+	for (;;) {
+		ssize_t r = read(sock, &b, 1);
+		if (r == 0 || (r == -1 && errno != EINTR))
+			break;
+	}
+	for (size_t i = 0; i < n; i++)
+		sockfile_remove(files[i]);
+	_exit(0);
+}
+
+int sockfile_start_janitor(const struct cfg *c, struct sockfile *const *files, size_t n)
+{
+	if (n == 0)
+		return 0;
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1)
+		return -1;
+	pid_t pid = fork();
+	if (pid == 0)
+		janitor_main(c, sv[1], files, n);
+	close(sv[1]);
+	char b;
+	ssize_t r = -1;
+	if (pid > 0)
+		do
+			r = read(sv[0], &b, 1);
+		while (r == -1 && errno == EINTR);
+	if (r != 1) { /* it could not confine itself: it has exited */
+		int saved = pid == -1 ? errno : ECHILD;
+		close(sv[0]);
+		if (pid > 0)
+			waitpid(pid, NULL, 0);
+		errno = saved;
+		return -1;
+	}
+	janitor_pid = pid;
+	janitor_fd = sv[0];
+	for (size_t i = 0; i < n; i++) { /* the janitor's now */
+		close(files[i]->dir_fd);
+		files[i]->dir_fd = -1;
+	}
+	return 0;
+}
+
+void sockfile_stop_janitor(void)
+{
+	if (janitor_pid == -1)
+		return;
+	close(janitor_fd);
+	janitor_fd = -1;
+	while (waitpid(janitor_pid, NULL, 0) == -1 && errno == EINTR)
+		;
+	janitor_pid = -1;
 }

@@ -30,4 +30,14 @@ int sockfile_open(const struct cfg *c, const struct cfg_listener *spec, struct s
  * a no-op. */
 void sockfile_remove(struct sockfile *sf);
 
+/* Hands the removal of files[0..n) over to a janitor process (see
+ * sockfile.c): call it after the switch to the final user and before the
+ * proxy confines itself. The janitor removes the files when
+ * sockfile_stop_janitor is called or the proxy dies. 0, or -1 with errno
+ * (the files are still the caller's then). n == 0: nothing is started. */
+int sockfile_start_janitor(const struct cfg *c, struct sockfile *const *files, size_t n);
+
+/* Lets the janitor remove the files and waits for it. No-op without one. */
+void sockfile_stop_janitor(void);
+
 #endif

@@ -448,3 +448,51 @@ def test_health_bucket_is_small(proxy, session_dir):
     finally:
         for c in conns:
             c.close()
+
+
+# --------------------------------------------------------------------------
+# who may remove files
+# --------------------------------------------------------------------------
+
+def _children(pid):
+    try:
+        return [int(x) for x in open(f"/proc/{pid}/task/{pid}/children").read().split()]
+    except OSError:
+        return []
+
+
+def _status(pid):
+    return dict(ln.split(":\t", 1) for ln in open(f"/proc/{pid}/status").read().splitlines()
+                if ":\t" in ln)
+
+
+def test_only_the_janitor_may_remove_the_listener_file(world_tmp):
+    """The serving process gets no right to remove files (Landlock grants it
+    none, seccomp has no unlink); one confined child, which reads nothing
+    but an end-of-file, removes the socket file at exit, even when the
+    proxy is killed outright."""
+    needs_real_proxy()
+    path = world_tmp / "dg.sock"
+    proc = start({"LISTEN": f"unix://{path}"})
+    try:
+        assert wait_listening(proc, path)
+        kids = wait_for(lambda: _children(proc.pid), 5, 0.02, "the janitor")
+        assert len(kids) == 1, kids
+        st = _status(kids[0])
+        assert st["NoNewPrivs"].strip() == "1", st
+        if "asan" not in DOCKGATE_BIN:
+            assert st["Seccomp"].strip() == "2", st
+        # The janitor holds only the stdio, its end of the pair and the
+        # listener directory: no listening socket, no client, no daemon.
+        held = sorted(os.readlink(f"/proc/{kids[0]}/fd/{fd}")
+                      for fd in os.listdir(f"/proc/{kids[0]}/fd") if int(fd) > 2)
+        assert len(held) == 2 and held[0] == str(world_tmp) and \
+            held[1].startswith("socket:"), held
+    finally:
+        proc.kill()
+        out = proc.communicate()[0].decode(errors="replace")
+    if "landlock: not available" not in out:
+        assert "no removal" in out, out
+    wait_for(lambda: not path.exists(), 5, 0.02, "the janitor to remove the socket")
+    wait_for(lambda: not os.path.exists(f"/proc/{kids[0]}/status") or
+             _status(kids[0])["State"].startswith("Z"), 5, 0.02, "the janitor to exit")

@@ -10,7 +10,7 @@ import stat
 
 import pytest
 
-from conftest import run_dockgate_once
+from conftest import run_dockgate_once, wait_for
 
 PING = b"GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n"
 
@@ -36,6 +36,8 @@ def sanitizer_build():
 def test_defaults_no_new_privs_and_seccomp(proxy):
     needs_real_proxy()
     p = proxy(CONTAINERS=1)
+    # The listeners accept a moment before the sandbox is complete.
+    wait_for(lambda: "seccomp: " in p.stderr(), 5, 0.02, "the sandbox to be in place")
     st = status(p.proc.pid)
     assert st["NoNewPrivs"] == "1"
     if sanitizer_build():
@@ -123,7 +125,8 @@ def test_landlock_blocks_new_files(proxy):
     reported once where the kernel lacks Landlock)."""
     needs_real_proxy()
     p = proxy()
-    err = p.stderr()
+    # The listeners accept a moment before the sandbox is complete.
+    err = wait_for(lambda: "landlock: " in p.stderr() and p.stderr(), 5, 0.02, "landlock")
     assert "landlock: " in err, err
     off = proxy(LANDLOCK=0)
     assert "landlock: " not in off.stderr()
