@@ -338,15 +338,6 @@ int sandbox_restrict(const struct cfg *c)
 	return 0;
 }
 
-/* What the janitor does: wait for EOF on its socket, compare and remove
- * files, log a line, exit. */
-static const int janitor_calls[] = {
-	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(close), SCMP_SYS(newfstatat),
-	SCMP_SYS(unlinkat), SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday),
-	SCMP_SYS(rt_sigreturn), SCMP_SYS(restart_syscall), SCMP_SYS(exit),
-	SCMP_SYS(exit_group),
-};
-
 int sandbox_confine_janitor(const struct cfg *c, const int *dir_fds, size_t n)
 {
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
@@ -354,6 +345,14 @@ int sandbox_confine_janitor(const struct cfg *c, const int *dir_fds, size_t n)
 	if (c->landlock && landlock_janitor(dir_fds, n) == -1)
 		return -1;
 #ifndef SANDBOX_SANITIZED
+	/* What the janitor does: wait for EOF on its socket, compare and
+	 * remove files, log a line, exit. */
+	static const int janitor_calls[] = {
+		SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(close), SCMP_SYS(newfstatat),
+		SCMP_SYS(unlinkat), SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday),
+		SCMP_SYS(rt_sigreturn), SCMP_SYS(restart_syscall), SCMP_SYS(exit),
+		SCMP_SYS(exit_group),
+	};
 	if (c->seccomp) {
 		scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
 		if (ctx == NULL)
