@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DOCKGATE_BIN, run_dockgate_once, wait_for
+from conftest import DOCKGATE_BIN, SANITIZER_MARKERS, run_dockgate_once, wait_for
 
 NOBODY = 65534
 PING = b"GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -109,7 +109,10 @@ def stop(proc, timeout=15):
         proc.kill()
         out, _ = proc.communicate()
         raise AssertionError(f"dockgate did not stop on SIGTERM: {out[-2000:]!r}")
-    return proc.returncode, out.decode(errors="replace")
+    text = out.decode(errors="replace")
+    for m in SANITIZER_MARKERS:
+        assert m not in text, text[-4000:]
+    return proc.returncode, text
 
 
 def ident(path):
