@@ -5,6 +5,13 @@
 
 struct cfg;
 
+/* The start of the abstract address the probe binds its unix socket to
+ * (after the leading NUL): how the listener tells it from other clients
+ * of the same uid. Anyone may use it; it only buys HEALTH_PROBE_SLOTS
+ * connections per uid beyond MAX_CONNECTIONS_PER_CLIENT. */
+#define HEALTH_PROBE_PREFIX "dockgate-healthcheck-"
+#define HEALTH_PROBE_SLOTS 2
+
 /* Sends HEAD /_ping to the first configured listener (a wildcard address
  * is probed on loopback) and waits up to 3 s. Returns the exit status:
  * 0 when dockgate answered 200, or 403 (it is up and judging, PING is just

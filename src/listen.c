@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -17,13 +18,16 @@
 #include "buf.h"
 #include "conn.h"
 #include "h1.h"
+#include "health.h"
 #include "limit.h"
 #include "log.h"
 #include "loop.h"
+#include "sockfile.h"
 
 struct listener {
 	struct loop_watch watch;
 	const struct cfg_listener *spec;
+	struct sockfile file; /* unix listeners: the socket file we made */
 };
 
 static struct listener listeners[CFG_MAX_LISTENERS];
@@ -38,6 +42,7 @@ static int reserve_fd = -1;
  * (SO_PEERCRED) for unix sockets, where every client has the same path. */
 struct peer {
 	struct sockaddr_storage addr;
+	socklen_t addr_len;
 	struct ucred cred;
 };
 
@@ -60,17 +65,36 @@ static void peer_name(const struct peer *pr, char *out, size_t cap)
 	}
 }
 
-/* The per-client key: the IP address for TCP, the peer's uid for unix. */
-static void client_key(const struct peer *pr, struct limit_key *k)
+/* Whether a unix peer bound its socket to the health probe's abstract
+ * name (health.h). */
+static bool is_health_probe(const struct peer *pr)
+{
+	const struct sockaddr_un *sun = (const struct sockaddr_un *)&pr->addr;
+	size_t base = offsetof(struct sockaddr_un, sun_path) + 1;
+	size_t plen = sizeof HEALTH_PROBE_PREFIX - 1;
+	return pr->addr.ss_family == AF_UNIX && pr->addr_len >= base + plen &&
+	       sun->sun_path[0] == '\0' && memcmp(sun->sun_path + 1, HEALTH_PROBE_PREFIX, plen) == 0;
+}
+
+/* The per-client key: the IP address for TCP, the peer's uid for unix;
+ * health probes of a uid have a bucket of their own. Returns the bucket's
+ * limit. */
+static unsigned long client_key(const struct peer *pr, struct limit_key *k)
 {
 	memset(k, 0, sizeof *k);
 	k->bytes[0] = (unsigned char)pr->addr.ss_family;
+	if (is_health_probe(pr)) {
+		k->bytes[0] |= 0x80;
+		memcpy(k->bytes + 1, &pr->cred.uid, sizeof pr->cred.uid);
+		return HEALTH_PROBE_SLOTS;
+	}
 	if (pr->addr.ss_family == AF_INET)
 		memcpy(k->bytes + 1, &((const struct sockaddr_in *)&pr->addr)->sin_addr, 4);
 	else if (pr->addr.ss_family == AF_INET6)
 		memcpy(k->bytes + 1, &((const struct sockaddr_in6 *)&pr->addr)->sin6_addr, 16);
 	else
 		memcpy(k->bytes + 1, &pr->cred.uid, sizeof pr->cred.uid);
+	return max_per_client;
 }
 
 /* Too many connections: answer 503 on the spot and close. The write is
@@ -94,8 +118,8 @@ static void on_accept(struct loop_watch *w, uint32_t events)
 	(void)events;
 	for (;;) {
 		struct peer pr = { 0 };
-		socklen_t len = sizeof pr.addr;
-		int fd = accept4(w->fd, (struct sockaddr *)&pr.addr, &len,
+		pr.addr_len = sizeof pr.addr;
+		int fd = accept4(w->fd, (struct sockaddr *)&pr.addr, &pr.addr_len,
 				 SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd == -1) {
 			if (errno == EINTR || errno == ECONNABORTED)
@@ -134,9 +158,9 @@ static void on_accept(struct loop_watch *w, uint32_t events)
 		char peer[CONN_PEER_MAX];
 		peer_name(&pr, peer, sizeof peer);
 		struct limit_key key;
-		client_key(&pr, &key);
-		if (!limit_acquire(&key, max_per_client)) {
-			log_notice("per-client limit (%lu) reached: refused %s", max_per_client, peer);
+		unsigned long bucket = client_key(&pr, &key);
+		if (!limit_acquire(&key, bucket)) {
+			log_notice("per-client limit (%lu) reached: refused %s", bucket, peer);
 			refuse(fd);
 			continue;
 		}
@@ -146,66 +170,6 @@ static void on_accept(struct loop_watch *w, uint32_t events)
 			close(fd);
 		}
 	}
-}
-
-/* Removes a unix socket file that nobody accepts on. -1 when the path is
- * live or is not a socket. */
-static int remove_stale_socket(const char *path)
-{
-	struct stat st;
-	if (lstat(path, &st) == -1)
-		return errno == ENOENT ? 0 : -1;
-	if (!S_ISSOCK(st.st_mode)) {
-		errno = EEXIST;
-		return -1;
-	}
-	int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (probe == -1)
-		return -1;
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);
-	int live = connect(probe, (struct sockaddr *)&sun, sizeof sun) == 0;
-	close(probe);
-	if (live) {
-		errno = EADDRINUSE;
-		return -1;
-	}
-	return unlink(path);
-}
-
-static int open_unix(const struct cfg *c, const struct cfg_listener *spec)
-{
-	if (remove_stale_socket(spec->path) == -1)
-		return -1;
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd == -1)
-		return -1;
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", spec->path);
-	/* Create the socket file with no access at all, then open it to the
-	 * configured mode, so it is never briefly world-writable. chmod comes
-	 * before chown: once the file belongs to LISTEN_OWNER only CAP_FOWNER
-	 * could still change its mode, and CAP_CHOWN alone must be enough.
-	 * Nobody can connect before listen(), whatever the mode meanwhile. */
-	mode_t old = umask(0777);
-	int r = bind(fd, (struct sockaddr *)&sun, sizeof sun);
-	umask(old);
-	if (r == 0 && (chmod(spec->path, c->listen_mode) == -1 ||
-		       chown(spec->path, (uid_t)c->listen_uid, (gid_t)c->listen_gid) == -1 ||
-		       listen(fd, 511) == -1)) {
-		/* Leave no socket file that nothing serves. */
-		int saved = errno;
-		unlink(spec->path);
-		errno = saved;
-		r = -1;
-	}
-	if (r == -1) {
-		int saved = errno;
-		close(fd);
-		errno = saved;
-		return -1;
-	}
-	return fd;
 }
 
 static int open_tcp(const struct cfg_listener *spec)
@@ -244,7 +208,10 @@ int listen_open_all(struct loop *l, const struct cfg *c)
 	reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	for (size_t i = 0; i < c->n_listeners; i++) {
 		const struct cfg_listener *spec = &c->listeners[i];
-		int fd = spec->kind == CFG_LISTEN_UNIX ? open_unix(c, spec) : open_tcp(spec);
+		struct listener *ls = &listeners[n_listeners];
+		ls->file.dir_fd = -1;
+		int fd = spec->kind == CFG_LISTEN_UNIX ? sockfile_open(c, spec, &ls->file)
+						       : open_tcp(spec);
 		if (fd == -1 && errno == EAFNOSUPPORT && c->listen_is_default) {
 			/* A host or container without IPv6: the default
 			 * dual-stack listener degrades to IPv4, as with
@@ -262,7 +229,7 @@ int listen_open_all(struct loop *l, const struct cfg *c)
 			listen_close_all(l);
 			return -1;
 		}
-		struct listener *ls = &listeners[n_listeners++];
+		n_listeners++;
 		ls->spec = spec;
 		ls->watch = (struct loop_watch){ fd, on_accept, ls };
 		if (loop_add(l, &ls->watch, EPOLLIN) == -1) {
@@ -275,14 +242,29 @@ int listen_open_all(struct loop *l, const struct cfg *c)
 	return 0;
 }
 
+int listen_start_janitor(const struct cfg *c)
+{
+	struct sockfile *files[CFG_MAX_LISTENERS];
+	size_t n = 0;
+	for (size_t i = 0; i < n_listeners; i++)
+		if (listeners[i].file.dir_fd >= 0)
+			files[n++] = &listeners[i].file;
+	if (sockfile_start_janitor(c, files, n) == -1) {
+		log_err("cannot start the process that removes the listener files at exit: %s",
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 void listen_close_all(struct loop *l)
 {
 	for (size_t i = 0; i < n_listeners; i++) {
 		loop_del(l, &listeners[i].watch);
 		close(listeners[i].watch.fd);
-		if (listeners[i].spec->kind == CFG_LISTEN_UNIX)
-			unlink(listeners[i].spec->path);
+		sockfile_remove(&listeners[i].file); /* before the janitor starts */
 	}
+	sockfile_stop_janitor();
 	n_listeners = 0;
 	if (reserve_fd >= 0)
 		close(reserve_fd);

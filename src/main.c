@@ -28,12 +28,21 @@ static struct cfg settings;
 static long long shutdown_deadline_ms; /* 0 while running */
 
 /* SIGTERM/SIGINT: stop accepting, let in-flight requests finish, and stop
- * the loop once they have or the grace period is over. */
+ * the loop once they have or the grace period is over. SIGHUP, SIGUSR1,
+ * SIGUSR2 and SIGALRM: logged and otherwise ignored. */
 static void on_signal(struct loop_watch *w, uint32_t events)
 {
 	(void)events;
 	struct signalfd_siginfo si;
 	while (read(w->fd, &si, sizeof si) == (ssize_t)sizeof si) {
+		if (si.ssi_signo != SIGTERM && si.ssi_signo != SIGINT) {
+			/* Their default action would kill the proxy with no
+			 * drain and leave the socket file behind. Nothing is
+			 * reloaded yet: say so, and keep serving. */
+			log_notice("%s from pid %u: ignored (only SIGTERM and SIGINT stop dockgate)",
+				   strsignal((int)si.ssi_signo), (unsigned)si.ssi_pid);
+			continue;
+		}
 		if (shutdown_deadline_ms != 0) {
 			log_notice("second signal: stopping now");
 			conn_close_all();
@@ -126,6 +135,13 @@ static int watch_signals(struct loop_watch *w)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	/* Signals whose default is to terminate and that an operator or a
+	 * supervisor may send by habit (reload, log rotation, a stray
+	 * alarm): read and logged instead. */
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	sigaddset(&set, SIGALRM);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
 		return -1;
 	int fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -175,7 +191,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	check_upstream(settings.socket_path);
-	if (sandbox_restrict(&settings) == -1) {
+	if (listen_start_janitor(&settings) == -1 || sandbox_restrict(&settings) == -1) {
 		listen_close_all(&main_loop);
 		return 1;
 	}

@@ -46,16 +46,26 @@ int sandbox_preflight(const struct cfg *c)
 	return 0;
 }
 
+/* RUN_GROUP, else RUN_USER's own primary group, as su and setpriv do. */
+static gid_t run_group(const struct cfg *c)
+{
+	if (c->run_gid >= 0)
+		return (gid_t)c->run_gid;
+	struct idmap_entry pw;
+	return idmap_find(IDMAP_DB_PASSWD, IDMAP_PASSWD_PATH, NULL, c->run_uid, &pw) == 0
+		       ? (gid_t)pw.gid : (gid_t)c->run_uid;
+}
+
+void sandbox_final_ids(const struct cfg *c, uid_t *uid, gid_t *gid)
+{
+	*uid = c->run_uid >= 0 ? (uid_t)c->run_uid : geteuid();
+	*gid = c->run_uid >= 0 || c->run_gid >= 0 ? run_group(c) : getegid();
+}
+
 int sandbox_drop_privileges(const struct cfg *c)
 {
 	if (c->run_uid >= 0 || c->run_gid >= 0) {
-		gid_t gid = (gid_t)c->run_gid;
-		if (c->run_gid < 0) {
-			/* The user's own primary group, as su and setpriv do. */
-			struct idmap_entry pw;
-			gid = idmap_find(IDMAP_DB_PASSWD, IDMAP_PASSWD_PATH, NULL, c->run_uid,
-					 &pw) == 0 ? (gid_t)pw.gid : (gid_t)c->run_uid;
-		}
+		gid_t gid = run_group(c);
 		if (setgroups(1, &gid) == -1 || setresgid(gid, gid, gid) == -1) {
 			log_err("RUN_GROUP: cannot switch to gid %u: %s", (unsigned)gid,
 				strerror(errno));
@@ -139,17 +149,15 @@ static int allow_path(int ruleset, const char *path, uint64_t rights)
 	return r == 0 ? 0 : -1;
 }
 
-/* After startup the proxy needs no file but /dev/null (the EMFILE reserve)
- * and the right to remove its unix listener files at exit; it never binds
- * or connects TCP. Connecting to the upstream unix socket is not a
- * filesystem right Landlock governs, so it keeps working. */
-static int landlock_restrict(const struct cfg *c)
+/* After startup the proxy needs no file but /dev/null (the EMFILE reserve);
+ * it never binds or connects TCP, and it removes nothing: the unix listener
+ * files are removed by the janitor (sockfile.c), whose own ruleset grants
+ * just that. Connecting to the upstream unix socket is not a filesystem
+ * right Landlock governs, so it keeps working. */
+/* A ruleset handling every right this kernel's Landlock knows (so that
+ * what is not granted is denied), or -1 after logging. */
+static int create_ruleset(int abi)
 {
-	int abi = landlock_abi();
-	if (abi == 0) {
-		log_notice("landlock: not available in this kernel; filesystem not restricted");
-		return 0;
-	}
 	struct sandbox_ruleset_attr attr = { .handled_access_fs = fs_rights(abi) };
 	size_t size = sizeof attr.handled_access_fs;
 	if (abi >= 4) {
@@ -161,35 +169,61 @@ static int landlock_restrict(const struct cfg *c)
 		size += sizeof attr.scoped;
 	}
 	int ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, size, 0);
-	if (ruleset < 0) {
+	if (ruleset < 0)
 		log_err("landlock: cannot create a ruleset: %s", strerror(errno));
-		return -1;
-	}
-	int bad = allow_path(ruleset, "/dev/null", LANDLOCK_ACCESS_FS_READ_FILE);
-#ifdef SANDBOX_SANITIZED
-	bad |= allow_path(ruleset, "/proc", LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR);
-#endif
-	for (size_t i = 0; i < c->n_listeners && !bad; i++) {
-		if (c->listeners[i].kind != CFG_LISTEN_UNIX)
-			continue;
-		char dir[CFG_UNIX_PATH_MAX];
-		snprintf(dir, sizeof dir, "%s", c->listeners[i].path);
-		char *slash = strrchr(dir, '/');
-		if (slash == dir)
-			slash[1] = '\0';
-		else
-			*slash = '\0';
-		bad = allow_path(ruleset, dir, LANDLOCK_ACCESS_FS_REMOVE_FILE);
-	}
+	return ruleset;
+}
+
+static int restrict_self(int ruleset, int bad)
+{
 	if (bad || syscall(SYS_landlock_restrict_self, ruleset, 0) == -1) {
 		log_err("landlock: cannot restrict: %s", strerror(errno));
 		close(ruleset);
 		return -1;
 	}
 	close(ruleset);
-	log_notice("landlock: ABI %d: no file access but /dev/null and listener removal%s", abi,
+	return 0;
+}
+
+static int landlock_restrict(void)
+{
+	int abi = landlock_abi();
+	if (abi == 0) {
+		log_notice("landlock: not available in this kernel; filesystem not restricted");
+		return 0;
+	}
+	int ruleset = create_ruleset(abi);
+	if (ruleset < 0)
+		return -1;
+	int bad = allow_path(ruleset, "/dev/null", LANDLOCK_ACCESS_FS_READ_FILE);
+#ifdef SANDBOX_SANITIZED
+	bad |= allow_path(ruleset, "/proc", LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR);
+#endif
+	if (restrict_self(ruleset, bad) == -1)
+		return -1;
+	log_notice("landlock: ABI %d: no file access but reading /dev/null, no removal%s", abi,
 		   abi >= 4 ? ", no TCP bind or connect" : "");
 	return 0;
+}
+
+/* The janitor's Landlock: file removal in the listener directories (a
+ * path-beneath rule: Landlock has no rule for one name), nothing else. */
+static int landlock_janitor(const int *dir_fds, size_t n)
+{
+	int abi = landlock_abi();
+	if (abi == 0)
+		return 0;
+	int ruleset = create_ruleset(abi);
+	if (ruleset < 0)
+		return -1;
+	int bad = 0;
+	for (size_t i = 0; i < n && !bad; i++) {
+		struct landlock_path_beneath_attr rule = {
+			.allowed_access = LANDLOCK_ACCESS_FS_REMOVE_FILE, .parent_fd = dir_fds[i],
+		};
+		bad = syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &rule, 0) != 0;
+	}
+	return restrict_self(ruleset, bad);
 }
 
 /* ---- seccomp ---- */
@@ -220,7 +254,7 @@ static const int allowed_calls[] = {
 	SCMP_SYS(getsockopt),
 	SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday),
 	SCMP_SYS(brk), SCMP_SYS(munmap), SCMP_SYS(mremap), SCMP_SYS(madvise),
-	SCMP_SYS(unlink), SCMP_SYS(unlinkat), SCMP_SYS(getrandom), SCMP_SYS(futex),
+	SCMP_SYS(wait4), SCMP_SYS(getrandom), SCMP_SYS(futex), /* wait4: the janitor */
 	SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask), SCMP_SYS(exit),
 	SCMP_SYS(exit_group), SCMP_SYS(restart_syscall), SCMP_SYS(getpid),
 	SCMP_SYS(gettid), SCMP_SYS(tgkill), SCMP_SYS(fstat), SCMP_SYS(newfstatat),
@@ -283,7 +317,7 @@ int sandbox_restrict(const struct cfg *c)
 		log_err("prctl(PR_SET_NO_NEW_PRIVS): %s", strerror(errno));
 		return -1;
 	}
-	if (c->landlock && landlock_restrict(c) == -1)
+	if (c->landlock && landlock_restrict() == -1)
 		return -1;
 	if (!c->seccomp) {
 		log_notice("seccomp: off (SECCOMP=0)");
@@ -301,5 +335,37 @@ int sandbox_restrict(const struct cfg *c)
 	}
 	log_notice("seccomp: %zu system calls allowed, anything else stops the process",
 		   sizeof allowed_calls / sizeof allowed_calls[0] + 4);
+	return 0;
+}
+
+int sandbox_confine_janitor(const struct cfg *c, const int *dir_fds, size_t n)
+{
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		return -1;
+	if (c->landlock && landlock_janitor(dir_fds, n) == -1)
+		return -1;
+#ifndef SANDBOX_SANITIZED
+	/* What the janitor does: wait for EOF on its socket, compare and
+	 * remove files, log a line, exit. */
+	static const int janitor_calls[] = {
+		SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(close), SCMP_SYS(newfstatat),
+		SCMP_SYS(unlinkat), SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday),
+		SCMP_SYS(rt_sigreturn), SCMP_SYS(restart_syscall), SCMP_SYS(exit),
+		SCMP_SYS(exit_group),
+	};
+	if (c->seccomp) {
+		scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+		if (ctx == NULL)
+			return -1;
+		int r = 0;
+		for (size_t i = 0; i < sizeof janitor_calls / sizeof janitor_calls[0]; i++)
+			r |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, janitor_calls[i], 0);
+		if (r == 0)
+			r = seccomp_load(ctx);
+		seccomp_release(ctx);
+		if (r != 0)
+			return -1;
+	}
+#endif
 	return 0;
 }

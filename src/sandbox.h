@@ -6,11 +6,19 @@
 #ifndef DOCKGATE_SANDBOX_H
 #define DOCKGATE_SANDBOX_H
 
+#include <stddef.h>
+#include <sys/types.h>
+
 struct cfg;
 
 /* Before anything is opened: REFUSE_ROOT against the user we will run
  * as. 0, or -1 after printing why to stderr (a settings error). */
 int sandbox_preflight(const struct cfg *c);
+
+/* The user and group dockgate serves as once sandbox_drop_privileges has
+ * run: RUN_USER and RUN_GROUP (or that user's primary group), else the
+ * ones it was started with. */
+void sandbox_final_ids(const struct cfg *c, uid_t *uid, gid_t *gid);
 
 /* Drops to the configured user and group.
  * 0, or -1 after logging why (the caller exits). */
@@ -19,5 +27,12 @@ int sandbox_drop_privileges(const struct cfg *c);
 /* Installs PR_SET_NO_NEW_PRIVS, Landlock and seccomp, as configured.
  * 0, or -1 after logging why. */
 int sandbox_restrict(const struct cfg *c);
+
+/* Confines the janitor process (sockfile.c) to what it does: no new
+ * privileges, Landlock allowing only file removal beneath the listener
+ * directories dir_fds, and seccomp allowing only read, write, close,
+ * fstatat, unlinkat, the clock and exit (when those are configured).
+ * 0, or -1 (the janitor then exits). */
+int sandbox_confine_janitor(const struct cfg *c, const int *dir_fds, size_t n);
 
 #endif

@@ -10,7 +10,7 @@ import stat
 
 import pytest
 
-from conftest import run_dockgate_once
+from conftest import run_dockgate_once, wait_for
 
 PING = b"GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n"
 
@@ -24,6 +24,13 @@ def status(pid):
     return out
 
 
+def settled(p):
+    """Waits for the last line of startup: the listeners accept a moment
+    before the user switch and the sandbox are complete."""
+    wait_for(lambda: "seccomp: " in p.stderr(), 5, 0.02, "the sandbox to be in place")
+    return p
+
+
 def needs_real_proxy():
     if os.environ.get("DGTEST_DIRECT"):
         pytest.skip("needs the real proxy")
@@ -35,7 +42,7 @@ def sanitizer_build():
 
 def test_defaults_no_new_privs_and_seccomp(proxy):
     needs_real_proxy()
-    p = proxy(CONTAINERS=1)
+    p = settled(proxy(CONTAINERS=1))
     st = status(p.proc.pid)
     assert st["NoNewPrivs"] == "1"
     if sanitizer_build():
@@ -54,7 +61,7 @@ def test_defaults_no_new_privs_and_seccomp(proxy):
 
 def test_seccomp_can_be_turned_off(proxy):
     needs_real_proxy()
-    p = proxy(SECCOMP=0)
+    p = settled(proxy(SECCOMP=0))
     assert status(p.proc.pid)["Seccomp"] == "0"
     assert p.request(PING).status == 200
 
@@ -82,8 +89,8 @@ def test_run_user_and_group(proxy, dockerd, session_dir):
 
 
 def _check_dropped(proxy, lst, sock_gid, nobody):
-    p = proxy(listen=f"unix://{lst}", RUN_USER="nobody", RUN_GROUP=str(sock_gid),
-              LISTEN_GROUP=str(sock_gid))
+    p = settled(proxy(listen=f"unix://{lst}", RUN_USER="nobody", RUN_GROUP=str(sock_gid),
+                      LISTEN_GROUP=str(sock_gid)))
     st = status(p.proc.pid)
     assert st["Uid"].split() == [str(nobody)] * 4, st["Uid"]
     assert st["Gid"].split() == [str(sock_gid)] * 4, st["Gid"]
@@ -104,7 +111,7 @@ def test_refuse_root_stops_startup(dockerd):
 
 def test_refuse_root_with_run_user_serves(proxy):
     needs_real_proxy()
-    p = proxy(REFUSE_ROOT=1, RUN_USER="nobody", RUN_GROUP="nogroup")
+    p = settled(proxy(REFUSE_ROOT=1, RUN_USER="nobody", RUN_GROUP="nogroup"))
     assert status(p.proc.pid)["Uid"].split()[0] == str(pwd.getpwnam("nobody").pw_uid)
     assert p.request(PING).status in (200, 502)   # nobody may not reach the daemon socket
 
@@ -123,7 +130,8 @@ def test_landlock_blocks_new_files(proxy):
     reported once where the kernel lacks Landlock)."""
     needs_real_proxy()
     p = proxy()
-    err = p.stderr()
+    # The listeners accept a moment before the sandbox is complete.
+    err = wait_for(lambda: "landlock: " in p.stderr() and p.stderr(), 5, 0.02, "landlock")
     assert "landlock: " in err, err
     off = proxy(LANDLOCK=0)
     assert "landlock: " not in off.stderr()

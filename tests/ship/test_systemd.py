@@ -175,15 +175,20 @@ def start_as_unit(dockerd, rundir, argv_prefix=(), **extra):
                             stdout=errf, stderr=subprocess.STDOUT)
     wait_for(lambda: proc.poll() is not None or os.path.exists(rundir / "docker.sock"),
              10, what="the unix listener")
+    # The socket appears a moment before the sandbox is complete.
+    wait_for(lambda: proc.poll() is not None or "seccomp: " in
+             open(rundir.parent / "stderr").read(), 10, what="the sandbox")
     assert proc.poll() is None, open(rundir.parent / "stderr").read()
     return proc, errf
 
 
 def dockgate_pid(proc):
     """The dockgate process: proc itself (setpriv execs it) or, under strace,
-    its child."""
+    its child (dockgate's own child is its janitor, not dockgate)."""
+    if open(f"/proc/{proc.pid}/comm").read().strip() != "strace":
+        return proc.pid
     children = open(f"/proc/{proc.pid}/task/{proc.pid}/children").read().split()
-    return int(children[0]) if children else proc.pid
+    return int(children[0])
 
 
 def stop(proc, errf):

@@ -1,0 +1,501 @@
+"""The unix listener's file: made without following names, in a directory
+only root and dockgate's user can write, replacing only a provably stale
+socket, removed at exit only while it is still dockgate's; and what does
+not stop dockgate (signals other than SIGTERM/SIGINT, a client holding its
+uid's connection bucket against the health probe).
+
+The races run against the real file system with a real racing process of
+another uid; nothing here needs the daemon except the health probe, which
+wants a 200 from /_ping."""
+
+import os
+import shutil
+import signal
+import socket
+import stat
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import DOCKGATE_BIN, SANITIZER_MARKERS, run_dockgate_once, wait_for
+
+NOBODY = 65534
+PING = b"GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n"
+
+# Exchanges "link" and "dg.sock" in the directory it is given, as fast as it
+# can, as uid/gid 65534: the attack on bind-then-chmod/chown by name.
+RACER_C = r"""
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+int main(int argc, char **argv)
+{
+	if (argc != 2 || setgid(65534) || setuid(65534) || chdir(argv[1]))
+		return 1;
+	for (;;)
+		renameat2(AT_FDCWD, "link", AT_FDCWD, "dg.sock", RENAME_EXCHANGE);
+}
+"""
+
+
+def needs_real_proxy():
+    if os.environ.get("DGTEST_DIRECT"):
+        pytest.skip("needs the real proxy")
+
+
+@pytest.fixture
+def world_tmp():
+    """A directory others may traverse (the session directory is 0700)."""
+    d = Path(tempfile.mkdtemp(prefix="dgt-ls-"))
+    d.chmod(0o755)
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def owned_dir(parent, name, uid=0, gid=0, mode=0o755):
+    d = parent / name
+    d.mkdir()
+    os.chown(d, uid, gid)
+    d.chmod(mode)
+    return d
+
+
+def start(env, user=None):
+    """Starts dockgate (not through the proxy fixture: these tests need the
+    exit status and files of runs that must fail). Returns the Popen;
+    stderr goes to a file next to nothing the test looks at."""
+    full = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LOG_LEVEL": "notice",
+            "SOCKET_PATH": "/nonexistent/docker.sock"}
+    for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+        if k in os.environ:
+            full[k] = os.environ[k]
+    full.update({k: str(v) for k, v in env.items()})
+    pre = None
+    if user is not None:
+        def pre():
+            os.setgroups([])
+            os.setgid(user)
+            os.setuid(user)
+    return subprocess.Popen([DOCKGATE_BIN], env=full, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            preexec_fn=pre)
+
+
+def wait_listening(proc, path, timeout=10):
+    """True once path accepts a stream connection, False if proc exited."""
+    def ready():
+        if proc.poll() is not None:
+            return "exited"
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+                s.settimeout(0.5)
+                s.connect(str(path))
+            return "up"
+        except OSError:
+            return None
+    return wait_for(ready, timeout, 0.01, "dockgate to listen or exit") == "up"
+
+
+def stop(proc, timeout=15):
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
+        raise AssertionError(f"dockgate did not stop on SIGTERM: {out[-2000:]!r}")
+    text = out.decode(errors="replace")
+    for m in SANITIZER_MARKERS:
+        assert m not in text, text[-4000:]
+    return proc.returncode, text
+
+
+def ident(path):
+    st = os.lstat(path)
+    return (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode), st.st_ino)
+
+
+# --------------------------------------------------------------------------
+# the symlink race on mode and owner
+# --------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def racer(tmp_path_factory):
+    if shutil.which("gcc") is None:
+        pytest.skip("gcc is needed to build the racing helper")
+    d = tmp_path_factory.mktemp("racer")
+    (d / "racer.c").write_text(RACER_C)
+    exe = d / "racer"
+    subprocess.run(["gcc", "-O2", "-o", str(exe), str(d / "racer.c")], check=True)
+    exe.chmod(0o755)
+    return exe
+
+
+@pytest.mark.parametrize("env,target_mode", [
+    ({"LISTEN_OWNER": NOBODY, "RUN_USER": NOBODY}, 0o600),
+    ({"LISTEN_GROUP": 4242, "RUN_USER": NOBODY}, 0o640),
+], ids=["owner", "group"])
+def test_racing_symlink_never_redirects_chmod_or_chown(world_tmp, racer, env, target_mode):
+    """The README's layout: the directory belongs to 65534, dockgate starts
+    as root and serves as 65534. A process of uid 65534 swaps a symlink to a
+    root file with the socket's name as fast as it can, during 30 starts.
+    The root file's owner, group and mode never change, and dockgate
+    still comes up."""
+    needs_real_proxy()
+    secret = world_tmp / "secret"
+    secret.write_text("root only\n")
+    secret.chmod(target_mode)
+    before = ident(secret)
+    d = owned_dir(world_tmp, "dg", NOBODY, NOBODY)
+    sock = d / "dg.sock"
+    starts, up = 30, 0
+    for i in range(starts):
+        for entry in d.iterdir():
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+        (d / "link").symlink_to(secret)
+        race = subprocess.Popen([str(racer), str(d)])
+        try:
+            proc = start({"LISTEN": f"unix://{sock}", **env})
+            try:
+                wait_for(lambda: proc.poll() is not None or any(
+                    os.path.lexists(d / n) and stat.S_ISSOCK(os.lstat(d / n).st_mode)
+                    for n in ("dg.sock", "link")), 10, 0.005, "the socket")
+                time.sleep(0.05)
+            finally:
+                rc, out = stop(proc)
+        finally:
+            race.kill()
+            race.wait()
+        up += "listening on" in out
+        assert ident(secret) == before, (
+            f"start {i + 1}: the root file changed from {before} to {ident(secret)}; "
+            f"dockgate said:\n{out[-1500:]}")
+    assert up >= starts * 2 // 3, f"dockgate came up in only {up} of {starts} starts"
+
+
+# --------------------------------------------------------------------------
+# who may write the listener's directory
+# --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("uid,gid,mode,who", [
+    (1234, 0, 0o755, "its owner"),
+    (0, 4242, 0o775, "its group"),
+    (0, 0, 0o777, "everybody"),
+    (0, 0, 0o1777, "everybody"),
+], ids=["other-owner", "other-group", "world", "world-sticky"])
+def test_directory_writable_by_others_is_refused(world_tmp, uid, gid, mode, who):
+    needs_real_proxy()
+    d = owned_dir(world_tmp, "dir", uid, gid, mode)
+    path = d / "dg.sock"
+    rc, out = run_dockgate_once({"SOCKET_PATH": "/nonexistent", "LISTEN": f"unix://{path}",
+                                 "RUN_USER": NOBODY})
+    assert rc == 1, out
+    for part in ("LISTEN", str(d), f"owner {uid}", f"group {gid}", f"mode {mode:04o}", who):
+        assert part in out, f"{part!r} missing from {out!r}"
+    assert list(d.iterdir()) == [], "a refused directory got a file"
+
+
+@pytest.mark.parametrize("uid,gid,mode,env,user", [
+    (0, 0, 0o755, {}, None),
+    (0, 0, 0o775, {}, None),                                     # root's group
+    (NOBODY, NOBODY, 0o755, {"RUN_USER": NOBODY}, None),         # the README's layout
+    (NOBODY, NOBODY, 0o775, {"RUN_USER": NOBODY}, None),         # the final user's group
+    (NOBODY, NOBODY, 0o755, {}, NOBODY),                         # the image: started as 65534
+    (1234, 0, 0o755, {"LISTEN_OWNER": 1234}, None),              # the socket's owner
+], ids=["root", "root-group", "final-user", "final-group", "started-as-user", "listen-owner"])
+def test_trusted_directories_serve(world_tmp, uid, gid, mode, env, user):
+    needs_real_proxy()
+    d = owned_dir(world_tmp, "dir", uid, gid, mode)
+    path = d / "dg.sock"
+    proc = start({"LISTEN": f"unix://{path}", **env}, user=user)
+    try:
+        assert wait_listening(proc, path), proc.communicate()[0]
+        assert sorted(os.listdir(d)) == ["dg.sock"], "the private directory was left"
+        assert stat.S_IMODE(os.lstat(path).st_mode) == 0o660
+    finally:
+        rc, out = stop(proc)
+    assert rc == 0, out
+    assert not path.exists(), "the socket outlived the proxy"
+
+
+# --------------------------------------------------------------------------
+# only a provably stale socket is replaced
+# --------------------------------------------------------------------------
+
+def _dgram(path):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.bind(str(path))
+    return s
+
+
+def _seqpacket(path):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.bind(str(path))
+    s.listen(8)
+    return s
+
+
+def _bound_stream(path):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(str(path))            # between bind() and listen(), as any server is
+    return s
+
+
+def _still_served(kind, s, path):
+    if kind == "dgram":
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as c:
+            c.sendto(b"x", str(path))
+        return s.recv(8) == b"x"
+    if kind == "bound":
+        s.listen(8)
+    typ = socket.SOCK_SEQPACKET if kind == "seqpacket" else socket.SOCK_STREAM
+    with socket.socket(socket.AF_UNIX, typ) as c:
+        c.connect(str(path))
+    return True
+
+
+@pytest.mark.parametrize("kind,make", [("dgram", _dgram), ("seqpacket", _seqpacket),
+                                       ("bound", _bound_stream)])
+def test_live_socket_of_another_kind_survives_startup(world_tmp, kind, make):
+    needs_real_proxy()
+    path = world_tmp / "live.sock"
+    s = make(path)
+    try:
+        ino = os.lstat(path).st_ino
+        rc, out = run_dockgate_once({"SOCKET_PATH": "/nonexistent", "LISTEN": f"unix://{path}"})
+        assert rc == 1, out
+        assert "not replacing it" in out, out
+        assert os.lstat(path).st_ino == ino, "the live socket was replaced"
+        assert _still_served(kind, s, path)
+    finally:
+        s.close()
+
+
+def test_full_backlog_is_refused_not_waited_for(world_tmp):
+    needs_real_proxy()
+    path = world_tmp / "busy.sock"
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(str(path))
+    srv.listen(0)
+    clients = []
+    try:
+        while True:              # fill the queue: nobody ever accepts
+            c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            c.setblocking(False)
+            clients.append(c)
+            try:
+                c.connect(str(path))
+            except BlockingIOError:
+                break
+        t0 = time.monotonic()
+        rc, out = run_dockgate_once({"SOCKET_PATH": "/nonexistent", "LISTEN": f"unix://{path}"},
+                                    timeout=5)
+        assert time.monotonic() - t0 < 3, "startup waited on the full queue"
+        assert rc == 1 and "listen queue is full" in out, out
+        assert path.exists()
+    finally:
+        for c in clients:
+            c.close()
+        srv.close()
+
+
+def test_non_socket_is_refused(world_tmp):
+    needs_real_proxy()
+    path = world_tmp / "file.sock"
+    path.write_text("keep me")
+    rc, out = run_dockgate_once({"SOCKET_PATH": "/nonexistent", "LISTEN": f"unix://{path}"})
+    assert rc == 1 and "not a socket" in out, out
+    assert path.read_text() == "keep me"
+
+
+def test_stale_socket_is_replaced(world_tmp):
+    needs_real_proxy()
+    path = world_tmp / "stale.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as dead:
+        dead.bind(str(path))     # what a killed dockgate leaves
+    proc = start({"LISTEN": f"unix://{path}"})
+    try:
+        assert wait_listening(proc, path), proc.communicate()[0]
+    finally:
+        rc, out = stop(proc)
+    assert rc == 0 and "replaced a stale socket" in out, out
+
+
+def test_exit_leaves_another_instances_socket(world_tmp):
+    """While dockgate runs, another server takes the name (say, a second
+    instance after removing ours). Stopping the first must not remove the
+    second one's socket."""
+    needs_real_proxy()
+    path = world_tmp / "dg.sock"
+    proc = start({"LISTEN": f"unix://{path}"})
+    other = None
+    try:
+        assert wait_listening(proc, path), proc.communicate()[0]
+        os.unlink(path)
+        other = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        other.bind(str(path))
+        other.listen(8)
+        ino = os.lstat(path).st_ino
+        rc, out = stop(proc)
+        assert rc == 0, out
+        assert os.lstat(path).st_ino == ino, "dockgate removed another server's socket"
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as c:
+            c.connect(str(path))
+    finally:
+        if proc.poll() is None:
+            stop(proc)
+        if other is not None:
+            other.close()
+
+
+# --------------------------------------------------------------------------
+# signals
+# --------------------------------------------------------------------------
+
+def test_other_signals_do_not_stop_dockgate(proxy):
+    needs_real_proxy()
+    p = proxy()
+    for sig in (signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2, signal.SIGALRM):
+        p.proc.send_signal(sig)
+        time.sleep(0.2)
+        assert p.alive(), f"{sig.name} stopped dockgate:\n{p.stderr()[-1500:]}"
+        assert p.request(PING, via="unix").status == 200
+    assert p.stderr().count("ignored") >= 4, p.stderr()[-1500:]
+    # SIGTERM still drains: a request in flight (half its head sent) is
+    # answered, then the socket file goes.
+    c = p.connect(via="unix")
+    try:
+        c.send(PING[:20])
+        time.sleep(0.2)
+        p.expected_exit = True
+        p.proc.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        c.send(PING[20:])
+        rsp = c.read_response(timeout=10)
+        assert rsp.status == 200
+    finally:
+        c.close()
+    assert p.proc.wait(15) == 0, p.stderr()[-2000:]
+    assert not os.path.exists(p.unix), "the socket outlived the proxy"
+
+
+# --------------------------------------------------------------------------
+# the health probe and the per-uid bucket
+# --------------------------------------------------------------------------
+
+def refused(p):
+    """A unix connection over the limit gets a 503 at once, before any request
+    (sending one could meet the close)."""
+    c = p.connect(via="unix")
+    try:
+        return c.read_response(timeout=5).status == 503
+    finally:
+        c.close()
+
+
+def test_healthcheck_passes_while_a_client_of_its_uid_holds_the_bucket(proxy, session_dir):
+    """Every unix client of one uid shares one bucket of
+    MAX_CONNECTIONS_PER_CLIENT connections. A root client holding all of
+    them gets 503 for one more, but the health probe (also root) has a
+    bucket of its own and still passes."""
+    needs_real_proxy()
+    from conftest import free_port
+    path = session_dir / f"health-{free_port()}.sock"
+    p = proxy(listen=f"unix://{path},tcp://127.0.0.1:{free_port()}",
+              MAX_CONNECTIONS_PER_CLIENT=3, PING=1)
+    time.sleep(0.5)              # the fixture's readiness probes are released
+    held = [p.connect(via="unix") for _ in range(3)]
+    try:
+        for c in held:           # each is really accepted and counted
+            c.send(PING)
+            assert c.read_response().status == 200
+        assert refused(p)
+        for _ in range(3):
+            cp = subprocess.run([DOCKGATE_BIN, "--healthcheck"], env=p.full_env,
+                                capture_output=True, text=True, timeout=10)
+            assert cp.returncode == 0, cp.stderr
+        assert refused(p), "the probe's bucket leaked"
+    finally:
+        for c in held:
+            c.close()
+
+
+def test_health_bucket_is_small(proxy, session_dir):
+    """Anyone can bind the probe's abstract name: it buys two connections
+    per uid, no more."""
+    needs_real_proxy()
+    from conftest import RawConn, free_port
+    path = session_dir / f"hb-{free_port()}.sock"
+    p = proxy(listen=f"unix://{path}", MAX_CONNECTIONS_PER_CLIENT=1, PING=1)
+    time.sleep(0.5)
+    conns = []
+    try:
+        for i in range(3):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.bind(f"\0dockgate-healthcheck-test{os.getpid()}-{i}")
+            s.settimeout(10)
+            s.connect(str(path))
+            conns.append(RawConn(s))
+        for c in conns[:2]:
+            c.send(PING)
+        got = [c.read_response().status for c in conns]
+        assert got == [200, 200, 503], got
+    finally:
+        for c in conns:
+            c.close()
+
+
+# --------------------------------------------------------------------------
+# who may remove files
+# --------------------------------------------------------------------------
+
+def _children(pid):
+    try:
+        return [int(x) for x in open(f"/proc/{pid}/task/{pid}/children").read().split()]
+    except OSError:
+        return []
+
+
+def _status(pid):
+    return dict(ln.split(":\t", 1) for ln in open(f"/proc/{pid}/status").read().splitlines()
+                if ":\t" in ln)
+
+
+def test_only_the_janitor_may_remove_the_listener_file(world_tmp):
+    """The serving process gets no right to remove files (Landlock grants it
+    none, seccomp has no unlink); one confined child, which reads nothing
+    but an end-of-file, removes the socket file at exit, even when the
+    proxy is killed outright."""
+    needs_real_proxy()
+    path = world_tmp / "dg.sock"
+    proc = start({"LISTEN": f"unix://{path}"})
+    try:
+        assert wait_listening(proc, path)
+        kids = wait_for(lambda: _children(proc.pid), 5, 0.02, "the janitor")
+        assert len(kids) == 1, kids
+        want = "0" if "asan" in DOCKGATE_BIN else "2"   # no seccomp under sanitizers
+        wait_for(lambda: _status(kids[0])["Seccomp"].strip() == want and
+                 _status(kids[0])["NoNewPrivs"].strip() == "1", 5, 0.02,
+                 "the janitor to confine itself")
+        # The janitor holds only the stdio, its end of the pair and the
+        # listener directory: no listening socket, no client, no daemon.
+        held = sorted(os.readlink(f"/proc/{kids[0]}/fd/{fd}")
+                      for fd in os.listdir(f"/proc/{kids[0]}/fd") if int(fd) > 2)
+        assert len(held) == 2 and held[0] == str(world_tmp) and \
+            held[1].startswith("socket:"), held
+    finally:
+        proc.kill()
+        out = proc.communicate()[0].decode(errors="replace")
+    if "landlock: not available" not in out:
+        assert "no removal" in out, out
+    wait_for(lambda: not path.exists(), 5, 0.02, "the janitor to remove the socket")
+    wait_for(lambda: not os.path.exists(f"/proc/{kids[0]}/status") or
+             _status(kids[0])["State"].startswith("Z"), 5, 0.02, "the janitor to exit")
