@@ -11,6 +11,11 @@
  *   - a pipe, FIFO or terminal: /proc/self/fd/2 is opened again with
  *     O_NONBLOCK, which gives a description of our own on the same pipe or
  *     device;
+ *     When that open is refused (a pipe of another user with mode 0600,
+ *     as a supervisor that starts dockgate as an unprivileged user makes;
+ *     or no /proc), the shared description is made non-blocking after
+ *     all: never stalling every client comes first, and a service's log
+ *     pipe rarely has another writer. log_open() says so;
  *   - a regular file or anything else: written as it is (a file write does
  *     not wait for a reader).
  * What stderr cannot take now waits in a bounded backlog, in order, and
@@ -116,6 +121,11 @@ void log_civil_date(long long days, long *year, int *month, int *day)
 
 /* ---- output ---- */
 
+/* Set once the exit's drain has had its wait: a second drain (main's,
+ * then atexit's) only writes what goes now, so that the wait is paid
+ * once and a stop stays within docker stop's grace period. */
+static bool drain_waited;
+
 static void log_at_exit(void)
 {
 	log_drain(2000);
@@ -136,10 +146,18 @@ int log_open(void)
 	if (!S_ISFIFO(st.st_mode) && !S_ISCHR(st.st_mode))
 		return 0;
 	int fd = open("/proc/self/fd/2", O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-	if (fd == -1)
+	if (fd != -1) {
+		out_fd = fd;
+		return 0;
+	}
+	int saved = errno;
+	int flags = fcntl(STDERR_FILENO, F_GETFL);
+	if (flags == -1 || fcntl(STDERR_FILENO, F_SETFL, flags | O_NONBLOCK) == -1) {
+		errno = saved;
 		return -1;
-	out_fd = fd;
-	return 0;
+	}
+	errno = saved;
+	return 1;
 }
 
 static ssize_t out_write(const char *p, size_t n)
@@ -247,8 +265,9 @@ static long long monotonic_ms(void)
 void log_drain(int timeout_ms)
 {
 	log_flush();
-	if (bl_len == 0 || drain_epoll == -1)
+	if (bl_len == 0 || drain_epoll == -1 || drain_waited)
 		return;
+	drain_waited = true;
 	struct epoll_event ev = { .events = EPOLLOUT };
 	if (epoll_ctl(drain_epoll, EPOLL_CTL_ADD, out_fd, &ev) == -1 && errno != EEXIST)
 		return;

@@ -41,9 +41,10 @@ void log_civil_date(long long days, long *year, int *month, int *day);
 
 /* Prepares stderr for output that never blocks (see log.c) and arranges a
  * bounded flush at exit. Call once, before the sandbox is set up (it opens
- * /proc/self/fd/2 and an epoll instance for that flush). 0, or -1 with
- * errno when stderr stays as it is (output is then still attempted, but
- * may block). */
+ * /proc/self/fd/2 and an epoll instance for that flush). 0; 1 when stderr
+ * could not be reopened (errno says why) and its shared description was
+ * made non-blocking instead; -1 with errno when stderr stays as it is
+ * (output is then still attempted, but may block). */
 int log_open(void);
 
 /* Called with pending = true when lines start waiting for stderr (watch fd
@@ -54,7 +55,8 @@ typedef void (*log_backlog_fn)(int fd, bool pending);
 void log_set_backlog_hook(log_backlog_fn fn);
 /* Writes what stderr takes now, without blocking. */
 void log_flush(void);
-/* Writes what is left, waiting at most timeout_ms in all: for the exit. */
+/* Writes what is left, waiting at most timeout_ms: for the exit. Only the
+ * first call waits; later ones write what goes at once. */
 void log_drain(int timeout_ms);
 /* Lines dropped so far because the backlog was full. */
 unsigned long long log_dropped(void);

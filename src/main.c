@@ -165,9 +165,14 @@ int main(int argc, char **argv)
 	log_set_level((enum log_level)settings.log_level);
 	/* Before the sandbox: it reopens stderr through /proc. Output still
 	 * works, maybe blocking, when it cannot. */
-	if (log_open() == -1)
+	int opened = log_open();
+	if (opened == -1)
 		log_warn("stderr: %s; log output may block when it is not read",
 			 strerror(errno));
+	else if (opened == 1)
+		log_notice("stderr cannot be opened again (%s): its shared file "
+			   "description is now non-blocking, so that a slow reader never "
+			   "stalls the proxy", strerror(errno));
 	/* A client that vanishes must cost an EPIPE, never the process. */
 	signal(SIGPIPE, SIG_IGN);
 	raise_fd_limit();

@@ -99,43 +99,59 @@ def denial_client(port, results, stop):
         results["error"] = repr(e)
 
 
-def ping_once(port):
-    """Seconds for one GET /_ping on a new connection (inf when it fails)."""
+def ping_once(port, daemon=True):
+    """Seconds for one GET /_ping on a new connection (inf when it fails).
+    With daemon=False the probe is a request dockgate denies itself, for
+    a dockgate that cannot reach the daemon's socket."""
     t0 = time.monotonic()
+    target, status, end = ("/_ping", b"HTTP/1.1 200", b"OK") if daemon else \
+        (DENIED_TARGET, b"HTTP/1.1 403", b"}\n")
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
             s.settimeout(2)
-            s.sendall(http_request("GET", "/_ping", headers=[("Connection", "close")]))
+            s.sendall(http_request("GET", target, headers=[("Connection", "close")]))
             data = b""
-            while b"\r\n\r\nOK" not in data:
+            while not data.endswith(end):
                 d = s.recv(4096)
                 if not d:
                     break
                 data += d
-            if not data.startswith(b"HTTP/1.1 200") or not data.endswith(b"OK"):
+            if not data.startswith(status) or not data.endswith(end):
                 return float("inf")
     except OSError:
         return float("inf")
     return time.monotonic() - t0
 
 
-def test_undrained_stderr_never_stalls_other_clients(dockerd, session_dir):
+@pytest.mark.parametrize("as_user", ["root", "nobody"])
+def test_undrained_stderr_never_stalls_other_clients(dockerd, session_dir, as_user):
     """stderr on a pipe nobody reads: 2,000 denials from one client go on
     being answered, another client's /_ping is answered within a second
     throughout, and once the pipe is read every access line is either
-    there, whole, or counted as dropped."""
+    there, whole, or counted as dropped. As "nobody" the pipe is root's
+    (mode 0600), as a supervisor that starts services unprivileged makes
+    it: dockgate cannot open it again and must say how it copes."""
     port = free_port()
     env = {k: v for k, v in os.environ.items()
            if k in ("PATH", "HOME", "LANG", "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS")}
     env.update(SOCKET_PATH=dockerd.sock, LISTEN=f"tcp://127.0.0.1:{port}", LOG_LEVEL="info")
+    argv = [DOCKGATE_BIN]
+    if as_user == "nobody":
+        # The daemon's socket is in a private directory: the probe is one
+        # that dockgate answers itself.
+        argv = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"] + argv
+    daemon = as_user == "root"
+
+    def ping():
+        return ping_once(port, daemon)
     # conftest's proxy factory sends stderr to a file, which never fills:
     # this test needs the pipe, so it starts the binary itself.
-    proc = subprocess.Popen([DOCKGATE_BIN], env=env, stdin=subprocess.DEVNULL,
+    proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             start_new_session=True)
     reader = None
     try:
-        wait_for(lambda: ping_once(port) < 2, 10, 0.05, "dockgate to answer /_ping")
+        wait_for(lambda: ping() < 2, 10, 0.05, "dockgate to answer /_ping")
         results = {"answered": 0, "error": None}
         stop = threading.Event()
         t = threading.Thread(target=denial_client, args=(port, results, stop), daemon=True)
@@ -143,7 +159,7 @@ def test_undrained_stderr_never_stalls_other_clients(dockerd, session_dir):
         pings = []
         deadline = time.monotonic() + 60
         while t.is_alive() and time.monotonic() < deadline:
-            pings.append(ping_once(port))
+            pings.append(ping())
             if pings[-1] == float("inf") or pings[-1] > 1.0:
                 break
             time.sleep(0.02)
@@ -171,7 +187,7 @@ def test_undrained_stderr_never_stalls_other_clients(dockerd, session_dir):
                              b"".join(chunks).decode("latin-1").splitlines()),
                  10, 0.1, "the 'log lines dropped' line")
         # One more /_ping: logged now that the pipe is read.
-        assert ping_once(port) < 1.0
+        assert ping() < 1.0
         pings.append(0)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(10) == 0
@@ -189,6 +205,8 @@ def test_undrained_stderr_never_stalls_other_clients(dockerd, session_dir):
     denies = [ln for ln in lines if DENY_LINE.match(ln)]
     allows = [ln for ln in lines if ALLOW_LINE.match(ln)]
     assert dropped > 0, "the pipe never filled: the test proves nothing"
+    if as_user == "nobody":
+        assert any("stderr cannot be opened again" in ln for ln in lines), lines[:5]
     # Every request made one access line, logged whole or counted.
     requests = DENIED + len(pings) + 1  # + the first readiness ping
     assert len(denies) + len(allows) + dropped == requests, \
