@@ -1305,19 +1305,39 @@ bool conn_after_batch(void *unused)
 	return run_again != NULL;
 }
 
+/* A hang-up before we shut our side: a unix client closed its socket (a
+ * TCP reset comes as EPOLLERR). It can read no answer, but what it sent
+ * before the close stands, as it would if it had talked to the daemon: a
+ * complete request is still judged and forwarded, and the daemon is told
+ * that the client is done (a create sent just before the close is made).
+ * A tunnel ends here: all it carries from now on is output for a client
+ * that is gone. The other states end on their own: the answer's write
+ * fails, a body that cannot end is seen, the daemon ends a stream. */
+static void client_hung_up(struct conn *c)
+{
+	c->client_readable = c->client_rdhup = c->client_writable = true;
+	conn_run(c);
+	if (!c->dead && (c->req == REQ_TUNNEL || c->resp == RESP_TUNNEL)) {
+		log_debug("%s: client gone (hang-up in a tunnel)", c->peer);
+		conn_close(c);
+	}
+}
+
 static void on_client_event(struct loop_watch *w, uint32_t events)
 {
 	struct conn *c = w->owner;
 	if (c->dead)
 		return;
-	/* A reset (EPOLLERR), or a hang-up before we shut our side (a TCP
-	 * reset, or a unix peer that closed its socket): nobody is left to
-	 * read an answer, so both connections close now, whatever the
-	 * buffers still hold. A plain FIN (EPOLLRDHUP) is a half-close that
-	 * may still read its answer. */
-	if ((events & EPOLLERR) || ((events & EPOLLHUP) && !c->client_shut_wr)) {
-		log_debug("%s: client gone (reset or hang-up)", c->peer);
+	/* A reset (EPOLLERR): nobody is left to read an answer, and what the
+	 * client sent may be cut anywhere, so both connections close now,
+	 * whatever the buffers still hold. */
+	if (events & EPOLLERR) {
+		log_debug("%s: client gone (reset)", c->peer);
 		conn_close(c);
+		return;
+	}
+	if ((events & EPOLLHUP) && !c->client_shut_wr) {
+		client_hung_up(c);
 		return;
 	}
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))

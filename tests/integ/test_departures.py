@@ -489,3 +489,30 @@ def test_nothing_after_a_closing_response(proxy, session_dir, mode):
         assert targets == [b"/v1.41/containers/json?first=1"], targets
     finally:
         d.close()
+
+
+# --------------------------------------------------------------------------
+# a request sent just before the close still counts
+# --------------------------------------------------------------------------
+
+def test_unix_request_sent_before_close_is_forwarded(proxy, dockerd, busybox):
+    """A unix client that sends a complete request and closes its socket
+    at once (nc -U -q0, a fire-and-forget script) gets it executed, as the
+    daemon's own socket would: the hang-up ends the connection only once
+    what arrived before it has been judged and forwarded. Its daemon
+    connection is released afterwards."""
+    p = proxy(CONTAINERS=1, POST=1)
+    base = baseline(p)
+    names = [f"dgt-fire-{os.getpid()}-{i}" for i in range(20)]
+    try:
+        for name in names:
+            s = p.connect_socket("unix")
+            s.sendall(json_post(f"/v1.41/containers/create?name={name}",
+                                {"Image": busybox, "Cmd": ["true"]}))
+            s.close()
+        wait_for(lambda: all(dockerd.exists(n) for n in names), 15, 0.1,
+                 "every container sent before a close to be created")
+        assert_back_to(p, base, "clients that closed after their request")
+    finally:
+        for name in names:
+            dockerd.api("DELETE", f"/containers/{name}?force=1")
