@@ -64,7 +64,7 @@ static const struct setting settings[] = {
 	  "of the query only detachKeys" },
 	{ "ALLOW_STOP", NULL, CFG_T_BOOL, CFG_AT(policy.allow_stop), "0", 0, 0,
 	  "allow POST /containers/{id}/stop even with CONTAINERS=0 or POST=0; no body, and of "
-	  "the query only t (timeout for libpod) as whole seconds" },
+	  "the query only t (timeout for libpod), 0 to 3600 seconds" },
 	{ "ALLOW_RESTARTS", NULL, CFG_T_BOOL, CFG_AT(policy.allow_restarts), "0", 0, 0,
 	  "allow POST /containers/{id}/stop, /restart and /kill even with CONTAINERS=0 or POST=0; "
 	  "no body; restart also takes signal, kill only signal" },

@@ -458,25 +458,6 @@ static bool is_hop_by_hop(struct span name)
 	       field_is(name, "upgrade") || field_is(name, "content-length");
 }
 
-/* Orders two field names: shorter first, then bytewise ignoring ASCII
- * case. < 0, 0 or > 0. Any total order that makes equal names adjacent
- * will do; length first settles most comparisons at once. */
-static int name_cmp(struct span a, struct span b)
-{
-	if (a.n != b.n)
-		return a.n < b.n ? -1 : 1;
-	for (size_t i = 0; i < a.n; i++) {
-		unsigned char x = (unsigned char)a.p[i], y = (unsigned char)b.p[i];
-		if (x >= 'A' && x <= 'Z')
-			x |= 0x20;
-		if (y >= 'A' && y <= 'Z')
-			y |= 0x20;
-		if (x != y)
-			return x < y ? -1 : 1;
-	}
-	return 0;
-}
-
 /* Bit min(len, 63) for a name of len bytes: a token whose length no
  * header name has is skipped without a search. */
 static uint64_t length_bit(size_t len)
@@ -491,9 +472,9 @@ static void sift_down(const struct h1_header *hs, uint16_t *idx, size_t root, si
 		size_t child = 2 * root + 1;
 		if (child >= n)
 			return;
-		if (child + 1 < n && name_cmp(hs[idx[child]].name, hs[idx[child + 1]].name) < 0)
+		if (child + 1 < n && span_cmp_nocase(hs[idx[child]].name, hs[idx[child + 1]].name) < 0)
 			child++;
-		if (name_cmp(hs[idx[root]].name, hs[idx[child]].name) >= 0)
+		if (span_cmp_nocase(hs[idx[root]].name, hs[idx[child]].name) >= 0)
 			return;
 		uint16_t t = idx[root];
 		idx[root] = idx[child];
@@ -524,7 +505,7 @@ static size_t lower_bound(const struct h1_header *hs, const uint16_t *idx, size_
 	size_t lo = 0, hi = n;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (name_cmp(hs[idx[mid]].name, tok) < 0)
+		if (span_cmp_nocase(hs[idx[mid]].name, tok) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -567,14 +548,14 @@ static void mark_connection_options(const struct h1_request *req, uint16_t *idx,
 			if (tok.n == 0 || !(lengths & length_bit(tok.n)))
 				continue;
 			size_t at = lower_bound(hs, idx, n, tok);
-			if (at < n && name_cmp(hs[idx[at]].name, tok) == 0)
+			if (at < n && span_cmp_nocase(hs[idx[at]].name, tok) == 0)
 				hit[at] = true; /* at is the first of its run */
 		}
 	}
 	/* Spread each run's flag from its first position to the whole run. */
 	bool flag = false;
 	for (size_t k = 0; k < n; k++) {
-		if (k == 0 || name_cmp(hs[idx[k - 1]].name, hs[idx[k]].name) != 0)
+		if (k == 0 || span_cmp_nocase(hs[idx[k - 1]].name, hs[idx[k]].name) != 0)
 			flag = hit[k];
 		drop[idx[k]] = flag;
 	}
