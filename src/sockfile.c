@@ -35,6 +35,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -42,6 +44,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -72,12 +75,92 @@ static int open_dir(const struct cfg_listener *spec, struct sockfile *sf, char *
 	return sf->dir_fd == -1 ? -1 : 0;
 }
 
+/* Whether uid may write the listener's directory without being a risk:
+ * root, the user dockgate runs as, LISTEN_OWNER. */
+static bool trusted_uid(const struct cfg *c, uid_t id, uid_t uid)
+{
+	return id == 0 || id == uid || (c->listen_uid >= 0 && id == (uid_t)c->listen_uid);
+}
+
+/* The POSIX access ACL as the kernel stores it in the extended attribute
+ * system.posix_acl_access (include/uapi/linux/posix_acl_xattr.h): a
+ * version, then entries of tag, permissions and id, little-endian. */
+#define ACL_XATTR_VERSION 2
+#define ACL_TAG_USER 0x02
+#define ACL_TAG_GROUP 0x08
+#define ACL_TAG_MASK 0x10
+#define ACL_PERM_WRITE 0x02
+
+static uint32_t le(const unsigned char *p, size_t n)
+{
+	uint32_t v = 0;
+	while (n-- > 0)
+		v = v << 8 | p[n];
+	return v;
+}
+
+/* Reads the directory's access ACL into buf. O_PATH descriptors have no
+ * fgetxattr: open the directory itself for reading, or, where dockgate may
+ * not read it, name it through /proc. Its size, 0 without an ACL, -1. */
+static ssize_t read_acl(int dir_fd, unsigned char *buf, size_t cap)
+{
+	ssize_t n;
+	int fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = fgetxattr(fd, "system.posix_acl_access", buf, cap);
+		close(fd);
+	} else {
+		char proc[32];
+		snprintf(proc, sizeof proc, "/proc/self/fd/%d", dir_fd);
+		n = getxattr(proc, "system.posix_acl_access", buf, cap);
+	}
+	if (n == -1 && (errno == ENODATA || errno == ENOTSUP))
+		return 0;
+	return n;
+}
+
+/* Finds a named user or group entry of the directory's ACL that lets
+ * someone untrusted write (through the mask, which caps named entries).
+ * 0 and *who filled when found, 1 when none, -1 when the ACL is unreadable. */
+static int check_acl(const struct cfg *c, int dir_fd, uid_t uid, gid_t gid, char *who, size_t cap)
+{
+	unsigned char acl[4 + 8 * 512];
+	ssize_t n = read_acl(dir_fd, acl, sizeof acl);
+	if (n == -1 || (n > 0 && (n < 4 || (n - 4) % 8 != 0 || le(acl, 4) != ACL_XATTR_VERSION))) {
+		snprintf(who, cap, "someone its access ACL may name (cannot read it: %s)",
+			 n == -1 ? strerror(errno) : "unknown format");
+		return -1;
+	}
+	unsigned mask = ACL_PERM_WRITE;
+	for (ssize_t i = 4; i < n; i += 8)
+		if (le(acl + i, 2) == ACL_TAG_MASK)
+			mask = le(acl + i + 2, 2);
+	for (ssize_t i = 4; i < n; i += 8) {
+		unsigned tag = le(acl + i, 2);
+		uint32_t id = le(acl + i + 4, 4);
+		if (!(le(acl + i + 2, 2) & mask & ACL_PERM_WRITE))
+			continue;
+		if (tag == ACL_TAG_USER && !trusted_uid(c, (uid_t)id, uid)) {
+			snprintf(who, cap, "user %u (through its ACL)", (unsigned)id);
+			return 0;
+		}
+		if (tag == ACL_TAG_GROUP && id != 0 && id != gid) {
+			snprintf(who, cap, "group %u (through its ACL)", (unsigned)id);
+			return 0;
+		}
+	}
+	return 1;
+}
+
 /* 0 when only trusted users can write the directory; else logs which
  * setting, which directory, its owner and mode, and returns -1. Trusted:
  * root, the user dockgate runs as (RUN_USER, else the one it started as)
  * and LISTEN_OWNER; for group write, root's group and dockgate's final
  * group. World-writable is refused even with the sticky bit: anyone could
- * hold the name while dockgate is down and receive its clients. */
+ * hold the name while dockgate is down and receive its clients. The
+ * owner's and others' mode bits are not the whole answer: a POSIX ACL can
+ * give write to further users and groups (the group bits then show its
+ * mask), so its named entries are checked too. */
 static int check_dir(const struct cfg *c, const struct cfg_listener *spec, const char *dir,
 		     int dir_fd)
 {
@@ -87,21 +170,21 @@ static int check_dir(const struct cfg *c, const struct cfg_listener *spec, const
 	uid_t uid;
 	gid_t gid;
 	sandbox_final_ids(c, &uid, &gid);
-	const char *who = NULL;
-	if (st.st_uid != 0 && st.st_uid != uid && (c->listen_uid < 0 || st.st_uid != (uid_t)c->listen_uid))
-		who = "its owner";
+	char who[96] = "";
+	if (!trusted_uid(c, st.st_uid, uid))
+		snprintf(who, sizeof who, "its owner");
 	else if ((st.st_mode & S_IWGRP) && st.st_gid != 0 && st.st_gid != gid)
-		who = "its group";
+		snprintf(who, sizeof who, "its group");
 	else if (st.st_mode & S_IWOTH)
-		who = "everybody";
-	if (who == NULL)
+		snprintf(who, sizeof who, "everybody");
+	else if (check_acl(c, dir_fd, uid, gid, who, sizeof who) == 1)
 		return 0;
 	log_err("LISTEN: %s: the directory %s (owner %u, group %u, mode %04o) is writable by %s; "
 		"only root and the user dockgate runs as (uid %u, gid %u) may write it, or "
 		"someone else could replace the socket: give it to one of them, or remove "
-		"group and other write permission", spec->text, dir, (unsigned)st.st_uid,
-		(unsigned)st.st_gid, (unsigned)(st.st_mode & 07777), who, (unsigned)uid,
-		(unsigned)gid);
+		"group and other write permission and ACL entries granting write", spec->text, dir,
+		(unsigned)st.st_uid, (unsigned)st.st_gid, (unsigned)(st.st_mode & 07777), who,
+		(unsigned)uid, (unsigned)gid);
 	errno = EPERM;
 	return -1;
 }

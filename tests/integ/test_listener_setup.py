@@ -499,3 +499,67 @@ def test_only_the_janitor_may_remove_the_listener_file(world_tmp):
     wait_for(lambda: not path.exists(), 5, 0.02, "the janitor to remove the socket")
     wait_for(lambda: not os.path.exists(f"/proc/{kids[0]}/status") or
              _status(kids[0])["State"].startswith("Z"), 5, 0.02, "the janitor to exit")
+
+
+# --------------------------------------------------------------------------
+# POSIX ACLs on the listener's directory
+# --------------------------------------------------------------------------
+
+ACL_USER_OBJ, ACL_USER, ACL_GROUP_OBJ, ACL_GROUP, ACL_MASK, ACL_OTHER = 1, 2, 4, 8, 0x10, 0x20
+ACL_UNDEF = 0xFFFFFFFF
+
+
+def set_acl(path, entries):
+    """Sets path's access ACL from (tag, perm, id) entries, as setfacl would
+    (the kernel's xattr format: version 2, then tag/perm/id little-endian,
+    sorted by tag then id)."""
+    import struct
+    blob = struct.pack("<I", 2) + b"".join(
+        struct.pack("<HHI", t, p, i) for t, p, i in sorted(entries))
+    try:
+        os.setxattr(str(path), "system.posix_acl_access", blob)
+    except OSError as e:
+        pytest.skip(f"no POSIX ACLs here: {e}")
+
+
+def acl(named, mask=7):
+    return [(ACL_USER_OBJ, 7, ACL_UNDEF), (ACL_GROUP_OBJ, 5, ACL_UNDEF),
+            (ACL_MASK, mask, ACL_UNDEF), (ACL_OTHER, 5, ACL_UNDEF)] + named
+
+
+@pytest.mark.parametrize("named,who", [
+    ([(ACL_USER, 7, 1000)], "user 1000"),
+    ([(ACL_GROUP, 7, 4242)], "group 4242"),
+    ([(ACL_USER, 5, 1001), (ACL_USER, 3, 1000)], "user 1000"),
+], ids=["user", "group", "second-entry"])
+def test_directory_writable_through_an_acl_is_refused(world_tmp, named, who):
+    """root:root 0755 looks safe to fstat, but an ACL entry user:1000:rwx
+    lets uid 1000 remove the live socket and bind its own in its place."""
+    needs_real_proxy()
+    d = owned_dir(world_tmp, "dir", 0, 0, 0o755)
+    set_acl(d, acl(named))
+    path = d / "dg.sock"
+    rc, out = run_dockgate_once({"SOCKET_PATH": "/nonexistent", "LISTEN": f"unix://{path}",
+                                 "RUN_USER": NOBODY})
+    assert rc == 1, out
+    assert f"writable by {who} (through its ACL)" in out, out
+    assert list(d.iterdir()) == [], "a refused directory got a file"
+
+
+@pytest.mark.parametrize("named,mask,env", [
+    ([(ACL_USER, 7, 1000)], 5, {"RUN_USER": NOBODY}),            # the mask takes write away
+    ([(ACL_USER, 7, NOBODY)], 7, {"RUN_USER": NOBODY}),          # the final user
+    ([(ACL_GROUP, 7, NOBODY)], 7, {"RUN_USER": NOBODY}),         # the final group
+    ([(ACL_USER, 5, 1000), (ACL_GROUP, 5, 4242)], 7, {}),       # read only
+], ids=["masked", "final-user", "final-group", "read-only"])
+def test_directory_with_a_harmless_acl_serves(world_tmp, named, mask, env):
+    needs_real_proxy()
+    d = owned_dir(world_tmp, "dir", 0, 0, 0o755)
+    set_acl(d, acl(named, mask))
+    path = d / "dg.sock"
+    proc = start({"LISTEN": f"unix://{path}", **env})
+    try:
+        assert wait_listening(proc, path), proc.communicate()[0]
+    finally:
+        rc, out = stop(proc)
+    assert rc == 0, out
