@@ -189,19 +189,38 @@ static int check_dir(const struct cfg *c, const struct cfg_listener *spec, const
 	return -1;
 }
 
-/* Connects a non-blocking socket of type to the relative name (the
- * working directory is the listener's); 0 or the errno. Never blocks: a
- * unix connect that would wait for a full backlog fails with EAGAIN. */
-static int probe(int type, const char *name)
+/* Connects a non-blocking socket of type to the socket file held by the
+ * O_PATH descriptor file_fd; 0 or the errno. Connecting by name would
+ * follow a symlink that the directory's writer can swap in after the
+ * check: root would then connect to any socket that writer chooses. The
+ * /proc/self/fd name reaches exactly the inode held (as systemd does for
+ * long socket paths). Never blocks: a unix connect that would wait for a
+ * full backlog fails with EAGAIN. */
+static int probe(int type, int file_fd)
 {
 	int fd = socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		return errno;
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", name);
+	snprintf(sun.sun_path, sizeof sun.sun_path, "/proc/self/fd/%d", file_fd);
 	int r = connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0 ? 0 : errno;
 	close(fd);
 	return r;
+}
+
+/* Logs why the socket at the name stays; errno EADDRINUSE. */
+static void refuse_live(const struct cfg_listener *spec, int stream, int dgram)
+{
+	if (stream == 0 || stream == EAGAIN)
+		log_err("LISTEN: %s: a live socket is there (%s); not replacing it", spec->text,
+			stream == 0 ? "it accepts connections" : "its listen queue is full");
+	else if (stream == EPROTOTYPE || dgram == EPROTOTYPE || dgram == 0)
+		log_err("LISTEN: %s: a socket of another process is there (of another type, or "
+			"bound and not yet listening); not replacing it", spec->text);
+	else
+		log_err("LISTEN: %s: cannot tell whether the socket there is stale (connect: %s); "
+			"not replacing it", spec->text, strerror(stream != ECONNREFUSED ? stream : dgram));
+	errno = EADDRINUSE;
 }
 
 /* Removes what is at the public name when it is a socket nobody has bound
@@ -209,43 +228,37 @@ static int probe(int type, const char *name)
  * no socket at all (ECONNREFUSED). A listener of any type, a socket that
  * is bound but not listening (the datagram probe then gets EPROTOTYPE),
  * a full backlog (EAGAIN), anything but a socket: logged and refused.
- * The caller's working directory is the listener's directory. */
+ * The file is opened without following a symlink and probed through that
+ * descriptor; it is removed only while the name still holds it. */
 static int remove_stale(const struct cfg_listener *spec, const struct sockfile *sf)
 {
-	struct stat st;
-	if (fstatat(sf->dir_fd, sf->name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+	int file_fd = openat(sf->dir_fd, sf->name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (file_fd == -1)
 		return errno == ENOENT ? 0 : -1;
-	if (!S_ISSOCK(st.st_mode)) {
+	struct stat st;
+	if (fstat(file_fd, &st) == -1 || !S_ISSOCK(st.st_mode)) {
+		close(file_fd);
 		log_err("LISTEN: %s: something that is not a socket is there; not replacing it",
 			spec->text);
 		errno = EEXIST;
 		return -1;
 	}
-	int stream = probe(SOCK_STREAM, sf->name);
-	int dgram = stream == ECONNREFUSED ? probe(SOCK_DGRAM, sf->name) : -1;
-	if (stream == ECONNREFUSED && dgram == ECONNREFUSED) {
-		struct stat again;
-		/* Remove the very file probed, not one put there since. */
-		if (fstatat(sf->dir_fd, sf->name, &again, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    again.st_dev == st.st_dev && again.st_ino == st.st_ino &&
-		    unlinkat(sf->dir_fd, sf->name, 0) == 0) {
-			log_notice("LISTEN: %s: replaced a stale socket file", spec->text);
-			return 0;
-		}
-		errno = EADDRINUSE;
-	} else if (stream == 0 || stream == EAGAIN) {
-		log_err("LISTEN: %s: a live socket is there (%s); not replacing it", spec->text,
-			stream == 0 ? "it accepts connections" : "its listen queue is full");
-		errno = EADDRINUSE;
-	} else if (stream == EPROTOTYPE || dgram == EPROTOTYPE || dgram == 0) {
-		log_err("LISTEN: %s: a socket of another process is there (of another type, or "
-			"bound and not yet listening); not replacing it", spec->text);
-		errno = EADDRINUSE;
-	} else {
-		log_err("LISTEN: %s: cannot tell whether the socket there is stale (connect: %s); "
-			"not replacing it", spec->text, strerror(stream != ECONNREFUSED ? stream : dgram));
-		errno = EADDRINUSE;
+	int stream = probe(SOCK_STREAM, file_fd);
+	int dgram = stream == ECONNREFUSED ? probe(SOCK_DGRAM, file_fd) : -1;
+	close(file_fd);
+	if (stream != ECONNREFUSED || dgram != ECONNREFUSED) {
+		refuse_live(spec, stream, dgram);
+		return -1;
 	}
+	struct stat again;
+	/* Remove the very file probed, not one put there since. */
+	if (fstatat(sf->dir_fd, sf->name, &again, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    again.st_dev == st.st_dev && again.st_ino == st.st_ino &&
+	    unlinkat(sf->dir_fd, sf->name, 0) == 0) {
+		log_notice("LISTEN: %s: replaced a stale socket file", spec->text);
+		return 0;
+	}
+	errno = EADDRINUSE;
 	return -1;
 }
 
@@ -336,21 +349,15 @@ static int setup(const struct cfg *c, const struct cfg_listener *spec, struct so
 		 int fd, int cwd_fd)
 {
 	char tmp[64];
-	if (fchdir(sf->dir_fd) == -1)
+	if (remove_stale(spec, sf) == -1)
 		return -1;
-	int r = remove_stale(spec, sf);
-	int saved = errno;
-	if (fchdir(cwd_fd) == -1 || r == -1) {
-		errno = r == -1 ? saved : errno;
-		return -1;
-	}
 	int priv_fd = make_private_dir(sf, tmp, sizeof tmp);
 	if (priv_fd == -1)
 		return -1;
-	r = bind_private(fd, priv_fd, cwd_fd);
+	int r = bind_private(fd, priv_fd, cwd_fd);
 	if (r == 0)
 		r = finish(c, fd, priv_fd, sf);
-	saved = errno;
+	int saved = errno;
 	unlinkat(priv_fd, SOCKFILE_TMP_NAME, 0); /* gone after a success */
 	close(priv_fd);
 	unlinkat(sf->dir_fd, tmp, AT_REMOVEDIR);

@@ -563,3 +563,65 @@ def test_directory_with_a_harmless_acl_serves(world_tmp, named, mask, env):
     finally:
         rc, out = stop(proc)
     assert rc == 0, out
+
+
+# --------------------------------------------------------------------------
+# the stale-socket probe does not follow names
+# --------------------------------------------------------------------------
+
+def test_racing_symlink_never_redirects_the_stale_probe(world_tmp, racer):
+    """dg.sock is a stale socket in a directory of uid 65534, and a process
+    of that uid exchanges it with a symlink to root's own listening socket
+    as fast as it can. The probe that decides whether dg.sock is stale must
+    look at the file it checked, never connect (as root) to wherever the
+    symlink points: root's socket accepts no connection from dockgate in
+    40 starts."""
+    needs_real_proxy()
+    target = world_tmp / "target.sock"
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(str(target))
+    srv.listen(512)
+    srv.setblocking(False)
+    d = owned_dir(world_tmp, "dg", NOBODY, NOBODY)
+    got, starts = 0, 40
+    try:
+        for i in range(starts):
+            for entry in d.iterdir():
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry)
+                else:
+                    entry.unlink()
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as dead:
+                dead.bind(str(d / "dg.sock"))
+            stale = os.lstat(d / "dg.sock").st_ino
+            (d / "link").symlink_to(target)
+            race = subprocess.Popen([str(racer), str(d)])
+            try:
+                proc = start({"LISTEN": f"unix://{d / 'dg.sock'}", "RUN_USER": NOBODY})
+
+                def settled():
+                    if proc.poll() is not None:
+                        return True
+                    for n in ("dg.sock", "link"):
+                        try:
+                            st = os.lstat(d / n)
+                        except OSError:
+                            continue
+                        if stat.S_ISSOCK(st.st_mode) and st.st_ino != stale:
+                            return True
+                    return False
+                wait_for(settled, 10, 0.005, "dockgate to listen or refuse")
+            finally:
+                race.kill()
+                race.wait()
+                stop(proc)
+            while True:
+                try:
+                    c, _ = srv.accept()
+                except BlockingIOError:
+                    break
+                c.close()
+                got += 1
+    finally:
+        srv.close()
+    assert got == 0, f"root's socket got {got} connections from dockgate in {starts} starts"
