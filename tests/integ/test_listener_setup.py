@@ -428,28 +428,59 @@ def test_healthcheck_passes_while_a_client_of_its_uid_holds_the_bucket(proxy, se
             c.close()
 
 
+def _probe_named(path, tag):
+    from conftest import RawConn
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(f"\0dockgate-healthcheck-test{os.getpid()}-{tag}")
+    s.settimeout(10)
+    s.connect(str(path))
+    return RawConn(s)
+
+
 def test_health_bucket_is_small(proxy, session_dir):
     """Anyone can bind the probe's abstract name: it buys two connections
-    per uid, no more."""
+    per uid beyond the uid's normal bucket, no more (a probe that finds the
+    probe bucket full is counted in the normal one)."""
     needs_real_proxy()
-    from conftest import RawConn, free_port
+    from conftest import free_port
     path = session_dir / f"hb-{free_port()}.sock"
     p = proxy(listen=f"unix://{path}", MAX_CONNECTIONS_PER_CLIENT=1, PING=1)
     time.sleep(0.5)
     conns = []
     try:
-        for i in range(3):
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            s.bind(f"\0dockgate-healthcheck-test{os.getpid()}-{i}")
-            s.settimeout(10)
-            s.connect(str(path))
-            conns.append(RawConn(s))
-        for c in conns[:2]:
+        for i in range(4):
+            conns.append(_probe_named(path, i))
+        for c in conns[:3]:
             c.send(PING)
         got = [c.read_response().status for c in conns]
-        assert got == [200, 200, 503], got
+        assert got == [200, 200, 200, 503], got
+        assert refused(p), "an unnamed client of the uid got past the full bucket"
     finally:
         for c in conns:
+            c.close()
+
+
+def test_healthcheck_passes_while_its_name_holds_the_probe_bucket(proxy, session_dir):
+    """A process of root's uid binds two abstract names starting with the
+    probe's prefix and holds both probe slots: the real probe must still
+    pass, counted in the uid's normal bucket."""
+    needs_real_proxy()
+    from conftest import free_port
+    path = session_dir / f"hp-{free_port()}.sock"
+    p = proxy(listen=f"unix://{path},tcp://127.0.0.1:{free_port()}",
+              MAX_CONNECTIONS_PER_CLIENT=2, PING=1)
+    time.sleep(0.5)
+    held = [_probe_named(path, i) for i in range(2)]
+    try:
+        for c in held:
+            c.send(PING)
+            assert c.read_response().status == 200
+        for _ in range(3):
+            cp = subprocess.run([DOCKGATE_BIN, "--healthcheck"], env=p.full_env,
+                                capture_output=True, text=True, timeout=10)
+            assert cp.returncode == 0, cp.stderr
+    finally:
+        for c in held:
             c.close()
 
 
