@@ -39,9 +39,12 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
@@ -52,6 +55,8 @@
 
 /* The socket's name inside the private directory. */
 #define SOCKFILE_TMP_NAME "s"
+/* How long the exit waits for the janitor before stopping it. */
+#define SOCKFILE_JANITOR_WAIT_MS 2000
 
 /* Splits spec's path into the directory (opened) and the last name. */
 static int open_dir(const struct cfg_listener *spec, struct sockfile *sf, char *dir, size_t cap)
@@ -500,12 +505,53 @@ int sockfile_start_janitor(const struct cfg *c, struct sockfile *const *files, s
 	return 0;
 }
 
+/* Waits up to ms for the janitor to exit, which closes its end of the
+ * pair: true once it has. A blocking read with a receive timeout, because
+ * the sandbox allows read and setsockopt but no poll. */
+static bool janitor_exited(int ms)
+{
+	struct timespec now, end;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += ms / 1000;
+	end.tv_nsec += (long)(ms % 1000) * 1000000L;
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long left = (end.tv_sec - now.tv_sec) * 1000000L + (end.tv_nsec - now.tv_nsec) / 1000;
+		if (left <= 0)
+			return false;
+		struct timeval tv = { .tv_sec = left / 1000000L, .tv_usec = left % 1000000L };
+		setsockopt(janitor_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+		char b;
+		ssize_t r = read(janitor_fd, &b, 1);
+		if (r == 0 || (r == -1 && errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK))
+			return true;
+	}
+}
+
 void sockfile_stop_janitor(void)
 {
 	if (janitor_pid == -1)
 		return;
+	/* End of file for the janitor; our end stays open to see it exit. */
+	shutdown(janitor_fd, SHUT_WR);
+	bool done = janitor_exited(SOCKFILE_JANITOR_WAIT_MS);
 	close(janitor_fd);
 	janitor_fd = -1;
+	/* A janitor stopped (SIGSTOP, possible for its uid) or stuck must not
+	 * hold the exit forever. tgkill, not kill: the one the sandbox allows.
+	 * Landlock's signal scope may forbid it: then it is left to finish
+	 * on its own once it runs again. */
+	if (!done) {
+		log_warn("the process that removes the listener files (pid %d) did not finish "
+			 "within %d ms; stopping it, the files may stay", (int)janitor_pid,
+			 SOCKFILE_JANITOR_WAIT_MS);
+		if (syscall(SYS_tgkill, janitor_pid, janitor_pid, SIGKILL) == -1) {
+			log_warn("cannot stop pid %d: %s; not waiting for it", (int)janitor_pid,
+				 strerror(errno));
+			janitor_pid = -1;
+			return;
+		}
+	}
 	while (waitpid(janitor_pid, NULL, 0) == -1 && errno == EINTR)
 		;
 	janitor_pid = -1;

@@ -656,3 +656,38 @@ def test_racing_symlink_never_redirects_the_stale_probe(world_tmp, racer):
     finally:
         srv.close()
     assert got == 0, f"root's socket got {got} connections from dockgate in {starts} starts"
+
+
+# --------------------------------------------------------------------------
+# the janitor cannot hold the exit, and its lines reach the log
+# --------------------------------------------------------------------------
+
+def test_stopped_janitor_does_not_hang_the_exit(world_tmp):
+    """Its uid can SIGSTOP the janitor; dockgate must still exit after
+    SIGTERM within its shutdown time and a bounded wait for the janitor,
+    and say why the file may stay."""
+    needs_real_proxy()
+    path = world_tmp / "dg.sock"
+    proc = start({"LISTEN": f"unix://{path}", "SHUTDOWN_TIMEOUT": 1})
+    kid = None
+    try:
+        assert wait_listening(proc, path)
+        kid = wait_for(lambda: _children(proc.pid), 5, 0.02, "the janitor")[0]
+        os.kill(kid, signal.SIGSTOP)
+        t0 = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=8)    # the janitor may still hold the output pipe
+        except subprocess.TimeoutExpired:
+            raise AssertionError("dockgate hung at exit on a stopped janitor")
+        assert time.monotonic() - t0 < 6
+    finally:
+        if kid is not None:
+            try:
+                os.kill(kid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        if proc.poll() is None:
+            proc.kill()
+    out = proc.communicate(timeout=10)[0].decode(errors="replace")
+    assert "did not finish" in out, out
