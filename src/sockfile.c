@@ -405,9 +405,13 @@ void sockfile_remove(struct sockfile *sf)
 	struct stat st;
 	if (fstatat(sf->dir_fd, sf->name, &st, AT_SYMLINK_NOFOLLOW) == -1)
 		; /* already gone */
-	else if (st.st_dev == sf->dev && st.st_ino == sf->ino)
-		unlinkat(sf->dir_fd, sf->name, 0);
-	else
+	else if (st.st_dev == sf->dev && st.st_ino == sf->ino) {
+		/* A directory dockgate's final user may not write (root's,
+		 * with RUN_USER) keeps the file: say so, it outlives us. */
+		if (unlinkat(sf->dir_fd, sf->name, 0) == -1)
+			log_warn("cannot remove the unix listener file %s: %s; it stays until "
+				 "the next start replaces it", sf->name, strerror(errno));
+	} else
 		log_notice("not removing the unix listener file %s: another file has taken "
 			   "its place", sf->name);
 	close(sf->dir_fd);
@@ -441,12 +445,14 @@ static void close_others(const int *keep, size_t n)
 
 static void janitor_main(const struct cfg *c, int sock, struct sockfile *const *files, size_t n)
 {
-	int keep[CFG_MAX_LISTENERS + 1], dirs[CFG_MAX_LISTENERS];
+	int keep[CFG_MAX_LISTENERS + 2], dirs[CFG_MAX_LISTENERS];
 	size_t k = 0;
 	keep[k++] = sock;
+	if (log_fd() > STDERR_FILENO) /* stderr reopened: the log writes there */
+		keep[k++] = log_fd();
 	for (size_t i = 0; i < n; i++)
 		keep[k++] = dirs[i] = files[i]->dir_fd;
-	for (size_t i = 1; i < k; i++) /* insertion sort: at most 9 */
+	for (size_t i = 1; i < k; i++) /* insertion sort: at most 10 */
 		for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
 			int t = keep[j];
 			keep[j] = keep[j - 1];

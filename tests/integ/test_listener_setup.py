@@ -516,10 +516,13 @@ def test_only_the_janitor_may_remove_the_listener_file(world_tmp):
         wait_for(lambda: _status(kids[0])["Seccomp"].strip() == want and
                  _status(kids[0])["NoNewPrivs"].strip() == "1", 5, 0.02,
                  "the janitor to confine itself")
-        # The janitor holds only the stdio, its end of the pair and the
-        # listener directory: no listening socket, no client, no daemon.
+        # The janitor holds only the stdio (and the log's copy of stderr),
+        # its end of the pair and the listener directory: no listening
+        # socket, no client, no daemon.
+        err = os.readlink(f"/proc/{kids[0]}/fd/2")
         held = sorted(os.readlink(f"/proc/{kids[0]}/fd/{fd}")
                       for fd in os.listdir(f"/proc/{kids[0]}/fd") if int(fd) > 2)
+        held = [h for h in held if h != err]
         assert len(held) == 2 and held[0] == str(world_tmp) and \
             held[1].startswith("socket:"), held
     finally:
@@ -691,3 +694,39 @@ def test_stopped_janitor_does_not_hang_the_exit(world_tmp):
             proc.kill()
     out = proc.communicate(timeout=10)[0].decode(errors="replace")
     assert "did not finish" in out, out
+
+
+def test_janitor_lines_reach_a_piped_stderr(world_tmp):
+    """stderr here is a pipe, which the log reopens as a descriptor of its
+    own; the janitor must keep that one, or its lines are lost: another
+    server's socket at the name at exit is left, and the janitor says so."""
+    needs_real_proxy()
+    path = world_tmp / "dg.sock"
+    proc = start({"LISTEN": f"unix://{path}"})
+    try:
+        assert wait_listening(proc, path), proc.communicate()[0]
+        os.unlink(path)
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as other:
+            other.bind(str(path))
+            rc, out = stop(proc)
+    finally:
+        if proc.poll() is None:
+            stop(proc)
+    assert rc == 0, out
+    assert "another file has taken its place" in out, out
+
+
+def test_janitor_that_cannot_remove_the_file_says_so(world_tmp):
+    """A root 0755 directory with RUN_USER: the janitor (as RUN_USER) may
+    not remove the file. The file stays, and the log says why."""
+    needs_real_proxy()
+    d = owned_dir(world_tmp, "dir", 0, 0, 0o755)
+    path = d / "dg.sock"
+    proc = start({"LISTEN": f"unix://{path}", "RUN_USER": NOBODY})
+    try:
+        assert wait_listening(proc, path), proc.communicate()[0]
+    finally:
+        rc, out = stop(proc)
+    assert rc == 0, out
+    assert path.exists()
+    assert "cannot remove the unix listener file dg.sock: Permission denied" in out, out
