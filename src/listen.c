@@ -77,13 +77,13 @@ static bool is_health_probe(const struct peer *pr)
 }
 
 /* The per-client key: the IP address for TCP, the peer's uid for unix;
- * health probes of a uid have a bucket of their own. Returns the bucket's
- * limit. */
-static unsigned long client_key(const struct peer *pr, struct limit_key *k)
+ * health probes of a uid have a bucket of their own unless normal is set.
+ * Returns the bucket's limit. */
+static unsigned long client_key(const struct peer *pr, bool normal, struct limit_key *k)
 {
 	memset(k, 0, sizeof *k);
 	k->bytes[0] = (unsigned char)pr->addr.ss_family;
-	if (is_health_probe(pr)) {
+	if (!normal && is_health_probe(pr)) {
 		k->bytes[0] |= 0x80;
 		memcpy(k->bytes + 1, &pr->cred.uid, sizeof pr->cred.uid);
 		return HEALTH_PROBE_SLOTS;
@@ -95,6 +95,21 @@ static unsigned long client_key(const struct peer *pr, struct limit_key *k)
 	else
 		memcpy(k->bytes + 1, &pr->cred.uid, sizeof pr->cred.uid);
 	return max_per_client;
+}
+
+/* Takes a slot for the peer; false when its bucket is full. Anyone of a
+ * uid can bind the probe's name and hold the probe bucket: a probe that
+ * finds it full is counted in the uid's normal bucket instead, so that
+ * failing the health check takes filling both. *bucket: the limit hit. */
+static bool acquire(const struct peer *pr, struct limit_key *k, unsigned long *bucket)
+{
+	*bucket = client_key(pr, false, k);
+	if (limit_acquire(k, *bucket))
+		return true;
+	if (!is_health_probe(pr))
+		return false;
+	*bucket = client_key(pr, true, k);
+	return limit_acquire(k, *bucket);
 }
 
 /* Too many connections: answer 503 on the spot and close. The write is
@@ -158,8 +173,8 @@ static void on_accept(struct loop_watch *w, uint32_t events)
 		char peer[CONN_PEER_MAX];
 		peer_name(&pr, peer, sizeof peer);
 		struct limit_key key;
-		unsigned long bucket = client_key(&pr, &key);
-		if (!limit_acquire(&key, bucket)) {
+		unsigned long bucket;
+		if (!acquire(&pr, &key, &bucket)) {
 			log_notice("per-client limit (%lu) reached: refused %s", bucket, peer);
 			refuse(fd);
 			continue;

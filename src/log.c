@@ -160,6 +160,11 @@ int log_open(void)
 	return 1;
 }
 
+int log_fd(void)
+{
+	return out_fd;
+}
+
 static ssize_t out_write(const char *p, size_t n)
 {
 	if (out_is_socket)

@@ -46,6 +46,9 @@ void log_civil_date(long long days, long *year, int *month, int *day);
  * made non-blocking instead; -1 with errno when stderr stays as it is
  * (output is then still attempted, but may block). */
 int log_open(void);
+/* The descriptor lines are written to (stderr, or its reopened copy): a
+ * child that closes other descriptors keeps this one to go on logging. */
+int log_fd(void);
 
 /* Called with pending = true when lines start waiting for stderr (watch fd
  * for EPOLLOUT and call log_flush()), and with false once all are out.

@@ -348,7 +348,8 @@ int sandbox_confine_janitor(const struct cfg *c, const int *dir_fds, size_t n)
 	/* What the janitor does: wait for EOF on its socket, compare and
 	 * remove files, log a line, exit. */
 	static const int janitor_calls[] = {
-		SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(close), SCMP_SYS(newfstatat),
+		SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(sendto), /* a log on a socket */
+		SCMP_SYS(close), SCMP_SYS(newfstatat),
 		SCMP_SYS(unlinkat), SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday),
 		SCMP_SYS(rt_sigreturn), SCMP_SYS(restart_syscall), SCMP_SYS(exit),
 		SCMP_SYS(exit_group),

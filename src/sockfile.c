@@ -35,13 +35,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -49,6 +55,8 @@
 
 /* The socket's name inside the private directory. */
 #define SOCKFILE_TMP_NAME "s"
+/* How long the exit waits for the janitor before stopping it. */
+#define SOCKFILE_JANITOR_WAIT_MS 2000
 
 /* Splits spec's path into the directory (opened) and the last name. */
 static int open_dir(const struct cfg_listener *spec, struct sockfile *sf, char *dir, size_t cap)
@@ -72,12 +80,92 @@ static int open_dir(const struct cfg_listener *spec, struct sockfile *sf, char *
 	return sf->dir_fd == -1 ? -1 : 0;
 }
 
+/* Whether uid may write the listener's directory without being a risk:
+ * root, the user dockgate runs as, LISTEN_OWNER. */
+static bool trusted_uid(const struct cfg *c, uid_t id, uid_t uid)
+{
+	return id == 0 || id == uid || (c->listen_uid >= 0 && id == (uid_t)c->listen_uid);
+}
+
+/* The POSIX access ACL as the kernel stores it in the extended attribute
+ * system.posix_acl_access (include/uapi/linux/posix_acl_xattr.h): a
+ * version, then entries of tag, permissions and id, little-endian. */
+#define ACL_XATTR_VERSION 2
+#define ACL_TAG_USER 0x02
+#define ACL_TAG_GROUP 0x08
+#define ACL_TAG_MASK 0x10
+#define ACL_PERM_WRITE 0x02
+
+static uint32_t le(const unsigned char *p, size_t n)
+{
+	uint32_t v = 0;
+	while (n-- > 0)
+		v = v << 8 | p[n];
+	return v;
+}
+
+/* Reads the directory's access ACL into buf. O_PATH descriptors have no
+ * fgetxattr: open the directory itself for reading, or, where dockgate may
+ * not read it, name it through /proc. Its size, 0 without an ACL, -1. */
+static ssize_t read_acl(int dir_fd, unsigned char *buf, size_t cap)
+{
+	ssize_t n;
+	int fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = fgetxattr(fd, "system.posix_acl_access", buf, cap);
+		close(fd);
+	} else {
+		char proc[32];
+		snprintf(proc, sizeof proc, "/proc/self/fd/%d", dir_fd);
+		n = getxattr(proc, "system.posix_acl_access", buf, cap);
+	}
+	if (n == -1 && (errno == ENODATA || errno == ENOTSUP))
+		return 0;
+	return n;
+}
+
+/* Finds a named user or group entry of the directory's ACL that lets
+ * someone untrusted write (through the mask, which caps named entries).
+ * 0 and *who filled when found, 1 when none, -1 when the ACL is unreadable. */
+static int check_acl(const struct cfg *c, int dir_fd, uid_t uid, gid_t gid, char *who, size_t cap)
+{
+	unsigned char acl[4 + 8 * 512];
+	ssize_t n = read_acl(dir_fd, acl, sizeof acl);
+	if (n == -1 || (n > 0 && (n < 4 || (n - 4) % 8 != 0 || le(acl, 4) != ACL_XATTR_VERSION))) {
+		snprintf(who, cap, "someone its access ACL may name (cannot read it: %s)",
+			 n == -1 ? strerror(errno) : "unknown format");
+		return -1;
+	}
+	unsigned mask = ACL_PERM_WRITE;
+	for (ssize_t i = 4; i < n; i += 8)
+		if (le(acl + i, 2) == ACL_TAG_MASK)
+			mask = le(acl + i + 2, 2);
+	for (ssize_t i = 4; i < n; i += 8) {
+		unsigned tag = le(acl + i, 2);
+		uint32_t id = le(acl + i + 4, 4);
+		if (!(le(acl + i + 2, 2) & mask & ACL_PERM_WRITE))
+			continue;
+		if (tag == ACL_TAG_USER && !trusted_uid(c, (uid_t)id, uid)) {
+			snprintf(who, cap, "user %u (through its ACL)", (unsigned)id);
+			return 0;
+		}
+		if (tag == ACL_TAG_GROUP && id != 0 && id != gid) {
+			snprintf(who, cap, "group %u (through its ACL)", (unsigned)id);
+			return 0;
+		}
+	}
+	return 1;
+}
+
 /* 0 when only trusted users can write the directory; else logs which
  * setting, which directory, its owner and mode, and returns -1. Trusted:
  * root, the user dockgate runs as (RUN_USER, else the one it started as)
  * and LISTEN_OWNER; for group write, root's group and dockgate's final
  * group. World-writable is refused even with the sticky bit: anyone could
- * hold the name while dockgate is down and receive its clients. */
+ * hold the name while dockgate is down and receive its clients. The
+ * owner's and others' mode bits are not the whole answer: a POSIX ACL can
+ * give write to further users and groups (the group bits then show its
+ * mask), so its named entries are checked too. */
 static int check_dir(const struct cfg *c, const struct cfg_listener *spec, const char *dir,
 		     int dir_fd)
 {
@@ -87,38 +175,57 @@ static int check_dir(const struct cfg *c, const struct cfg_listener *spec, const
 	uid_t uid;
 	gid_t gid;
 	sandbox_final_ids(c, &uid, &gid);
-	const char *who = NULL;
-	if (st.st_uid != 0 && st.st_uid != uid && (c->listen_uid < 0 || st.st_uid != (uid_t)c->listen_uid))
-		who = "its owner";
+	char who[96] = "";
+	if (!trusted_uid(c, st.st_uid, uid))
+		snprintf(who, sizeof who, "its owner");
 	else if ((st.st_mode & S_IWGRP) && st.st_gid != 0 && st.st_gid != gid)
-		who = "its group";
+		snprintf(who, sizeof who, "its group");
 	else if (st.st_mode & S_IWOTH)
-		who = "everybody";
-	if (who == NULL)
+		snprintf(who, sizeof who, "everybody");
+	else if (check_acl(c, dir_fd, uid, gid, who, sizeof who) == 1)
 		return 0;
 	log_err("LISTEN: %s: the directory %s (owner %u, group %u, mode %04o) is writable by %s; "
 		"only root and the user dockgate runs as (uid %u, gid %u) may write it, or "
 		"someone else could replace the socket: give it to one of them, or remove "
-		"group and other write permission", spec->text, dir, (unsigned)st.st_uid,
-		(unsigned)st.st_gid, (unsigned)(st.st_mode & 07777), who, (unsigned)uid,
-		(unsigned)gid);
+		"group and other write permission and ACL entries granting write", spec->text, dir,
+		(unsigned)st.st_uid, (unsigned)st.st_gid, (unsigned)(st.st_mode & 07777), who,
+		(unsigned)uid, (unsigned)gid);
 	errno = EPERM;
 	return -1;
 }
 
-/* Connects a non-blocking socket of type to the relative name (the
- * working directory is the listener's); 0 or the errno. Never blocks: a
- * unix connect that would wait for a full backlog fails with EAGAIN. */
-static int probe(int type, const char *name)
+/* Connects a non-blocking socket of type to the socket file held by the
+ * O_PATH descriptor file_fd; 0 or the errno. Connecting by name would
+ * follow a symlink that the directory's writer can swap in after the
+ * check: root would then connect to any socket that writer chooses. The
+ * /proc/self/fd name reaches exactly the inode held (as systemd does for
+ * long socket paths). Never blocks: a unix connect that would wait for a
+ * full backlog fails with EAGAIN. */
+static int probe(int type, int file_fd)
 {
 	int fd = socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		return errno;
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", name);
+	snprintf(sun.sun_path, sizeof sun.sun_path, "/proc/self/fd/%d", file_fd);
 	int r = connect(fd, (struct sockaddr *)&sun, sizeof sun) == 0 ? 0 : errno;
 	close(fd);
 	return r;
+}
+
+/* Logs why the socket at the name stays; errno EADDRINUSE. */
+static void refuse_live(const struct cfg_listener *spec, int stream, int dgram)
+{
+	if (stream == 0 || stream == EAGAIN)
+		log_err("LISTEN: %s: a live socket is there (%s); not replacing it", spec->text,
+			stream == 0 ? "it accepts connections" : "its listen queue is full");
+	else if (stream == EPROTOTYPE || dgram == EPROTOTYPE || dgram == 0)
+		log_err("LISTEN: %s: a socket of another process is there (of another type, or "
+			"bound and not yet listening); not replacing it", spec->text);
+	else
+		log_err("LISTEN: %s: cannot tell whether the socket there is stale (connect: %s); "
+			"not replacing it", spec->text, strerror(stream != ECONNREFUSED ? stream : dgram));
+	errno = EADDRINUSE;
 }
 
 /* Removes what is at the public name when it is a socket nobody has bound
@@ -126,43 +233,37 @@ static int probe(int type, const char *name)
  * no socket at all (ECONNREFUSED). A listener of any type, a socket that
  * is bound but not listening (the datagram probe then gets EPROTOTYPE),
  * a full backlog (EAGAIN), anything but a socket: logged and refused.
- * The caller's working directory is the listener's directory. */
+ * The file is opened without following a symlink and probed through that
+ * descriptor; it is removed only while the name still holds it. */
 static int remove_stale(const struct cfg_listener *spec, const struct sockfile *sf)
 {
-	struct stat st;
-	if (fstatat(sf->dir_fd, sf->name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+	int file_fd = openat(sf->dir_fd, sf->name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (file_fd == -1)
 		return errno == ENOENT ? 0 : -1;
-	if (!S_ISSOCK(st.st_mode)) {
+	struct stat st;
+	if (fstat(file_fd, &st) == -1 || !S_ISSOCK(st.st_mode)) {
+		close(file_fd);
 		log_err("LISTEN: %s: something that is not a socket is there; not replacing it",
 			spec->text);
 		errno = EEXIST;
 		return -1;
 	}
-	int stream = probe(SOCK_STREAM, sf->name);
-	int dgram = stream == ECONNREFUSED ? probe(SOCK_DGRAM, sf->name) : -1;
-	if (stream == ECONNREFUSED && dgram == ECONNREFUSED) {
-		struct stat again;
-		/* Remove the very file probed, not one put there since. */
-		if (fstatat(sf->dir_fd, sf->name, &again, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    again.st_dev == st.st_dev && again.st_ino == st.st_ino &&
-		    unlinkat(sf->dir_fd, sf->name, 0) == 0) {
-			log_notice("LISTEN: %s: replaced a stale socket file", spec->text);
-			return 0;
-		}
-		errno = EADDRINUSE;
-	} else if (stream == 0 || stream == EAGAIN) {
-		log_err("LISTEN: %s: a live socket is there (%s); not replacing it", spec->text,
-			stream == 0 ? "it accepts connections" : "its listen queue is full");
-		errno = EADDRINUSE;
-	} else if (stream == EPROTOTYPE || dgram == EPROTOTYPE || dgram == 0) {
-		log_err("LISTEN: %s: a socket of another process is there (of another type, or "
-			"bound and not yet listening); not replacing it", spec->text);
-		errno = EADDRINUSE;
-	} else {
-		log_err("LISTEN: %s: cannot tell whether the socket there is stale (connect: %s); "
-			"not replacing it", spec->text, strerror(stream != ECONNREFUSED ? stream : dgram));
-		errno = EADDRINUSE;
+	int stream = probe(SOCK_STREAM, file_fd);
+	int dgram = stream == ECONNREFUSED ? probe(SOCK_DGRAM, file_fd) : -1;
+	close(file_fd);
+	if (stream != ECONNREFUSED || dgram != ECONNREFUSED) {
+		refuse_live(spec, stream, dgram);
+		return -1;
 	}
+	struct stat again;
+	/* Remove the very file probed, not one put there since. */
+	if (fstatat(sf->dir_fd, sf->name, &again, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    again.st_dev == st.st_dev && again.st_ino == st.st_ino &&
+	    unlinkat(sf->dir_fd, sf->name, 0) == 0) {
+		log_notice("LISTEN: %s: replaced a stale socket file", spec->text);
+		return 0;
+	}
+	errno = EADDRINUSE;
 	return -1;
 }
 
@@ -253,21 +354,15 @@ static int setup(const struct cfg *c, const struct cfg_listener *spec, struct so
 		 int fd, int cwd_fd)
 {
 	char tmp[64];
-	if (fchdir(sf->dir_fd) == -1)
+	if (remove_stale(spec, sf) == -1)
 		return -1;
-	int r = remove_stale(spec, sf);
-	int saved = errno;
-	if (fchdir(cwd_fd) == -1 || r == -1) {
-		errno = r == -1 ? saved : errno;
-		return -1;
-	}
 	int priv_fd = make_private_dir(sf, tmp, sizeof tmp);
 	if (priv_fd == -1)
 		return -1;
-	r = bind_private(fd, priv_fd, cwd_fd);
+	int r = bind_private(fd, priv_fd, cwd_fd);
 	if (r == 0)
 		r = finish(c, fd, priv_fd, sf);
-	saved = errno;
+	int saved = errno;
 	unlinkat(priv_fd, SOCKFILE_TMP_NAME, 0); /* gone after a success */
 	close(priv_fd);
 	unlinkat(sf->dir_fd, tmp, AT_REMOVEDIR);
@@ -310,9 +405,13 @@ void sockfile_remove(struct sockfile *sf)
 	struct stat st;
 	if (fstatat(sf->dir_fd, sf->name, &st, AT_SYMLINK_NOFOLLOW) == -1)
 		; /* already gone */
-	else if (st.st_dev == sf->dev && st.st_ino == sf->ino)
-		unlinkat(sf->dir_fd, sf->name, 0);
-	else
+	else if (st.st_dev == sf->dev && st.st_ino == sf->ino) {
+		/* A directory dockgate's final user may not write (root's,
+		 * with RUN_USER) keeps the file: say so, it outlives us. */
+		if (unlinkat(sf->dir_fd, sf->name, 0) == -1)
+			log_warn("cannot remove the unix listener file %s: %s; it stays until "
+				 "the next start replaces it", sf->name, strerror(errno));
+	} else
 		log_notice("not removing the unix listener file %s: another file has taken "
 			   "its place", sf->name);
 	close(sf->dir_fd);
@@ -346,12 +445,14 @@ static void close_others(const int *keep, size_t n)
 
 static void janitor_main(const struct cfg *c, int sock, struct sockfile *const *files, size_t n)
 {
-	int keep[CFG_MAX_LISTENERS + 1], dirs[CFG_MAX_LISTENERS];
+	int keep[CFG_MAX_LISTENERS + 2], dirs[CFG_MAX_LISTENERS];
 	size_t k = 0;
 	keep[k++] = sock;
+	if (log_fd() > STDERR_FILENO) /* stderr reopened: the log writes there */
+		keep[k++] = log_fd();
 	for (size_t i = 0; i < n; i++)
 		keep[k++] = dirs[i] = files[i]->dir_fd;
-	for (size_t i = 1; i < k; i++) /* insertion sort: at most 9 */
+	for (size_t i = 1; i < k; i++) /* insertion sort: at most 10 */
 		for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
 			int t = keep[j];
 			keep[j] = keep[j - 1];
@@ -410,12 +511,53 @@ int sockfile_start_janitor(const struct cfg *c, struct sockfile *const *files, s
 	return 0;
 }
 
+/* Waits up to ms for the janitor to exit, which closes its end of the
+ * pair: true once it has. A blocking read with a receive timeout, because
+ * the sandbox allows read and setsockopt but no poll. */
+static bool janitor_exited(int ms)
+{
+	struct timespec now, end;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += ms / 1000;
+	end.tv_nsec += (long)(ms % 1000) * 1000000L;
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long left = (end.tv_sec - now.tv_sec) * 1000000L + (end.tv_nsec - now.tv_nsec) / 1000;
+		if (left <= 0)
+			return false;
+		struct timeval tv = { .tv_sec = left / 1000000L, .tv_usec = left % 1000000L };
+		setsockopt(janitor_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+		char b;
+		ssize_t r = read(janitor_fd, &b, 1);
+		if (r == 0 || (r == -1 && errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK))
+			return true;
+	}
+}
+
 void sockfile_stop_janitor(void)
 {
 	if (janitor_pid == -1)
 		return;
+	/* End of file for the janitor; our end stays open to see it exit. */
+	shutdown(janitor_fd, SHUT_WR);
+	bool done = janitor_exited(SOCKFILE_JANITOR_WAIT_MS);
 	close(janitor_fd);
 	janitor_fd = -1;
+	/* A janitor stopped (SIGSTOP, possible for its uid) or stuck must not
+	 * hold the exit forever. tgkill, not kill: the one the sandbox allows.
+	 * Landlock's signal scope may forbid it: then it is left to finish
+	 * on its own once it runs again. */
+	if (!done) {
+		log_warn("the process that removes the listener files (pid %d) did not finish "
+			 "within %d ms; stopping it, the files may stay", (int)janitor_pid,
+			 SOCKFILE_JANITOR_WAIT_MS);
+		if (syscall(SYS_tgkill, janitor_pid, janitor_pid, SIGKILL) == -1) {
+			log_warn("cannot stop pid %d: %s; not waiting for it", (int)janitor_pid,
+				 strerror(errno));
+			janitor_pid = -1;
+			return;
+		}
+	}
 	while (waitpid(janitor_pid, NULL, 0) == -1 && errno == EINTR)
 		;
 	janitor_pid = -1;

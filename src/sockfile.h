@@ -37,7 +37,9 @@ void sockfile_remove(struct sockfile *sf);
  * (the files are still the caller's then). n == 0: nothing is started. */
 int sockfile_start_janitor(const struct cfg *c, struct sockfile *const *files, size_t n);
 
-/* Lets the janitor remove the files and waits for it. No-op without one. */
+/* Lets the janitor remove the files and waits for it, at most about 2 s:
+ * a janitor that has not finished by then (stopped, say) is killed where
+ * the sandbox allows it, else left behind. No-op without one. */
 void sockfile_stop_janitor(void);
 
 #endif

@@ -428,28 +428,59 @@ def test_healthcheck_passes_while_a_client_of_its_uid_holds_the_bucket(proxy, se
             c.close()
 
 
+def _probe_named(path, tag):
+    from conftest import RawConn
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(f"\0dockgate-healthcheck-test{os.getpid()}-{tag}")
+    s.settimeout(10)
+    s.connect(str(path))
+    return RawConn(s)
+
+
 def test_health_bucket_is_small(proxy, session_dir):
     """Anyone can bind the probe's abstract name: it buys two connections
-    per uid, no more."""
+    per uid beyond the uid's normal bucket, no more (a probe that finds the
+    probe bucket full is counted in the normal one)."""
     needs_real_proxy()
-    from conftest import RawConn, free_port
+    from conftest import free_port
     path = session_dir / f"hb-{free_port()}.sock"
     p = proxy(listen=f"unix://{path}", MAX_CONNECTIONS_PER_CLIENT=1, PING=1)
     time.sleep(0.5)
     conns = []
     try:
-        for i in range(3):
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            s.bind(f"\0dockgate-healthcheck-test{os.getpid()}-{i}")
-            s.settimeout(10)
-            s.connect(str(path))
-            conns.append(RawConn(s))
-        for c in conns[:2]:
+        for i in range(4):
+            conns.append(_probe_named(path, i))
+        for c in conns[:3]:
             c.send(PING)
         got = [c.read_response().status for c in conns]
-        assert got == [200, 200, 503], got
+        assert got == [200, 200, 200, 503], got
+        assert refused(p), "an unnamed client of the uid got past the full bucket"
     finally:
         for c in conns:
+            c.close()
+
+
+def test_healthcheck_passes_while_its_name_holds_the_probe_bucket(proxy, session_dir):
+    """A process of root's uid binds two abstract names starting with the
+    probe's prefix and holds both probe slots: the real probe must still
+    pass, counted in the uid's normal bucket."""
+    needs_real_proxy()
+    from conftest import free_port
+    path = session_dir / f"hp-{free_port()}.sock"
+    p = proxy(listen=f"unix://{path},tcp://127.0.0.1:{free_port()}",
+              MAX_CONNECTIONS_PER_CLIENT=2, PING=1)
+    time.sleep(0.5)
+    held = [_probe_named(path, i) for i in range(2)]
+    try:
+        for c in held:
+            c.send(PING)
+            assert c.read_response().status == 200
+        for _ in range(3):
+            cp = subprocess.run([DOCKGATE_BIN, "--healthcheck"], env=p.full_env,
+                                capture_output=True, text=True, timeout=10)
+            assert cp.returncode == 0, cp.stderr
+    finally:
+        for c in held:
             c.close()
 
 
@@ -485,10 +516,13 @@ def test_only_the_janitor_may_remove_the_listener_file(world_tmp):
         wait_for(lambda: _status(kids[0])["Seccomp"].strip() == want and
                  _status(kids[0])["NoNewPrivs"].strip() == "1", 5, 0.02,
                  "the janitor to confine itself")
-        # The janitor holds only the stdio, its end of the pair and the
-        # listener directory: no listening socket, no client, no daemon.
+        # The janitor holds only the stdio (and the log's copy of stderr),
+        # its end of the pair and the listener directory: no listening
+        # socket, no client, no daemon.
+        err = os.readlink(f"/proc/{kids[0]}/fd/2")
         held = sorted(os.readlink(f"/proc/{kids[0]}/fd/{fd}")
                       for fd in os.listdir(f"/proc/{kids[0]}/fd") if int(fd) > 2)
+        held = [h for h in held if h != err]
         assert len(held) == 2 and held[0] == str(world_tmp) and \
             held[1].startswith("socket:"), held
     finally:
@@ -499,3 +533,200 @@ def test_only_the_janitor_may_remove_the_listener_file(world_tmp):
     wait_for(lambda: not path.exists(), 5, 0.02, "the janitor to remove the socket")
     wait_for(lambda: not os.path.exists(f"/proc/{kids[0]}/status") or
              _status(kids[0])["State"].startswith("Z"), 5, 0.02, "the janitor to exit")
+
+
+# --------------------------------------------------------------------------
+# POSIX ACLs on the listener's directory
+# --------------------------------------------------------------------------
+
+ACL_USER_OBJ, ACL_USER, ACL_GROUP_OBJ, ACL_GROUP, ACL_MASK, ACL_OTHER = 1, 2, 4, 8, 0x10, 0x20
+ACL_UNDEF = 0xFFFFFFFF
+
+
+def set_acl(path, entries):
+    """Sets path's access ACL from (tag, perm, id) entries, as setfacl would
+    (the kernel's xattr format: version 2, then tag/perm/id little-endian,
+    sorted by tag then id)."""
+    import struct
+    blob = struct.pack("<I", 2) + b"".join(
+        struct.pack("<HHI", t, p, i) for t, p, i in sorted(entries))
+    try:
+        os.setxattr(str(path), "system.posix_acl_access", blob)
+    except OSError as e:
+        pytest.skip(f"no POSIX ACLs here: {e}")
+
+
+def acl(named, mask=7):
+    return [(ACL_USER_OBJ, 7, ACL_UNDEF), (ACL_GROUP_OBJ, 5, ACL_UNDEF),
+            (ACL_MASK, mask, ACL_UNDEF), (ACL_OTHER, 5, ACL_UNDEF)] + named
+
+
+@pytest.mark.parametrize("named,who", [
+    ([(ACL_USER, 7, 1000)], "user 1000"),
+    ([(ACL_GROUP, 7, 4242)], "group 4242"),
+    ([(ACL_USER, 5, 1001), (ACL_USER, 3, 1000)], "user 1000"),
+], ids=["user", "group", "second-entry"])
+def test_directory_writable_through_an_acl_is_refused(world_tmp, named, who):
+    """root:root 0755 looks safe to fstat, but an ACL entry user:1000:rwx
+    lets uid 1000 remove the live socket and bind its own in its place."""
+    needs_real_proxy()
+    d = owned_dir(world_tmp, "dir", 0, 0, 0o755)
+    set_acl(d, acl(named))
+    path = d / "dg.sock"
+    rc, out = run_dockgate_once({"SOCKET_PATH": "/nonexistent", "LISTEN": f"unix://{path}",
+                                 "RUN_USER": NOBODY})
+    assert rc == 1, out
+    assert f"writable by {who} (through its ACL)" in out, out
+    assert list(d.iterdir()) == [], "a refused directory got a file"
+
+
+@pytest.mark.parametrize("named,mask,env", [
+    ([(ACL_USER, 7, 1000)], 5, {"RUN_USER": NOBODY}),            # the mask takes write away
+    ([(ACL_USER, 7, NOBODY)], 7, {"RUN_USER": NOBODY}),          # the final user
+    ([(ACL_GROUP, 7, NOBODY)], 7, {"RUN_USER": NOBODY}),         # the final group
+    ([(ACL_USER, 5, 1000), (ACL_GROUP, 5, 4242)], 7, {}),       # read only
+], ids=["masked", "final-user", "final-group", "read-only"])
+def test_directory_with_a_harmless_acl_serves(world_tmp, named, mask, env):
+    needs_real_proxy()
+    d = owned_dir(world_tmp, "dir", 0, 0, 0o755)
+    set_acl(d, acl(named, mask))
+    path = d / "dg.sock"
+    proc = start({"LISTEN": f"unix://{path}", **env})
+    try:
+        assert wait_listening(proc, path), proc.communicate()[0]
+    finally:
+        rc, out = stop(proc)
+    assert rc == 0, out
+
+
+# --------------------------------------------------------------------------
+# the stale-socket probe does not follow names
+# --------------------------------------------------------------------------
+
+def test_racing_symlink_never_redirects_the_stale_probe(world_tmp, racer):
+    """dg.sock is a stale socket in a directory of uid 65534, and a process
+    of that uid exchanges it with a symlink to root's own listening socket
+    as fast as it can. The probe that decides whether dg.sock is stale must
+    look at the file it checked, never connect (as root) to wherever the
+    symlink points: root's socket accepts no connection from dockgate in
+    40 starts."""
+    needs_real_proxy()
+    target = world_tmp / "target.sock"
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(str(target))
+    srv.listen(512)
+    srv.setblocking(False)
+    d = owned_dir(world_tmp, "dg", NOBODY, NOBODY)
+    got, starts = 0, 40
+    try:
+        for i in range(starts):
+            for entry in d.iterdir():
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry)
+                else:
+                    entry.unlink()
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as dead:
+                dead.bind(str(d / "dg.sock"))
+            stale = os.lstat(d / "dg.sock").st_ino
+            (d / "link").symlink_to(target)
+            race = subprocess.Popen([str(racer), str(d)])
+            try:
+                proc = start({"LISTEN": f"unix://{d / 'dg.sock'}", "RUN_USER": NOBODY})
+
+                def settled():
+                    if proc.poll() is not None:
+                        return True
+                    for n in ("dg.sock", "link"):
+                        try:
+                            st = os.lstat(d / n)
+                        except OSError:
+                            continue
+                        if stat.S_ISSOCK(st.st_mode) and st.st_ino != stale:
+                            return True
+                    return False
+                wait_for(settled, 10, 0.005, "dockgate to listen or refuse")
+            finally:
+                race.kill()
+                race.wait()
+                stop(proc)
+            while True:
+                try:
+                    c, _ = srv.accept()
+                except BlockingIOError:
+                    break
+                c.close()
+                got += 1
+    finally:
+        srv.close()
+    assert got == 0, f"root's socket got {got} connections from dockgate in {starts} starts"
+
+
+# --------------------------------------------------------------------------
+# the janitor cannot hold the exit, and its lines reach the log
+# --------------------------------------------------------------------------
+
+def test_stopped_janitor_does_not_hang_the_exit(world_tmp):
+    """Its uid can SIGSTOP the janitor; dockgate must still exit after
+    SIGTERM within its shutdown time and a bounded wait for the janitor,
+    and say why the file may stay."""
+    needs_real_proxy()
+    path = world_tmp / "dg.sock"
+    proc = start({"LISTEN": f"unix://{path}", "SHUTDOWN_TIMEOUT": 1})
+    kid = None
+    try:
+        assert wait_listening(proc, path)
+        kid = wait_for(lambda: _children(proc.pid), 5, 0.02, "the janitor")[0]
+        os.kill(kid, signal.SIGSTOP)
+        t0 = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=8)    # the janitor may still hold the output pipe
+        except subprocess.TimeoutExpired:
+            raise AssertionError("dockgate hung at exit on a stopped janitor")
+        assert time.monotonic() - t0 < 6
+    finally:
+        if kid is not None:
+            try:
+                os.kill(kid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        if proc.poll() is None:
+            proc.kill()
+    out = proc.communicate(timeout=10)[0].decode(errors="replace")
+    assert "did not finish" in out, out
+
+
+def test_janitor_lines_reach_a_piped_stderr(world_tmp):
+    """stderr here is a pipe, which the log reopens as a descriptor of its
+    own; the janitor must keep that one, or its lines are lost: another
+    server's socket at the name at exit is left, and the janitor says so."""
+    needs_real_proxy()
+    path = world_tmp / "dg.sock"
+    proc = start({"LISTEN": f"unix://{path}"})
+    try:
+        assert wait_listening(proc, path), proc.communicate()[0]
+        os.unlink(path)
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as other:
+            other.bind(str(path))
+            rc, out = stop(proc)
+    finally:
+        if proc.poll() is None:
+            stop(proc)
+    assert rc == 0, out
+    assert "another file has taken its place" in out, out
+
+
+def test_janitor_that_cannot_remove_the_file_says_so(world_tmp):
+    """A root 0755 directory with RUN_USER: the janitor (as RUN_USER) may
+    not remove the file. The file stays, and the log says why."""
+    needs_real_proxy()
+    d = owned_dir(world_tmp, "dir", 0, 0, 0o755)
+    path = d / "dg.sock"
+    proc = start({"LISTEN": f"unix://{path}", "RUN_USER": NOBODY})
+    try:
+        assert wait_listening(proc, path), proc.communicate()[0]
+    finally:
+        rc, out = stop(proc)
+    assert rc == 0, out
+    assert path.exists()
+    assert "cannot remove the unix listener file dg.sock: Permission denied" in out, out
