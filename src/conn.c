@@ -87,6 +87,9 @@ struct conn {
 	/* the peer has shut down its side: read on until EOF is seen */
 	bool client_rdhup, up_rdhup;
 	bool client_eof, up_eof, client_shut_wr, up_shut_wr;
+	/* a unix client closed its socket in a tunnel: the stdin it sent is
+	 * still read and forwarded, what would go to it is dropped */
+	bool client_gone;
 	/* up is at a message boundary: its last response ended by its own
 	 * framing and nothing else was sent or received since */
 	bool up_reusable;
@@ -1079,6 +1082,12 @@ static bool may_have_more(ssize_t n, size_t space, bool rdhup)
 	return (size_t)n == space || rdhup;
 }
 
+/* A client on a unix listener: its close never cuts what it sent. */
+static bool is_unix_client(const struct conn *c)
+{
+	return c->client_key.bytes[0] == AF_UNIX;
+}
+
 static bool client_read(struct conn *c)
 {
 	if (c->client_eof || !c->client_readable)
@@ -1104,20 +1113,44 @@ static bool client_read(struct conn *c)
 		c->client_readable = false;
 		return false;
 	}
-	if (n == -1) {
-		/* A reset: nobody is left to read an answer. */
+	if (n == -1 && !is_unix_client(c)) {
+		/* A TCP reset: what the client sent may be cut anywhere, and
+		 * nobody is left to read an answer. */
 		log_debug("%s: client gone: %s", c->peer, strerror(errno));
 		conn_close(c);
 		return true;
 	}
+	/* 0, or a unix client's ECONNRESET (it closed with our answers
+	 * unread): on a unix socket that error comes only after every byte
+	 * the client sent, so it is an end of input like any other. */
 	c->client_eof = true;
 	if (c->req == REQ_CLOSED && out_pending(c) == 0)
 		conn_close(c);
 	return true;
 }
 
+/* A tunnel whose unix client has gone: its output is dropped, and the
+ * connection ends once the client's last stdin byte went to the daemon
+ * with the daemon's side shut after it, or once the daemon ends it. */
+static bool drop_client_output(struct conn *c)
+{
+	bool dropped = out_pending(c) > 0;
+	c->cout.start = c->cout.end = 0;
+	buf_consume(&c->uin, c->uin_passed);
+	c->uin_passed = 0;
+	bool stdin_delivered = c->up_shut_wr && buf_len(&c->uout) == 0;
+	if (stdin_delivered || c->up_eof || c->up == NULL) {
+		log_debug("%s: tunnel of a departed client ends", c->peer);
+		conn_close(c);
+		return true;
+	}
+	return dropped;
+}
+
 static bool client_write(struct conn *c)
 {
+	if (c->client_gone)
+		return drop_client_output(c);
 	if (out_pending(c) > 0) {
 		if (!c->client_writable)
 			return false;
@@ -1305,22 +1338,25 @@ bool conn_after_batch(void *unused)
 	return run_again != NULL;
 }
 
-/* A hang-up before we shut our side: a unix client closed its socket (a
- * TCP reset comes as EPOLLERR). It can read no answer, but what it sent
- * before the close stands, as it would if it had talked to the daemon: a
- * complete request is still judged and forwarded, and the daemon is told
- * that the client is done (a create sent just before the close is made).
- * A tunnel ends here: all it carries from now on is output for a client
- * that is gone. The other states end on their own: the answer's write
- * fails, a body that cannot end is seen, the daemon ends a stream. */
+/* A unix client closed its socket (a hang-up before we shut our side, or
+ * its close with our answers unread, which the kernel reports as an
+ * error). It can read no answer, but what it sent before the close
+ * stands, as it would on the daemon's own socket, where every queued byte
+ * is read before the end: a complete request is still judged and
+ * forwarded, with the daemon told that the client is done (a create sent
+ * just before the close is made), and a tunnel's stdin reaches the process
+ * whole, then its end (a shell never runs half a line). The states end on
+ * their own: an answer's write fails, a body that cannot end is seen, the
+ * daemon ends a stream; a tunnel's dropped output never fails, so a
+ * process that takes no stdin gets IDLE_TIMEOUT to do so. */
 static void client_hung_up(struct conn *c)
 {
 	c->client_readable = c->client_rdhup = c->client_writable = true;
-	conn_run(c);
-	if (!c->dead && (c->req == REQ_TUNNEL || c->resp == RESP_TUNNEL)) {
-		log_debug("%s: client gone (hang-up in a tunnel)", c->peer);
-		conn_close(c);
+	if (!c->client_gone && (c->req == REQ_TUNNEL || c->resp == RESP_TUNNEL)) {
+		c->client_gone = true;
+		c->deadline_ms = loop_now_ms() + (long long)cfg->idle_timeout_s * 1000;
 	}
+	conn_run(c);
 }
 
 static void on_client_event(struct loop_watch *w, uint32_t events)
@@ -1328,15 +1364,16 @@ static void on_client_event(struct loop_watch *w, uint32_t events)
 	struct conn *c = w->owner;
 	if (c->dead)
 		return;
-	/* A reset (EPOLLERR): nobody is left to read an answer, and what the
-	 * client sent may be cut anywhere, so both connections close now,
-	 * whatever the buffers still hold. */
-	if (events & EPOLLERR) {
+	/* A TCP reset (EPOLLERR): nobody is left to read an answer, and what
+	 * the client sent may be cut anywhere, so both connections close now,
+	 * whatever the buffers still hold. A unix client's error is its close
+	 * with answers unread, after all it sent: see client_hung_up(). */
+	if ((events & EPOLLERR) && !is_unix_client(c)) {
 		log_debug("%s: client gone (reset)", c->peer);
 		conn_close(c);
 		return;
 	}
-	if ((events & EPOLLHUP) && !c->client_shut_wr) {
+	if ((events & (EPOLLHUP | EPOLLERR)) && !c->client_shut_wr) {
 		client_hung_up(c);
 		return;
 	}

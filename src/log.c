@@ -11,11 +11,12 @@
  *   - a pipe, FIFO or terminal: /proc/self/fd/2 is opened again with
  *     O_NONBLOCK, which gives a description of our own on the same pipe or
  *     device;
- *     When that open is refused (a pipe of another user with mode 0600,
- *     as a supervisor that starts dockgate as an unprivileged user makes;
- *     or no /proc), the shared description is made non-blocking after
- *     all: never stalling every client comes first, and a service's log
- *     pipe rarely has another writer. log_open() says so;
+ *     When that open is refused for a pipe (one of another user with
+ *     mode 0600, as a supervisor that starts dockgate as an unprivileged
+ *     user makes; or no /proc), the shared description is made
+ *     non-blocking after all, and stays so: never stalling every client
+ *     comes first, and a service's log pipe rarely has another writer.
+ *     log_open() says so. A terminal is left as it is (and may block);
  *   - a regular file or anything else: written as it is (a file write does
  *     not wait for a reader).
  * What stderr cannot take now waits in a bounded backlog, in order, and
@@ -151,6 +152,11 @@ int log_open(void)
 		return 0;
 	}
 	int saved = errno;
+	/* Only a pipe: a terminal's description is usually shared with the
+	 * shell's stdin, which O_NONBLOCK would break after we exit (the
+	 * sandbox does not let us restore it). A terminal may block. */
+	if (!S_ISFIFO(st.st_mode))
+		return -1;
 	int flags = fcntl(STDERR_FILENO, F_GETFL);
 	if (flags == -1 || fcntl(STDERR_FILENO, F_SETFL, flags | O_NONBLOCK) == -1) {
 		errno = saved;

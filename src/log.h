@@ -41,10 +41,10 @@ void log_civil_date(long long days, long *year, int *month, int *day);
 
 /* Prepares stderr for output that never blocks (see log.c) and arranges a
  * bounded flush at exit. Call once, before the sandbox is set up (it opens
- * /proc/self/fd/2 and an epoll instance for that flush). 0; 1 when stderr
- * could not be reopened (errno says why) and its shared description was
- * made non-blocking instead; -1 with errno when stderr stays as it is
- * (output is then still attempted, but may block). */
+ * /proc/self/fd/2 and an epoll instance for that flush). 0; 1 when a pipe
+ * on stderr could not be reopened (errno says why) and its shared
+ * description was made non-blocking instead; -1 with errno when stderr
+ * stays as it is (output is then still attempted, but may block). */
 int log_open(void);
 /* The descriptor lines are written to (stderr, or its reopened copy): a
  * child that closes other descriptors keeps this one to go on logging. */

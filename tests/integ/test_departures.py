@@ -516,3 +516,61 @@ def test_unix_request_sent_before_close_is_forwarded(proxy, dockerd, busybox):
     finally:
         for name in names:
             dockerd.api("DELETE", f"/containers/{name}?force=1")
+
+
+@pytest.mark.parametrize("upgrade", [True, False])
+def test_unix_close_delivers_a_tunnels_whole_stdin(proxy, dockerd, sleeper, upgrade):
+    """A unix client that writes its stdin into an exec tunnel and closes
+    its socket (docker-py's attach_socket, sendall, close) gets every byte
+    to the process, then the end of input, as on the daemon's own socket:
+    a shell never runs the cut half of a line. Then the tunnel is gone."""
+    p = proxy(CONTAINERS=1, EXEC=1, POST=1)
+    base = baseline(p)
+    target = f"/tmp/{unique('stdin')}"
+    payload = b"".join(b"%07d " % i + b"A" * 192 + b"\n" for i in range(10000))  # 2 MB
+    st, ex = dockerd.api("POST", f"/containers/{sleeper}/exec",
+                         {"AttachStdin": True, "AttachStdout": True, "AttachStderr": True,
+                          "Cmd": ["sh", "-c", f"cat > {target}; echo done"]})
+    assert st == 201, ex
+    s = p.connect_socket("unix")
+    s.sendall(json_post(f"/exec/{ex['Id']}/start", {"Detach": False, "Tty": False},
+                        UPGRADE if upgrade else ()))
+    head = read_head(s)
+    assert head.split(b"\r\n")[0].split()[1] in (b"101", b"200"), head
+    s.sendall(payload)
+    s.close()
+
+    def written():
+        r = dockerd.cli("exec", sleeper, "wc", "-c", target)
+        return r.out.split()[0] if r.rc == 0 and r.out.strip() else ""
+    wait_for(lambda: written() == str(len(payload)), 30, 0.5,
+             f"all {len(payload)} stdin bytes in {target}")
+    assert_back_to(p, base, "a tunnel whose unix client closed after its stdin")
+    dockerd.cli("exec", sleeper, "rm", "-f", target)
+
+
+def test_unix_close_with_answers_unread_still_forwards(proxy, dockerd, busybox):
+    """A unix client that leaves its first answer unread, sends a second
+    request and closes: the kernel reports that close as an error, but it
+    comes after the second request, which the daemon's own socket would
+    run: it runs here too."""
+    p = proxy(CONTAINERS=1, POST=1)
+    base = baseline(p)
+    names = []
+    try:
+        for i in range(5):
+            a, b = (f"dgt-unread-{os.getpid()}-{i}-{x}" for x in "ab")
+            names += [a, b]
+            s = p.connect_socket("unix")
+            s.sendall(json_post(f"/v1.41/containers/create?name={a}",
+                                {"Image": busybox, "Cmd": ["true"]}))
+            time.sleep(0.3)  # its 201 arrives and stays unread
+            s.sendall(json_post(f"/v1.41/containers/create?name={b}",
+                                {"Image": busybox, "Cmd": ["true"]}))
+            s.close()
+        wait_for(lambda: all(dockerd.exists(n) for n in names), 15, 0.1,
+                 "both requests of every client that closed with answers unread")
+        assert_back_to(p, base, "clients that closed with answers unread")
+    finally:
+        for name in names:
+            dockerd.api("DELETE", f"/containers/{name}?force=1")
