@@ -297,20 +297,61 @@ static int make_private_dir(struct sockfile *sf, char *tmp, size_t cap)
 	return fd;
 }
 
+/* Removes the POSIX ACL attr from name in the working directory, without
+ * following a symlink. 0 when name has none now: removed, never had one
+ * (ENODATA) or a file system without ACLs (ENOTSUP). Checked afterwards:
+ * a file system that ignores the removal must not pass either. */
+static int drop_acl(const char *name, const char *attr)
+{
+	if (lremovexattr(name, attr) == -1 && errno != ENODATA && errno != ENOTSUP)
+		return -1;
+	if (lgetxattr(name, attr, NULL, 0) >= 0) {
+		errno = EPERM;
+		return -1;
+	}
+	return errno == ENODATA || errno == ENOTSUP ? 0 : -1;
+}
+
 /* Binds fd to SOCKFILE_TMP_NAME in the private directory priv_fd, with no
  * access at all until the mode is set (umask 0777: the umask is process
  * wide, and nothing else runs yet). A unix socket's address is a path:
- * the working directory is moved there and back for a relative one. */
-static int bind_private(int fd, int priv_fd, int cwd_fd)
+ * the working directory is moved there and back for a relative one.
+ *
+ * A default ACL on the listener's directory is copied to the private
+ * directory, and from there to the socket as its access ACL; chmod then
+ * turns the ACL's mask into the group bits, which makes every named entry
+ * (user:1000:rw) effective, whatever LISTEN_MODE, LISTEN_OWNER and
+ * LISTEN_GROUP say. So the private directory loses both its ACLs before
+ * the bind, and the socket its access ACL after it: its access is exactly
+ * its mode, owner and group. Logs and fails when an ACL stays. */
+static int bind_private(const struct cfg_listener *spec, const char *dir, int fd, int priv_fd,
+			int cwd_fd)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", SOCKFILE_TMP_NAME);
 	if (fchdir(priv_fd) == -1)
 		return -1;
-	mode_t old = umask(0777);
-	int r = bind(fd, (struct sockaddr *)&sun, sizeof sun);
+	const char *stays = NULL;
+	int r = -1;
+	if (drop_acl(".", "system.posix_acl_default") == -1)
+		stays = "the default ACL of the private directory";
+	else if (drop_acl(".", "system.posix_acl_access") == -1)
+		stays = "the access ACL of the private directory";
+	else {
+		mode_t old = umask(0777);
+		r = bind(fd, (struct sockaddr *)&sun, sizeof sun);
+		umask(old);
+		if (r == 0 && drop_acl(SOCKFILE_TMP_NAME, "system.posix_acl_access") == -1) {
+			stays = "the access ACL of the new socket";
+			r = -1;
+		}
+	}
 	int saved = errno;
-	umask(old);
+	if (stays != NULL)
+		log_err("LISTEN: %s: cannot remove %s, inherited from the directory %s (%s); "
+			"refusing to start, the socket could be open to more users than its "
+			"mode, owner and group say: remove the directory's default ACL "
+			"(setfacl -k)", spec->text, stays, dir, strerror(saved));
 	if (fchdir(cwd_fd) == -1)
 		return -1;
 	errno = saved;
@@ -350,8 +391,8 @@ static int finish(const struct cfg *c, int fd, int priv_fd, struct sockfile *sf)
 	return 0;
 }
 
-static int setup(const struct cfg *c, const struct cfg_listener *spec, struct sockfile *sf,
-		 int fd, int cwd_fd)
+static int setup(const struct cfg *c, const struct cfg_listener *spec, const char *dir,
+		 struct sockfile *sf, int fd, int cwd_fd)
 {
 	char tmp[64];
 	if (remove_stale(spec, sf) == -1)
@@ -359,7 +400,7 @@ static int setup(const struct cfg *c, const struct cfg_listener *spec, struct so
 	int priv_fd = make_private_dir(sf, tmp, sizeof tmp);
 	if (priv_fd == -1)
 		return -1;
-	int r = bind_private(fd, priv_fd, cwd_fd);
+	int r = bind_private(spec, dir, fd, priv_fd, cwd_fd);
 	if (r == 0)
 		r = finish(c, fd, priv_fd, sf);
 	int saved = errno;
@@ -383,7 +424,7 @@ int sockfile_open(const struct cfg *c, const struct cfg_listener *spec, struct s
 	if (check_dir(c, spec, dir, sf->dir_fd) == 0 &&
 	    (cwd_fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)) >= 0 &&
 	    (fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) >= 0 &&
-	    setup(c, spec, sf, fd, cwd_fd) == 0) {
+	    setup(c, spec, dir, sf, fd, cwd_fd) == 0) {
 		close(cwd_fd);
 		return fd;
 	}

@@ -1,7 +1,7 @@
 /* sockfile.h - the file of a unix listener: checks its directory, replaces
  * only a provably stale socket there, creates the socket with its final
- * mode and owner without ever following a name, and at exit removes the
- * file only while it is still the one dockgate made. */
+ * mode and owner (and no ACL) without ever following a name, and at exit
+ * removes the file only while it is still the one dockgate made. */
 #ifndef DOCKGATE_SOCKFILE_H
 #define DOCKGATE_SOCKFILE_H
 

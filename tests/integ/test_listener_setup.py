@@ -14,6 +14,7 @@ import signal
 import socket
 import stat
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -543,15 +544,15 @@ ACL_USER_OBJ, ACL_USER, ACL_GROUP_OBJ, ACL_GROUP, ACL_MASK, ACL_OTHER = 1, 2, 4,
 ACL_UNDEF = 0xFFFFFFFF
 
 
-def set_acl(path, entries):
-    """Sets path's access ACL from (tag, perm, id) entries, as setfacl would
+def set_acl(path, entries, attr="system.posix_acl_access"):
+    """Sets path's ACL attr from (tag, perm, id) entries, as setfacl would
     (the kernel's xattr format: version 2, then tag/perm/id little-endian,
     sorted by tag then id)."""
     import struct
     blob = struct.pack("<I", 2) + b"".join(
         struct.pack("<HHI", t, p, i) for t, p, i in sorted(entries))
     try:
-        os.setxattr(str(path), "system.posix_acl_access", blob)
+        os.setxattr(str(path), attr, blob)
     except OSError as e:
         pytest.skip(f"no POSIX ACLs here: {e}")
 
@@ -597,6 +598,48 @@ def test_directory_with_a_harmless_acl_serves(world_tmp, named, mask, env):
     finally:
         rc, out = stop(proc)
     assert rc == 0, out
+
+
+def _connect_as(uid, path):
+    """The errno name a connect to path gets as uid (groups cleared), or
+    "ok"."""
+    code = ("import errno, socket, sys\n"
+            "s = socket.socket(socket.AF_UNIX)\n"
+            "try:\n    s.connect(sys.argv[1]); print('ok')\n"
+            "except OSError as e:\n    print(errno.errorcode[e.errno])\n")
+    def pre():
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+    return subprocess.run([sys.executable, "-c", code, str(path)], preexec_fn=pre,
+                          capture_output=True, text=True, timeout=30).stdout.strip()
+
+
+def test_default_acl_of_the_directory_does_not_reach_the_socket(world_tmp):
+    """A default ACL on the listener's directory is inherited by every file
+    made in it; once chmod sets the mask to LISTEN_MODE's group bits, a
+    named entry user:1000:rwx becomes effective on the socket. The socket
+    must carry no ACL: only its mode, owner and group decide."""
+    needs_real_proxy()
+    d = owned_dir(world_tmp, "dir", 0, 0, 0o755)
+    set_acl(d, acl([(ACL_USER, 7, 1000)]), "system.posix_acl_default")
+    path = d / "dg.sock"
+    proc = start({"LISTEN": f"unix://{path}", "CONTAINERS": 1})
+    try:
+        assert wait_listening(proc, path), proc.communicate()[0]
+        st = os.lstat(path)
+        assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (0, 0, 0o660)
+        assert "system.posix_acl_access" not in os.listxattr(path, follow_symlinks=False)
+        listing = subprocess.run(["ls", "-l", str(path)], capture_output=True,
+                                 text=True, check=True).stdout
+        assert listing.split()[0] == "srw-rw----", listing
+        assert _connect_as(1000, path) == "EACCES"
+        assert _connect_as(0, path) == "ok"   # it does serve
+    finally:
+        rc, out = stop(proc)
+    assert rc == 0, out
+    assert not path.exists()
+    assert [p.name for p in d.iterdir()] == [], "the private directory stayed"
 
 
 # --------------------------------------------------------------------------
