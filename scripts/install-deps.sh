@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Installs what building and testing dockgate needs, from Debian 12's
-# packages only. Idempotent: apt runs only when something is missing.
+# packages only; with --build, only what building and running need.
+# Idempotent: apt runs only when something is missing.
 set -euo pipefail
 
-packages=(
+# What building and running need; `--build` installs only these (the
+# quick start), everything else is for the tests.
+build_packages=(
 	gcc libc6-dev meson ninja-build pkg-config   # build
 	libseccomp-dev                               # system call allowlist
+)
+test_packages=(
 	libcmocka-dev                                # unit tests
 	clang libclang-rt-14-dev                     # libFuzzer targets
 	python3 python3-pytest python3-h11 python3-docker  # integration tests
@@ -15,6 +20,8 @@ packages=(
 	podman                                       # the other engine's Docker API
 	strace systemd groff-base python3-yaml       # shipping: unit filter, man page, manifests
 )
+packages=("${build_packages[@]}")
+[ "${1:-}" = "--build" ] || packages+=("${test_packages[@]}")
 
 missing=()
 for p in "${packages[@]}"; do

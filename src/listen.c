@@ -22,6 +22,7 @@
 #include "limit.h"
 #include "log.h"
 #include "loop.h"
+#include "policy.h"
 #include "sockfile.h"
 
 struct listener {
@@ -212,6 +213,50 @@ static int open_tcp(const struct cfg_listener *spec)
 	return fd;
 }
 
+/* True for 127.0.0.0/8 and ::1 (and ::ffff:127.x): only this host reaches
+ * a listener there. */
+static bool loopback_host(const char *host)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, host, &a6) != 1)
+		return false;
+	if (IN6_IS_ADDR_LOOPBACK(&a6))
+		return true;
+	return IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127;
+}
+
+/* A TCP listener that other hosts can reach hands them the policy with no
+ * authentication: say so once at startup, with what it opens. Inside a
+ * container the default [::]:2375 is only on the container's networks,
+ * which is what docker-socket-proxy users expect; on a host it is every
+ * network the host is on. */
+static void warn_if_exposed(const struct cfg *c, const struct cfg_listener *spec)
+{
+	if (spec->kind != CFG_LISTEN_TCP || loopback_host(spec->host))
+		return;
+	char open[256] = "";
+	size_t o = 0;
+	for (size_t i = 0; i < policy_n_sections && o < sizeof open; i++)
+		if (c->policy.section_on[i])
+			o += (size_t)snprintf(open + o, sizeof open - o, "%s%s", o ? " " : "",
+					      policy_sections[i].setting);
+	bool any = strcmp(spec->host, "::") == 0 || strcmp(spec->host, "0.0.0.0") == 0;
+	log_warn("LISTEN=%s: %s can use the Docker API through this listener, without "
+		 "authentication, as far as the policy allows: sections %s, %s%s; use "
+		 "tcp://127.0.0.1:PORT or a unix:// listener unless only trusted hosts can "
+		 "reach this address",
+		 spec->text, any ? "every host that can reach any address of this machine "
+				   "(or of this container's networks)"
+				 : "every host that can reach this address",
+		 o ? open : "none",
+		 c->policy.post ? "all methods (POST=1)" : "reads only (POST=0)",
+		 (c->policy.allow_start || c->policy.allow_stop || c->policy.allow_restarts)
+			 ? ", and container lifecycle actions (ALLOW_*)" : "");
+}
+
 int listen_open_all(struct loop *l, const struct cfg *c)
 {
 	max_connections = c->max_connections;
@@ -253,6 +298,7 @@ int listen_open_all(struct loop *l, const struct cfg *c)
 			return -1;
 		}
 		log_notice("listening on %s", spec->text);
+		warn_if_exposed(c, spec);
 	}
 	return 0;
 }
