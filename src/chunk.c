@@ -32,17 +32,6 @@ const char *chunk_state_name(enum chunk_state s)
 	return names[s];
 }
 
-static int hex_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static ssize_t fail(struct chunk_dec *d, const char *why)
 {
 	d->error = why;
@@ -98,7 +87,7 @@ static ssize_t framing_byte(struct chunk_dec *d, unsigned char c)
 {
 	switch (d->state) {
 	case CHUNK_ST_SIZE: {
-		int v = hex_value(c);
+		int v = span_hex_value(c);
 		if (v >= 0) {
 			if (++d->digits > CHUNK_MAX_DIGITS)
 				return fail(d, "chunk size too long");

@@ -516,15 +516,6 @@ static bool lifecycle_admits(const struct policy_rule *r, const struct policy_re
 	return true;
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
-		return (c | 0x20) - 'a' + 10;
-	return -1;
-}
-
 /* True when key, decoded as Go decodes it, names a field "name" (lower
  * case ASCII) for gorilla/schema: equal under Unicode simple case folding,
  * in which only U+017F (long s) and U+212A (Kelvin sign) fold to ASCII
@@ -537,9 +528,11 @@ static bool key_names(struct span key, const char *name)
 		int c = (unsigned char)key.p[i];
 		if (c == '+')
 			c = ' ';
-		else if (c == '%' && i + 2 < key.n && hex_digit(key.p[i + 1]) >= 0 &&
-			 hex_digit(key.p[i + 2]) >= 0) {
-			c = hex_digit(key.p[i + 1]) << 4 | hex_digit(key.p[i + 2]);
+		else if (c == '%' && i + 2 < key.n &&
+			 span_hex_value((unsigned char)key.p[i + 1]) >= 0 &&
+			 span_hex_value((unsigned char)key.p[i + 2]) >= 0) {
+			c = span_hex_value((unsigned char)key.p[i + 1]) << 4 |
+			    span_hex_value((unsigned char)key.p[i + 2]);
 			i += 2;
 		}
 		if (n == sizeof d)

@@ -49,4 +49,17 @@ static inline bool span_eq_nocase(struct span a, struct span b)
 	return span_cmp_nocase(a, b) == 0;
 }
 
+/* The value of a hexadecimal digit, either case, or -1 for any other
+ * byte: for chunk sizes and percent-escapes alike. */
+static inline int span_hex_value(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 #endif
