@@ -198,7 +198,7 @@ static int open_tcp(const struct cfg_listener *spec)
 		return -1;
 	int one = 1, zero = 0;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	/* ENGINE-API.md §8: hijacked streams must not wait for Nagle, or
+	/* docs/engine-api.md §12: hijacked streams must not wait for Nagle, or
 	 * docker-py loses output. Linux gives accepted sockets the
 	 * listener's TCP_NODELAY: one call here instead of one per client. */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);

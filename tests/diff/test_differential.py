@@ -2,11 +2,12 @@
 recording upstream, checked against an independent model of the policy and
 of HTTP/1.1 framing (this file) and against h11 (python3-h11).
 
-What is checked, for every stream (issue 4, "Invariants"):
+What is checked, for every stream (SECURITY.md's guarantees 1 to 4):
 
  1. every request the upstream received was judged allowed by the model of
-    the policy below (written from issue 3 and README "How requests are
-    judged", not from src/), and is not one the model says must be rejected;
+    the policy below (written from the README's "Settings" and "How
+    requests are judged", not from src/), and is not one the model says
+    must be rejected;
  2. each forwarded request, parsed by h11 on the upstream side, has the same
     method, target, end-to-end headers and body as the client's request
     parsed by this file's strict model and by an independent h11 parse of
@@ -85,7 +86,7 @@ PROBE_TARGET = b"/_ping?dgprobe=1"
 
 
 # ==========================================================================
-# the model: policy (issue 3 "Judging a request", README)
+# the model: policy (README: "Settings", "How requests are judged")
 # ==========================================================================
 
 SECTIONS = {
@@ -177,7 +178,7 @@ class PolicyModel:
 
 
 # ==========================================================================
-# the model: request-target (issue 3, README; ENGINE-API.md §1)
+# the model: request-target (README "How requests are judged", docs/engine-api.md §2)
 # ==========================================================================
 
 PCHAR = set(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:@")
@@ -248,7 +249,7 @@ def model_target(target):
 
 
 # ==========================================================================
-# the model: HTTP/1.1 request framing (RFC 9112 + issue 3's strictness)
+# the model: HTTP/1.1 request framing (RFC 9112 + SECURITY.md guarantee 3)
 # ==========================================================================
 
 TOKEN = rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
@@ -518,7 +519,7 @@ def after_request(m):
         return "may-stop"        # answered before its body: the proxy may end here
     if m.verdict is not True:
         # Denied (or either): the body is skipped only when that is safe
-        # (issue 3); chunked, large or Expect bodies may close.
+        # (SECURITY.md guarantee 4); chunked, large or Expect bodies may close.
         if m.framing == "chunked" or m.expect or (m.framing == "cl" and m.cl > 65536):
             return "may-stop"
         if m.verdict is EITHER:

@@ -1,5 +1,6 @@
-"""Bounded soak (issue 4, "Abuse and faults"): many clients at once against
-a real dockerd through one dockgate, for SOAK_SECONDS (default 60):
+"""Bounded soak with abuse and faults (SECURITY.md, "How the guarantees are
+tested"): many clients at once against a real dockerd through one dockgate,
+for SOAK_SECONDS (default 60):
 
   allowed    GET /containers/json, /containers/{id}/json, HEAD /_ping on
              kept-alive raw connections: every answer must be the daemon's

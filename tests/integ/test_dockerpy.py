@@ -4,7 +4,8 @@ docker-py reads hijacked exec/attach streams from the raw socket under
 http.client's buffered reader, so output that arrives in the same read as the
 end of the response head is lost (docker/docker-py#3332). Directly against the
 daemon that almost never happens; through a relay it can, unless the proxy
-writes the response head on its own and sets TCP_NODELAY (ENGINE-API.md 8).
+writes the response head on its own and sets TCP_NODELAY (docs/engine-api.md
+§12).
 """
 
 import pytest

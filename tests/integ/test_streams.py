@@ -226,7 +226,7 @@ def test_session_h2c_tunnel(proxy):
 
 
 def test_client_sockets_have_tcp_nodelay(proxy):
-    """ENGINE-API.md §8: a hijacked stream must not wait for Nagle. The
+    """docs/engine-api.md §12: a hijacked stream must not wait for Nagle. The
     option is set on the listener and inherited by every accepted socket;
     this reads it off the proxy's own sockets (pidfd_getfd, Linux 5.6)."""
     import ctypes

@@ -1,4 +1,4 @@
-"""Fixtures for running dockgate in front of Podman (tests/podman, issue 6).
+"""Fixtures for running dockgate in front of Podman (tests/podman).
 
 A private `podman system service` is started for the session as the
 upstream, with everything it writes under the session directory

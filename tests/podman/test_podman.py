@@ -1,4 +1,4 @@
-"""dockgate in front of Podman's Docker-compatible API (issue 6).
+"""dockgate in front of Podman's Docker-compatible API: Podman as the upstream.
 
 The compatibility part of the integration suite, with `podman system
 service` as the upstream: the docker CLI through dockgate, every decision

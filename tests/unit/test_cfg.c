@@ -4,7 +4,8 @@
  * Every known variable is unset before each row, so a row's environment is
  * exactly what it lists. Effective settings are written "NAME=value" in the
  * user's terms (LISTEN=tcp://[::]:2375, CONTAINERS=1, LISTEN_MODE=0660).
- * Defaults are those of issue 3 and the README's settings table. */
+ * Defaults are docker-socket-proxy's, as the README's settings table lists
+ * them. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

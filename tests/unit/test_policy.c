@@ -21,7 +21,7 @@
 #include "path.h"
 #include "policy.h"
 
-/* The sections of docker-socket-proxy as issue 3 lists them, with the
+/* The sections of docker-socket-proxy as its README lists them, with the
  * first path segment each one opens. Kept here, independent of
  * policy_sections, so that a missing or misspelt section fails a test. */
 static const struct {
@@ -918,7 +918,7 @@ static void generate_section_rows(void)
 }
 
 /* The defaults come from the same table: a section is on by default
- * exactly when issue 3 says so. */
+ * exactly when it is in docker-socket-proxy (EVENTS, PING, VERSION). */
 struct default_row {
 	const char *name;
 	size_t index;
@@ -1246,7 +1246,7 @@ int main(void)
 	generate_section_rows();
 	for (size_t i = 0; i < n_gen; i++)
 		rows_add(test_judge, &gen_rows[i].row, "section", gen_rows[i].row.name);
-	rows_add(test_section_count, NULL, "sections", "exactly the 23 sections of issue 3");
+	rows_add(test_section_count, NULL, "sections", "exactly the 23 sections of docker-socket-proxy");
 	for (size_t i = 0; i < N_ROWS(sections); i++) {
 		snprintf(default_names[i], sizeof default_names[i], "%s=%d by default, opens /%s",
 			 sections[i].setting, sections[i].default_on, sections[i].segment);
