@@ -6,7 +6,9 @@
 #include <arpa/inet.h>
 #include <sys/un.h>
 #include <ctype.h>
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,8 @@
 
 #include "idmap.h"
 #include "log.h"
+
+extern char **environ;
 
 #ifndef DOCKGATE_VERSION
 #define DOCKGATE_VERSION "0.0.0-dev"
@@ -111,7 +115,7 @@ static const struct setting settings[] = {
 	{ "RUN_USER", "--user", CFG_T_USER, CFG_AT(run_uid), NULL, 0, 0,
 	  "user (name or uid) to switch to once the sockets are open" },
 	{ "RUN_GROUP", "--group", CFG_T_GROUP, CFG_AT(run_gid), NULL, 0, 0,
-	  "group (name or gid) to switch to; default the user's own group" },
+	  "group (name or gid) to switch to" },
 	{ "REFUSE_ROOT", NULL, CFG_T_BOOL, CFG_AT(refuse_root), "0", 0, 0,
 	  "exit instead of serving as root (after RUN_USER is applied)" },
 	{ "SECCOMP", NULL, CFG_T_BOOL, CFG_AT(seccomp), "1", 0, 0,
@@ -162,6 +166,125 @@ static void flag_name(size_t i, char *out, size_t cap)
 	for (; *env && o + 1 < cap; env++)
 		out[o++] = *env == '_' ? '-' : (char)tolower((unsigned char)*env);
 	out[o] = '\0';
+}
+
+/* One note for the log (see struct cfg); the last slot says how many more
+ * there were. */
+static void add_note(struct cfg *c, const char *fmt, ...)
+{
+	if (c->n_notes >= CFG_MAX_NOTES) {
+		snprintf(c->notes[CFG_MAX_NOTES - 1], CFG_NOTE_MAX,
+			 "more notes about the settings were dropped (%zu in all)", ++c->n_notes);
+		return;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->notes[c->n_notes++], CFG_NOTE_MAX, fmt, ap);
+	va_end(ap);
+}
+
+/* docker-socket-proxy reads an empty variable (CONTAINERS= in a compose
+ * file) as false, so a drop-in must too; it is noted because it also turns
+ * off a section that is on by default (PING=). */
+static const char *empty_bool_as_off(struct cfg *c, const char *name, const char *v)
+{
+	if (v == NULL || *v != '\0')
+		return v;
+	add_note(c, "%s is empty: read as 0 (off), as docker-socket-proxy does", name);
+	return "0";
+}
+
+static bool same_ignoring_case(const char *a, size_t an, const char *b)
+{
+	return strlen(b) == an && strncasecmp(a, b, an) == 0;
+}
+
+/* Levenshtein distance of a[0..an) and b, ignoring case; names are short. */
+static size_t edit_distance(const char *a, size_t an, const char *b)
+{
+	size_t bn = strlen(b), row[64];
+	if (an >= 64 || bn >= 64)
+		return SIZE_MAX;
+	for (size_t j = 0; j <= bn; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= an; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= bn; j++) {
+			size_t up = row[j];
+			bool same = toupper((unsigned char)a[i - 1]) == toupper((unsigned char)b[j - 1]);
+			size_t best = diag + (same ? 0 : 1);
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	return row[bn];
+}
+
+/* How far name[0..n) is from setting s when it looks like a misspelling
+ * of it, else SIZE_MAX. A short setting (PING, POST, IMAGES) matches only
+ * in another case or with a plural s added or dropped: at one edit, HOST
+ * and PORT would look like POST. A longer one matches within two edits
+ * (CONTAINER, SOCKETPATH, LOGLEVEL). */
+static size_t lookalike_distance(const char *name, size_t n, const char *s)
+{
+	size_t sn = strlen(s);
+	if (sn >= 7) {
+		size_t d = edit_distance(name, n, s);
+		return d <= 2 ? d : SIZE_MAX;
+	}
+	if (n == sn + 1 && toupper((unsigned char)name[sn]) == 'S')
+		return strncasecmp(name, s, sn) == 0 ? 1 : SIZE_MAX;
+	if (sn == n + 1 && s[n] == 'S')
+		return strncasecmp(name, s, n) == 0 ? 1 : SIZE_MAX;
+	return same_ignoring_case(name, n, s) ? 0 : SIZE_MAX;
+}
+
+/* Prefixes dockgate keeps for its own settings: a variable with one of
+ * them that is no setting is a mistake. */
+static bool has_reserved_prefix(const char *name, size_t n)
+{
+	static const char *const prefixes[] = { "ALLOW_", "LIBPOD_", "GUARD_", "DOCKGATE_" };
+	for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
+		size_t pn = strlen(prefixes[i]);
+		if (n > pn && strncasecmp(name, prefixes[i], pn) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* A misspelt setting would otherwise be ignored without a word
+ * (CONTAINER=1, ALLOW_RESTART=1): name each variable that looks like one. */
+static void note_lookalikes(struct cfg *c, char **env)
+{
+	for (; env != NULL && *env != NULL; env++) {
+		const char *eq = strchr(*env, '=');
+		size_t n = eq ? (size_t)(eq - *env) : strlen(*env);
+		const char *near = NULL;
+		size_t nearest = SIZE_MAX;
+		bool exact = false;
+		for (size_t i = 0; i < n_all() && !exact; i++) {
+			const char *s = setting_name(i);
+			exact = strlen(s) == n && strncmp(*env, s, n) == 0;
+			size_t d = lookalike_distance(*env, n, s);
+			if (d < nearest) {
+				nearest = d;
+				near = s;
+			}
+		}
+		if (exact)
+			continue;
+		if (near != NULL)
+			add_note(c, "%.*s is not a setting and is ignored: did you mean %s?",
+				 (int)(n < 64 ? n : 64), *env, near);
+		else if (has_reserved_prefix(*env, n))
+			add_note(c, "%.*s is not a setting and is ignored (dockgate --help lists "
+				 "them)", (int)(n < 64 ? n : 64), *env);
+	}
 }
 
 static int parse_bool(const char *v, bool *out)
@@ -384,6 +507,18 @@ static int apply_setting(const struct setting *s, const char *v, const char *src
 	return 0;
 }
 
+/* The default --help shows for s: its value, or what happens without one. */
+static const char *default_shown(const struct setting *s)
+{
+	if (s->def != NULL)
+		return s->def;
+	if (s->type == CFG_T_LISTEN)
+		return "tcp://[::]:2375";
+	if (s->offset == CFG_AT(run_gid))
+		return "RUN_USER's primary group; unchanged without RUN_USER";
+	return "unchanged";
+}
+
 static void print_help(FILE *out)
 {
 	fprintf(out,
@@ -396,9 +531,7 @@ static void print_help(FILE *out)
 	for (size_t i = 0; i < N_SETTINGS; i++) {
 		flag_name(i, flag, sizeof flag);
 		fprintf(out, "  %-20s %-16s %s (default: %s)\n", flag, settings[i].env,
-			settings[i].help,
-			settings[i].def ? settings[i].def
-			: settings[i].type == CFG_T_LISTEN ? "tcp://[::]:2375" : "unchanged");
+			settings[i].help, default_shown(&settings[i]));
 	}
 	fprintf(out, "\nAPI sections, allowed when true (first path segment after /vX.Y):\n");
 	for (size_t i = 0; i < policy_n_sections; i++) {
@@ -476,18 +609,22 @@ enum cfg_result cfg_load(struct cfg *c, int argc, char **argv, FILE *out, FILE *
 	enum cfg_result r = read_flags(argc, argv, &raw, c, out, err);
 	if (r != CFG_RUN)
 		return r;
+	note_lookalikes(c, environ);
 	int bad = 0;
 	for (size_t i = 0; i < n_all(); i++) {
 		const char *v = raw.value[i];
 		if (i >= N_SETTINGS) {
 			const struct policy_section *s = &policy_sections[i - N_SETTINGS];
 			bool b = s->default_on;
+			v = empty_bool_as_off(c, s->setting, v);
 			if (v != NULL && parse_bool(v, &b))
 				bad |= bad_value(err, s->setting, raw.source[i], v,
 						 "use 1/0, true/false, yes/no, on/off");
 			c->policy.section_on[i - N_SETTINGS] = b;
 			continue;
 		}
+		if (settings[i].type == CFG_T_BOOL)
+			v = empty_bool_as_off(c, settings[i].env, v);
 		if (v == NULL)
 			v = settings[i].def;
 		if (v == NULL && settings[i].type == CFG_T_LISTEN) {
@@ -532,6 +669,8 @@ socklen_t cfg_listener_address(const struct cfg_listener *l, const char *host,
 
 void cfg_log_summary(const struct cfg *c, const struct policy *p)
 {
+	for (size_t i = 0; i < c->n_notes && i < CFG_MAX_NOTES; i++)
+		log_warn("%s", c->notes[i]);
 	log_notice("dockgate %s: upstream %s", DOCKGATE_VERSION, c->socket_path);
 	char open[512] = "";
 	size_t o = 0;

@@ -13,6 +13,8 @@
 
 #define CFG_MAX_LISTENERS 8
 #define CFG_UNIX_PATH_MAX 108
+#define CFG_MAX_NOTES 8
+#define CFG_NOTE_MAX 200
 
 enum cfg_listener_kind { CFG_LISTEN_TCP, CFG_LISTEN_UNIX };
 
@@ -49,6 +51,11 @@ struct cfg {
 	bool seccomp;           /* system call allowlist after startup */
 	bool landlock;          /* filesystem and network restriction */
 	bool healthcheck;       /* --healthcheck: probe our own listener, exit */
+	/* What the settings did that a user may not expect (an empty value
+	 * read as off, a variable that looks like a misspelt setting): found
+	 * before the log is open, logged by cfg_log_summary(). */
+	char notes[CFG_MAX_NOTES][CFG_NOTE_MAX];
+	size_t n_notes;
 };
 
 enum cfg_result {
@@ -66,7 +73,8 @@ socklen_t cfg_listener_address(const struct cfg_listener *l, const char *host,
 /* Reads the environment, then argv (flags win), into *c. */
 enum cfg_result cfg_load(struct cfg *c, int argc, char **argv, FILE *out, FILE *err);
 
-/* Logs the effective settings and policy at startup. */
+/* Logs the effective settings and policy at startup, and warns about
+ * c->notes. */
 void cfg_log_summary(const struct cfg *c, const struct policy *p);
 
 #endif

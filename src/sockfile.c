@@ -391,6 +391,29 @@ static int finish(const struct cfg *c, int fd, int priv_fd, struct sockfile *sf)
 	return 0;
 }
 
+/* The usual failure after a reboot: /run is a fresh tmpfs, Docker made the
+ * bind-mounted directory again, root-owned, and the image's user may not
+ * create the socket there. Says who owns it and who dockgate is, and what
+ * keeps the directory right across reboots. */
+static void explain_no_permission(const struct cfg_listener *spec, const char *dir, int dir_fd)
+{
+	int saved = errno;
+	struct stat st;
+	if (fstat(dir_fd, &st) == -1) {
+		errno = saved;
+		return;
+	}
+	unsigned uid = (unsigned)geteuid(), gid = (unsigned)getegid();
+	log_err("LISTEN: %s: cannot create the socket in the directory %s (owner %u, group %u, "
+		"mode %04o) as uid %u gid %u: %s; give the directory to uid %u "
+		"(install -d -o %u -g %u -m 0755 %s; after a reboot a tmpfs /run loses it: a "
+		"tmpfiles.d line 'd %s 0755 %u %u -' makes it at every boot), or mount a tmpfs "
+		"with uid=%u there", spec->text, dir, (unsigned)st.st_uid, (unsigned)st.st_gid,
+		(unsigned)(st.st_mode & 07777), uid, gid, strerror(saved), uid, uid, gid, dir, dir,
+		uid, gid, uid);
+	errno = saved;
+}
+
 static int setup(const struct cfg *c, const struct cfg_listener *spec, const char *dir,
 		 struct sockfile *sf, int fd, int cwd_fd)
 {
@@ -398,8 +421,11 @@ static int setup(const struct cfg *c, const struct cfg_listener *spec, const cha
 	if (remove_stale(spec, sf) == -1)
 		return -1;
 	int priv_fd = make_private_dir(sf, tmp, sizeof tmp);
-	if (priv_fd == -1)
+	if (priv_fd == -1) {
+		if (errno == EACCES || errno == EROFS)
+			explain_no_permission(spec, dir, sf->dir_fd);
 		return -1;
+	}
 	int r = bind_private(spec, dir, fd, priv_fd, cwd_fd);
 	if (r == 0)
 		r = finish(c, fd, priv_fd, sf);

@@ -81,3 +81,29 @@ def test_quick_start_listens_on_loopback_only(dockerd):
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(5)
+
+
+def test_misspelt_setting_is_named_at_startup_and_ignored(proxy):
+    """CONTAINER=1 (for CONTAINERS) used to be ignored without a word: the
+    containers stayed closed and nothing said why."""
+    p = proxy(CONTAINER=1, ALLOW_RESTART=1)
+    warned = [ln for ln in p.stderr().splitlines() if " warning " in ln]
+    assert any("CONTAINER is not a setting and is ignored: did you mean CONTAINERS?" in ln
+               for ln in warned), p.stderr()
+    assert any("did you mean ALLOW_RESTARTS?" in ln for ln in warned), p.stderr()
+    r = p.request(http_request("GET", "/v1.41/containers/json"))
+    assert r.status == 403, r.body  # still ignored: CONTAINERS stays 0
+
+
+def test_empty_boolean_reads_as_off_as_docker_socket_proxy_does(proxy):
+    """`CONTAINERS:` in a compose file passes an empty value. It used to stop
+    startup (a restart loop under `restart:`); docker-socket-proxy reads it
+    as false, and so does dockgate now, saying so in the log."""
+    p = proxy(CONTAINERS="", PING="")
+    assert "CONTAINERS is empty: read as 0 (off)" in p.stderr(), p.stderr()
+    assert "PING is empty: read as 0 (off)" in p.stderr(), p.stderr()
+    assert p.request(http_request("GET", "/v1.41/containers/json")).status == 403
+    # PING is on by default; empty turns it off
+    assert p.request(http_request("GET", "/_ping")).status == 403
+    # what was not set keeps its default
+    assert p.request(http_request("GET", "/v1.41/version")).status == 200

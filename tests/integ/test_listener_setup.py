@@ -204,6 +204,25 @@ def test_directory_writable_by_others_is_refused(world_tmp, uid, gid, mode, who)
     assert list(d.iterdir()) == [], "a refused directory got a file"
 
 
+def test_directory_the_user_cannot_write_is_explained(world_tmp):
+    """After a reboot /run is a new tmpfs and Docker makes the bind-mounted
+    directory again, root-owned: the image's user (65534) cannot create its
+    socket there. The error names the directory, its owner and mode, the
+    uid dockgate runs as, and what keeps the directory right after reboots."""
+    needs_real_proxy()
+    d = owned_dir(world_tmp, "dir", 0, 0, 0o755)
+    path = d / "dg.sock"
+    proc = start({"LISTEN": f"unix://{path}"}, user=NOBODY)
+    proc.wait(10)
+    rc, out = stop(proc)
+    assert rc == 1, out
+    for part in (f"LISTEN: unix://{path}", f"directory {d}", "owner 0, group 0, mode 0755",
+                 f"as uid {NOBODY} gid {NOBODY}", "Permission denied",
+                 f"install -d -o {NOBODY}", "tmpfiles.d"):
+        assert part in out, f"{part!r} missing from {out!r}"
+    assert list(d.iterdir()) == []
+
+
 @pytest.mark.parametrize("uid,gid,mode,env,user", [
     (0, 0, 0o755, {}, None),
     (0, 0, 0o775, {}, None),                                     # root's group

@@ -319,10 +319,19 @@ def test_readme_compose_snippets_are_valid(tmp_path):
     for i, snippet in enumerate(snippets):
         f = tmp_path / f"compose-{i}.yml"
         f.write_text(snippet)
+        # The socket's group comes from DOCKER_GID, never a number that
+        # is right on one host only: without it compose refuses to start.
+        env = {k: v for k, v in os.environ.items() if k != "DOCKER_GID"}
         cp = subprocess.run(["docker-compose", "-f", str(f), "config", "-q"],
-                            capture_output=True, text=True, cwd=tmp_path)
+                            capture_output=True, text=True, cwd=tmp_path, env=env)
+        assert cp.returncode != 0 and "DOCKER_GID" in cp.stderr, (snippet, cp.stderr)
+        cp = subprocess.run(["docker-compose", "-f", str(f), "config", "-q"],
+                            capture_output=True, text=True, cwd=tmp_path,
+                            env={**env, "DOCKER_GID": "106"})
         assert cp.returncode == 0, (snippet, cp.stderr)
         services = yaml.safe_load(snippet)["services"]
         proxy = services["dockgate"]
+        assert proxy["group_add"][0].startswith("${DOCKER_GID:?"), snippet
+        assert "999" not in snippet, snippet
         assert proxy["read_only"] is True and proxy["cap_drop"] == ["ALL"], snippet
         assert any("docker.sock:ro" in v for v in proxy["volumes"]), snippet

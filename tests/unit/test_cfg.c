@@ -122,6 +122,13 @@ struct cfg_row {
 	const char *out_says[3]; /* words of the standard output (CFG_EXIT) */
 };
 
+/* A row whose settings also leave notes for the log (see struct cfg). */
+struct note_row {
+	struct cfg_row row;
+	const char *notes_say[3];  /* words some note says */
+	const char *notes_lack[2]; /* words no note may say */
+};
+
 #define BOOLS "use 1/0, true/false, yes/no, on/off"
 
 static struct cfg_row cfg_rows[] = {
@@ -184,8 +191,6 @@ static struct cfg_row cfg_rows[] = {
 	{ "LIBPOD=off", { "LIBPOD=off" }, { NULL }, CFG_RUN, { "LIBPOD=0" }, { NULL }, { NULL } },
 	{ "LIBPOD=maybe is an error naming LIBPOD", { "LIBPOD=maybe" }, { NULL }, CFG_ERROR, { NULL },
 	  { "LIBPOD", "'maybe'", BOOLS }, { NULL } },
-	{ "LIBPOD= (empty) is an error", { "LIBPOD=" }, { NULL }, CFG_ERROR, { NULL },
-	  { "LIBPOD", "''" }, { NULL } },
 	{ "--libpod alone means on", { NULL }, { "--libpod" }, CFG_RUN, { "LIBPOD=1" }, { NULL },
 	  { NULL } },
 	{ "--libpod=0 wins over LIBPOD=1", { "LIBPOD=1" }, { "--libpod=0" }, CFG_RUN, { "LIBPOD=0" },
@@ -413,8 +418,6 @@ static struct cfg_row cfg_rows[] = {
 	  { "CONTAINERS=0" }, { NULL }, { NULL } },
 	{ "a bad flag value names the setting and the flag", { NULL }, { "--post=maybe" }, CFG_ERROR,
 	  { NULL }, { "POST", "(flag)", "'maybe'", BOOLS }, { NULL } },
-	{ "an empty flag value is not a boolean", { NULL }, { "--containers=" }, CFG_ERROR, { NULL },
-	  { "CONTAINERS", "''" }, { NULL } },
 	{ "an unknown flag", { NULL }, { "--bogus=1" }, CFG_ERROR, { NULL }, { "unknown option", "--bogus" },
 	  { NULL } },
 	{ "an upper-case flag is unknown", { NULL }, { "--CONTAINERS=1" }, CFG_ERROR, { NULL },
@@ -423,6 +426,8 @@ static struct cfg_row cfg_rows[] = {
 	  { "unknown option" }, { NULL } },
 	{ "a value flag without a value", { NULL }, { "--listen" }, CFG_ERROR, { NULL },
 	  { "--listen", "value" }, { NULL } },
+	{ "an empty non-boolean is still refused", { "LOG_LEVEL=" }, { NULL }, CFG_ERROR, { NULL },
+	  { "LOG_LEVEL", "debug, info" }, { NULL } },
 	{ "--help prints the settings and exits", { NULL }, { "--help" }, CFG_EXIT, { NULL }, { NULL },
 	  { "Usage", "--containers", "ALLOW_RESTARTS" } },
 	{ "--help explains LIBPOD", { NULL }, { "--help" }, CFG_EXIT, { NULL }, { NULL },
@@ -432,6 +437,37 @@ static struct cfg_row cfg_rows[] = {
 	  { "--help" }, CFG_EXIT, { NULL }, { NULL }, { "Usage" } },
 	{ "--version prints the version and exits", { NULL }, { "--version" }, CFG_EXIT, { NULL },
 	  { NULL }, { "dockgate " DOCKGATE_VERSION } },
+	{ "--help gives RUN_GROUP one default", { NULL }, { "--help" }, CFG_EXIT, { NULL }, { NULL },
+	  { "RUN_GROUP        group (name or gid) to switch to (default: RUN_USER's primary group;" } },
+};
+
+/* Settings that work and leave a note for the log. */
+static struct note_row note_rows[] = {
+	{ { "CONTAINERS= (empty, as compose writes CONTAINERS:) is off", { "CONTAINERS=" }, { NULL },
+	  CFG_RUN, { "CONTAINERS=0" }, { NULL }, { NULL } },
+	  { "CONTAINERS is empty: read as 0 (off)" }, { NULL } },
+	{ { "PING= turns a section that is on by default off", { "PING=" }, { NULL }, CFG_RUN,
+	  { "PING=0", "VERSION=1" }, { NULL }, { NULL } }, { "PING is empty" }, { NULL } },
+	{ { "ALLOW_STOP= and SECCOMP= (general booleans) are off", { "ALLOW_STOP=", "SECCOMP=" },
+	  { NULL }, CFG_RUN, { "ALLOW_STOP=0", "SECCOMP=0" }, { NULL }, { NULL } },
+	  { "ALLOW_STOP is empty", "SECCOMP is empty" }, { NULL } },
+	{ { "--containers= (an empty flag) is off", { "CONTAINERS=1" }, { "--containers=" }, CFG_RUN,
+	  { "CONTAINERS=0" }, { NULL }, { NULL } }, { "CONTAINERS is empty" }, { NULL } },
+	{ { "CONTAINER=1 is noted as CONTAINERS misspelt", { "CONTAINER=1" }, { NULL }, CFG_RUN,
+	  { "CONTAINERS=0" }, { NULL }, { NULL } },
+	  { "CONTAINER is not a setting and is ignored: did you mean CONTAINERS?" }, { NULL } },
+	{ { "ALLOW_RESTART=1 points at ALLOW_RESTARTS, the nearest", { "ALLOW_RESTART=1" }, { NULL },
+	  CFG_RUN, { "ALLOW_RESTARTS=0" }, { NULL }, { NULL } },
+	  { "did you mean ALLOW_RESTARTS?" }, { "ALLOW_START?" } },
+	{ { "a lower-case setting is noted", { "containers=1", "LogLevel=debug" }, { NULL }, CFG_RUN,
+	  { "CONTAINERS=0", "LOG_LEVEL=info" }, { NULL }, { NULL } },
+	  { "containers is not a setting", "did you mean LOG_LEVEL?" }, { NULL } },
+	{ { "an unknown ALLOW_ or GUARD_ variable is noted", { "ALLOW_EVERYTHING=1", "GUARD_X=1" },
+	  { NULL }, CFG_RUN, { "POST=0" }, { NULL }, { NULL } },
+	  { "ALLOW_EVERYTHING is not a setting", "GUARD_X is not a setting" }, { NULL } },
+	{ { "HOST, PORT and IMAGE_TAG are not taken for POST or IMAGES",
+	  { "HOST=h", "PORT=1", "IMAGE_TAG=x", "NODE_ENV=x", "SYSTEMD_EXEC_PID=1" }, { NULL }, CFG_RUN,
+	  { "POST=0" }, { NULL }, { NULL } }, { NULL }, { "not a setting" } },
 };
 
 /* Loads with the row's environment and flags; out and err are captured. */
@@ -463,6 +499,11 @@ static enum cfg_result load(const char *const *env, const char *const *flags, st
 	for (int i = 1; i < argc; i++)
 		free(argv[i]);
 	clear_env();
+	for (size_t i = 0; env[i] != NULL; i++) { /* misspelt ones too */
+		char name[128];
+		snprintf(name, sizeof name, "%.*s", (int)(strchr(env[i], '=') - env[i]), env[i]);
+		unsetenv(name);
+	}
 	return r;
 }
 
@@ -471,7 +512,16 @@ static const char *result_name(enum cfg_result r)
 	return r == CFG_RUN ? "CFG_RUN" : r == CFG_EXIT ? "CFG_EXIT" : "CFG_ERROR";
 }
 
-static void check_row(const struct cfg_row *row)
+static bool notes_say(const struct cfg *c, const char *words)
+{
+	for (size_t i = 0; i < c->n_notes && i < CFG_MAX_NOTES; i++)
+		if (strstr(c->notes[i], words) != NULL)
+			return true;
+	return false;
+}
+
+static void check_row_notes(const struct cfg_row *row, const char *const *say,
+			    const char *const *lack)
 {
 	struct cfg c;
 	char *out = NULL, *err = NULL;
@@ -500,6 +550,12 @@ static void check_row(const struct cfg_row *row)
 	for (size_t i = 0; !msg[0] && i < N_ROWS(row->out_says) && row->out_says[i]; i++)
 		if (strstr(out, row->out_says[i]) == NULL)
 			snprintf(msg, sizeof msg, "output does not say \"%s\": %.300s", row->out_says[i], out);
+	for (size_t i = 0; !msg[0] && say != NULL && say[i] != NULL; i++)
+		if (!notes_say(&c, say[i]))
+			snprintf(msg, sizeof msg, "no note says \"%s\" (%zu notes)", say[i], c.n_notes);
+	for (size_t i = 0; !msg[0] && lack != NULL && lack[i] != NULL; i++)
+		if (notes_say(&c, lack[i]))
+			snprintf(msg, sizeof msg, "a note says \"%s\"", lack[i]);
 	if (!msg[0] && row->result != CFG_EXIT && out[0] != '\0')
 		snprintf(msg, sizeof msg, "unexpected standard output: %.300s", out);
 	free(out);
@@ -508,9 +564,23 @@ static void check_row(const struct cfg_row *row)
 		fail_msg("%s", msg);
 }
 
+static void check_row(const struct cfg_row *row)
+{
+	check_row_notes(row, NULL, NULL);
+}
+
 static void test_cfg(void **state)
 {
 	check_row(*state);
+}
+
+static void test_notes(void **state)
+{
+	const struct note_row *n = *state;
+	const char *say[4] = { 0 }, *lack[3] = { 0 };
+	memcpy(say, n->notes_say, sizeof n->notes_say);
+	memcpy(lack, n->notes_lack, sizeof n->notes_lack);
+	check_row_notes(&n->row, say, lack);
 }
 
 /* ==== Booleans in every accepted spelling, and bad ones ==== */
@@ -521,8 +591,9 @@ static const char *const true_spellings[] = {
 static const char *const false_spellings[] = {
 	"0", "false", "FALSE", "False", "no", "NO", "No", "off", "OFF", "Off",
 };
+/* The empty value is read as false (see the note rows). */
 static const char *const bad_spellings[] = {
-	"maybe", "", "2", "10", "-1", "y", "n", "t", "f", " 1", "1 ", "truee", "enable",
+	"maybe", "2", "10", "-1", "y", "n", "t", "f", " 1", "1 ", "truee", "enable",
 	"yes please", "0x1", "01", "none",
 };
 
@@ -614,6 +685,8 @@ int main(void)
 {
 	for (size_t i = 0; i < N_ROWS(cfg_rows); i++)
 		rows_add(test_cfg, &cfg_rows[i], "cfg", cfg_rows[i].name);
+	for (size_t i = 0; i < N_ROWS(note_rows); i++)
+		rows_add(test_notes, &note_rows[i], "notes", note_rows[i].row.name);
 	generate_bool_rows();
 	for (size_t i = 0; i < n_gen; i++)
 		rows_add(test_cfg, &gen_rows[i].row, "boolean", gen_rows[i].row.name);
