@@ -34,8 +34,8 @@ run_unit() {
 run_py() {
 	local bin=$1 out summary p f e
 	shift
-	out=$(DOCKGATE_BIN="$bin" /usr/bin/python3 -m pytest "$@" -q -rfE \
-		-p no:cacheprovider 2>&1)
+	# pytest.ini (repository root) adds -rfE and -p no:cacheprovider.
+	out=$(DOCKGATE_BIN="$bin" /usr/bin/python3 -m pytest "$@" -q 2>&1)
 	local rc=$?
 	echo "$out" | tail -n 40
 	summary=$(tail -n 1 <<<"$out")

@@ -37,25 +37,24 @@ import os
 import random
 import re
 import select
-import signal
+import shutil
 import socket
-import subprocess
 import tempfile
 import threading
 import time
-from pathlib import Path
 
 import h11
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-DOCKGATE_BIN = os.environ.get("DOCKGATE_BIN", str(REPO / "build" / "dockgate"))
+from dockgate_testlib.net import free_port
+from dockgate_testlib.procs import is_asan
+from dockgate_testlib.proxy import Proxy, proxy_problems
+from dockgate_testlib.rawhttp import RawConn
+from dockgate_testlib.settings import DOCKGATE_BIN
+
 SEED = int(os.environ.get("DIFF_SEED") or random.SystemRandom().randrange(1 << 31))
 STREAMS = int(os.environ.get("DIFF_STREAMS", "120"))
 ONLY = os.environ.get("DIFF_ONLY", "")
-
-SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
-                     "ERROR: UndefinedBehaviorSanitizer", "SUMMARY: AddressSanitizer")
 
 # The policies the streams run under (environment of the proxy).
 POLICIES = {
@@ -771,85 +770,17 @@ class Recorder:
 # the proxy
 # ==========================================================================
 
-def is_asan(binary):
-    try:
-        with open(binary, "rb") as f:
-            return b"__asan_init" in f.read()
-    except OSError:
-        return False
-
-
-class ProxyProc:
-    def __init__(self, workdir, upstream, env):
-        self.port = _free_port()
-        self.stderr_path = Path(workdir) / f"dockgate-{self.port}.stderr"
-        full = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
-        for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
-            if k in os.environ:
-                full[k] = os.environ[k]
-        full.setdefault("ASAN_OPTIONS", "abort_on_error=0:detect_leaks=1")
-        full["ASAN_OPTIONS"] += f":quarantine_size_mb={ASAN_QUARANTINE_MB}"
-        full.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
-        # UPSTREAM_POOL=0: the checks below tell which client a request came
-        # from by the daemon connection it arrived on (those opened while
-        # the stream ran, minus the probe's), so every client needs its own.
-        # Pooled connections crossing clients are tested in
-        # tests/integ/test_pool.py and by the soak.
-        full.update({"SOCKET_PATH": upstream, "LISTEN": f"tcp://127.0.0.1:{self.port}",
-                     "LOG_LEVEL": "info", "UPSTREAM_POOL": "0"})
-        full.update(env)
-        self.env = env
-        self.errf = open(self.stderr_path, "wb")
-        self.proc = subprocess.Popen([DOCKGATE_BIN], env=full, stdin=subprocess.DEVNULL,
-                                     stdout=self.errf, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
-        deadline = time.monotonic() + 10
-        while True:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"dockgate exited at startup: {self.stderr()}")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise AssertionError(f"dockgate did not listen: {self.stderr()}")
-                time.sleep(0.02)
-
-    def stderr(self):
-        try:
-            return self.stderr_path.read_text(errors="replace")
-        except OSError:
-            return ""
-
-    def rss_kb(self):
-        with open(f"/proc/{self.proc.pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-        return -1
-
-    def fds(self):
-        return len(os.listdir(f"/proc/{self.proc.pid}/fd"))
-
-    def alive(self):
-        return self.proc.poll() is None
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        self.errf.close()
-        return self.proc.returncode
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def start_proxy(workdir, upstream, env):
+    """dockgate in front of the recorder, listening on TCP only."""
+    asan_opts = os.environ.get("ASAN_OPTIONS", "abort_on_error=0:detect_leaks=1")
+    # UPSTREAM_POOL=0: the checks below tell which client a request came
+    # from by the daemon connection it arrived on (those opened while
+    # the stream ran, minus the probe's), so every client needs its own.
+    # Pooled connections crossing clients are tested in
+    # tests/integ/test_pool.py and by the soak.
+    settings = {"LOG_LEVEL": "info", "UPSTREAM_POOL": "0",
+                "ASAN_OPTIONS": f"{asan_opts}:quarantine_size_mb={ASAN_QUARANTINE_MB}", **env}
+    return Proxy(workdir, settings, upstream, listen=f"tcp://127.0.0.1:{free_port()}").start()
 
 
 def ping(port, timeout=1.0):
@@ -1640,7 +1571,7 @@ class Harness:
     def __init__(self, env):
         self.dir = tempfile.mkdtemp(prefix="dgd-", dir="/tmp")
         self.rec = Recorder(os.path.join(self.dir, "up.sock"))
-        self.proxy = ProxyProc(self.dir, self.rec.path, env)
+        self.proxy = start_proxy(self.dir, self.rec.path, env)
         self.policy = PolicyModel(env)
         self.env = env
 
@@ -1656,18 +1587,8 @@ class Harness:
         return check_stream(data, sent, mode, got, conns, self.policy, label)
 
     def finish(self):
-        problems = []
-        rc = self.proxy.stop()
-        err = self.proxy.stderr()
-        if rc != 0:
-            problems.append(f"dockgate exited with status {rc} after SIGTERM; stderr tail:\n{err[-3000:]}")
-        for mk in SANITIZER_MARKERS:
-            if mk in err:
-                i = err.index(mk)
-                problems.append(f"sanitizer report:\n{err[max(0, i - 300):i + 5000]}")
-                break
+        problems = proxy_problems(self.proxy, self.proxy.stop(wait=15), killed=False)
         self.rec.close()
-        import shutil
         shutil.rmtree(self.dir, ignore_errors=True)
         return problems
 
@@ -1696,7 +1617,7 @@ def test_differential(policy_name):
     counts = {"halfclose": 0, "idle": 0, "abrupt": 0}
     t0 = time.monotonic()
     try:
-        base_fds = h.proxy.fds()
+        base_fds = h.proxy.fd_count()
         rss_warm = None
         probe.start()
         slow.start()
@@ -1740,9 +1661,9 @@ def test_differential(policy_name):
                 fails.append(f"the proxy no longer answers GET /_ping at the end: {e!r}")
             time.sleep(0.3)          # the slow client's connection closes
             deadline = time.monotonic() + 3
-            while h.proxy.fds() > base_fds and time.monotonic() < deadline:
+            while h.proxy.fd_count() > base_fds and time.monotonic() < deadline:
                 time.sleep(0.05)
-            fds_end = h.proxy.fds()
+            fds_end = h.proxy.fd_count()
             rss_end = h.proxy.rss_kb()
             slack = RSS_SLACK_KB + (ASAN_QUARANTINE_MB * 1024 if is_asan(DOCKGATE_BIN) else 0)
             lat = sorted(probe.latencies)
@@ -1841,17 +1762,12 @@ def test_denied_head_has_no_body():
     (the Go client then fails with "malformed HTTP response")."""
     h = Harness({})
     try:
-        s = socket.create_connection(("127.0.0.1", h.proxy.port), timeout=5)
-        s.sendall(b"HEAD /containers/json HTTP/1.1\r\nHost: x\r\n\r\n"
-                  b"GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n")
-        s.shutdown(socket.SHUT_WR)
-        got = b""
-        while True:
-            d = s.recv(65536)
-            if not d:
-                break
-            got += d
-        s.close()
+        c = RawConn.open(("127.0.0.1", h.proxy.port), timeout=5)
+        c.send(b"HEAD /containers/json HTTP/1.1\r\nHost: x\r\n\r\n"
+               b"GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n")
+        c.shutdown_write()
+        got = c.read_until_close(timeout=10)
+        c.close()
     finally:
         problems = h.finish()
     assert not problems, problems

@@ -35,18 +35,19 @@ import shutil
 import signal
 import socket
 import struct
-import sys
 import threading
 import time
 
 import pytest
 
-# tests/integ/conftest.py, loaded by tests/diff/conftest.py under its own name
-# (a plain "import conftest" would find whichever conftest.py pytest loaded last).
-integ = sys.modules["dockgate_integ_conftest"]
+from dockgate_testlib.daemon import IMAGE, SLEEPER_CMD, Dockerd
+from dockgate_testlib.net import wait_for
+from dockgate_testlib.procs import is_asan, rss_kb
+from dockgate_testlib.proxy import Proxy, sanitizer_report
+from dockgate_testlib.rawhttp import PeerClosed, http_request
+from dockgate_testlib.settings import DOCKGATE_BIN
 
 SOAK_SECONDS = float(os.environ.get("SOAK_SECONDS", "60"))
-DOCKGATE_BIN = integ.DOCKGATE_BIN
 
 # VmRSS after the run may exceed the warm baseline by this much. At peak
 # the proxy holds ~16 client connections, each with at most four buffers
@@ -57,22 +58,6 @@ DOCKGATE_BIN = integ.DOCKGATE_BIN
 # in its quarantine, capped below, so that cap is added.
 RSS_SLACK_MB = 8
 ASAN_QUARANTINE_MB = 32
-
-
-def is_asan(binary):
-    try:
-        with open(binary, "rb") as f:
-            return b"__asan_init" in f.read()
-    except OSError:
-        return False
-
-
-def rss_kb(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return -1
 
 
 def demux(data):
@@ -101,14 +86,11 @@ def soak_daemon(session_dir):
         pytest.skip("/bin/busybox (busybox-static) is not installed")
     root = session_dir / "s"
     root.mkdir()
-    d = integ.Dockerd(root)
+    d = Dockerd(root)
     d.start()
     try:
-        tarpath = root / "rootfs.tar"
-        integ._make_rootfs_tar(tarpath)
-        r = d.cli("import", "--change", 'CMD ["sh"]', str(tarpath), integ.IMAGE)
-        assert r.rc == 0, r
-        sleeper = d.run_container(integ.SLEEPER_CMD, "--restart", "always")
+        d.import_busybox(IMAGE)
+        sleeper = d.run_container(SLEEPER_CMD, "--restart", "always")
         logger = d.run_container(["sh", "-c", "trap 'exit 0' TERM; "
                                   "while true; do echo tick; sleep 0.2; done"],
                                  "--restart", "always")
@@ -192,7 +174,7 @@ class Soak:
                     t = time.monotonic()
                     k = rng.random()
                     if k < 0.5:
-                        c.send(integ.http_request("GET", "/v1.41/containers/json?all=1"))
+                        c.send(http_request("GET", "/v1.41/containers/json?all=1"))
                         r = c.read_response(timeout=15)
                         ok = r.status == 200 and isinstance(r.json(), list)
                         if ok:
@@ -201,12 +183,12 @@ class Soak:
                         self.count("allowed ps")
                     elif k < 0.85:
                         cid = rng.choice([self.sleeper, self.logger])
-                        c.send(integ.http_request("GET", f"/containers/{cid}/json"))
+                        c.send(http_request("GET", f"/containers/{cid}/json"))
                         r = c.read_response(timeout=15)
                         ok = r.status == 200 and r.json().get("Id") == cid
                         self.count("allowed inspect")
                     else:
-                        c.send(integ.http_request("HEAD", "/_ping"))
+                        c.send(http_request("HEAD", "/_ping"))
                         r = c.read_response(timeout=15, head_request=True)
                         ok = r.status == 200
                         self.count("allowed ping")
@@ -215,7 +197,7 @@ class Soak:
                         break
                     if r.header("connection", "").lower() == "close":
                         break
-            except (integ.PeerClosed, OSError, TimeoutError, ValueError, AssertionError) as e:
+            except (PeerClosed, OSError, TimeoutError, ValueError, AssertionError) as e:
                 self.fail("allowed", t, f"{e!r}")
             finally:
                 c.close()
@@ -232,7 +214,7 @@ class Soak:
                 try:
                     for _ in range(rng.randrange(1, 5)):
                         m, path, body = rng.choice(reqs)
-                        c.send(integ.http_request(m, path, body=body))
+                        c.send(http_request(m, path, body=body))
                         r = c.read_response(timeout=10)
                         self.count("denied")
                         if r.status != 403 or b"dockgate" not in r.body:
@@ -240,7 +222,7 @@ class Soak:
                             break
                 finally:
                     c.close()
-            except (integ.PeerClosed, OSError, TimeoutError) as e:
+            except (PeerClosed, OSError, TimeoutError) as e:
                 self.fail("denied", t, f"{e!r}")
             time.sleep(0.002)     # denials cost the proxy nothing: leave CPU to the rest
 
@@ -257,7 +239,7 @@ class Soak:
                 time.sleep(0.2)
                 continue
             try:
-                c.send(integ.http_request("GET", path))
+                c.send(http_request("GET", path))
                 _, status, _, _, _ = c.read_head(timeout=10)
                 if status != 200:
                     self.fail("stream", t, f"{path}: status {status}")
@@ -272,7 +254,7 @@ class Soak:
                 self.count("stream events" if events else "stream logs")
                 if not events and b"tick" not in c.buf:
                     self.fail("stream", t, f"logs?follow=1 gave no 'tick' in time: {c.buf[:200]!r}")
-            except (integ.PeerClosed, OSError, TimeoutError) as e:
+            except (PeerClosed, OSError, TimeoutError) as e:
                 self.fail("stream", t, f"{path}: {e!r}")
             finally:
                 c.close()
@@ -290,7 +272,7 @@ class Soak:
         c = self.p.connect("tcp" if rng.random() < 0.6 else "unix", timeout=15)
         try:
             body = json.dumps({"Detach": False, "Tty": False}).encode()
-            c.send(integ.http_request("POST", f"/v1.41/exec/{eid}/start", body=body,
+            c.send(http_request("POST", f"/v1.41/exec/{eid}/start", body=body,
                                       headers=[("Content-Type", "application/json"),
                                                ("Connection", "Upgrade"), ("Upgrade", "tcp")]))
             _, status, _, _, _ = c.read_head(timeout=15)
@@ -312,7 +294,7 @@ class Soak:
     def p_api(self, method, path, body):
         c = self.p.connect("tcp", timeout=15)
         try:
-            c.send(integ.http_request(method, path, body=json.dumps(body),
+            c.send(http_request(method, path, body=json.dumps(body),
                                       headers=[("Content-Type", "application/json")]))
             r = c.read_response(timeout=15)
             try:
@@ -327,7 +309,7 @@ class Soak:
             t = time.monotonic()
             try:
                 self._exec(rng, t)
-            except (integ.PeerClosed, OSError, TimeoutError, ValueError, KeyError) as e:
+            except (PeerClosed, OSError, TimeoutError, ValueError, KeyError) as e:
                 self.fail("hijack", t, f"{e!r}")
                 time.sleep(0.1)
 
@@ -353,7 +335,7 @@ class Soak:
                         r = c.read_response(timeout=10)
                         if not (400 <= r.status < 500):
                             self.fail("garbage", t, f"{data[:80]!r} answered {r!r}")
-                    except integ.PeerClosed:
+                    except PeerClosed:
                         pass
                     self.fault("garbage")
                 finally:
@@ -400,7 +382,7 @@ class Soak:
                             r = c.read_response(timeout=8)
                             if r.status != 408:
                                 self.fail("stall", t, f"stalled head answered {r!r}")
-                        except integ.PeerClosed:
+                        except PeerClosed:
                             self.fail("stall", t, "stalled head closed without a 408")
                     else:
                         self.fault("idle connection")
@@ -418,7 +400,7 @@ class Soak:
         self.fault("daemon restart")
         try:
             restart_daemon(self.d)
-            integ.wait_for(lambda: all(self.d.inspect(c)["State"]["Running"]
+            wait_for(lambda: all(self.d.inspect(c)["State"]["Running"]
                                        for c in (self.sleeper, self.logger)), 60, 0.2,
                            "containers running again after the restart")
         finally:
@@ -432,7 +414,7 @@ def test_soak(soak_daemon, session_dir):
     asan = is_asan(DOCKGATE_BIN)
     base_opts = os.environ.get("ASAN_OPTIONS", "abort_on_error=0:detect_leaks=1")
     env["ASAN_OPTIONS"] = base_opts + f":quarantine_size_mb={ASAN_QUARANTINE_MB}"
-    p = integ.Proxy(session_dir / "s", env, d).start()
+    p = Proxy(session_dir / "s", env, d.sock).start()
     stopped = False
     try:
         soak = Soak(p, d, sleeper, logger, SOAK_SECONDS)
@@ -473,7 +455,7 @@ def test_soak(soak_daemon, session_dir):
         fds_end = rss_end = -1
         if alive:
             try:
-                r = p.request(integ.http_request("GET", "/_ping"))
+                r = p.request(http_request("GET", "/_ping"))
                 if (r.status, r.body) != (200, b"OK"):
                     problems.append(f"after the soak GET /_ping answered {r!r}")
             except Exception as e:
@@ -492,11 +474,9 @@ def test_soak(soak_daemon, session_dir):
         err = p.stderr_path.read_text(errors="replace")
         if alive and rc != 0:
             problems.append(f"dockgate exited with status {rc} after SIGTERM; tail:\n{err[-3000:]}")
-        for mk in integ.SANITIZER_MARKERS:
-            if mk in err:
-                i = err.index(mk)
-                problems.append(f"sanitizer report in dockgate's stderr:\n{err[max(0, i - 300):i + 5000]}")
-                break
+        report = sanitizer_report(err)
+        if report is not None:
+            problems.append(f"sanitizer report in dockgate's stderr:\n{report}")
         dn = soak.down
         print(f"\nsoak: {SOAK_SECONDS:.0f} s, binary {DOCKGATE_BIN} ({'ASan+UBSan' if asan else 'plain'})")
         print(f"  requests by kind: {dict(sorted(soak.counts.items()))} "

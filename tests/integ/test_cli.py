@@ -7,26 +7,19 @@ daemon (asked directly) shows that nothing happened.
 import hashlib
 import json
 import os
-import queue
 import subprocess
 import threading
 import time
 
 import pytest
 
-from conftest import (IMAGE, cli_params, denied_message, http_request, unique, wait_for)
+from dockgate_testlib.daemon import IMAGE, LineReader, denied_message, make_rootfs_tar, unique
+from dockgate_testlib.fixtures import cli_params
+from dockgate_testlib.net import wait_for
+from dockgate_testlib.proxy import assert_denied
+from dockgate_testlib.rawhttp import http_request
 
 VIAS = ["tcp", "unix"]
-
-
-def assert_denied(r, *needles):
-    """The CLI failed with the proxy's 403 message containing every needle."""
-    assert r.rc != 0, f"expected the proxy to deny this, but it succeeded: {r}"
-    msg = denied_message(r.err)
-    assert msg, f"no 'Error response from daemon: ...' in the CLI output: {r}"
-    for n in needles:
-        assert n in msg, f"denial message {msg!r} does not mention {n!r}"
-    return msg
 
 
 def assert_ok(r):
@@ -45,37 +38,6 @@ def sha256_file(path):
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
-
-
-class LineReader:
-    """Collects a process's stdout lines in a thread so tests can wait with a timeout."""
-
-    def __init__(self, stream):
-        self.q = queue.Queue()
-        self.lines = []
-        t = threading.Thread(target=self._run, args=(stream,), daemon=True)
-        t.start()
-
-    def _run(self, stream):
-        for line in iter(stream.readline, b""):
-            self.q.put(line.decode(errors="replace").rstrip("\n"))
-        self.q.put(None)
-
-    def wait_for(self, pred, timeout):
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise AssertionError(f"no matching line within {timeout}s; got {self.lines!r}")
-            try:
-                line = self.q.get(timeout=left)
-            except queue.Empty:
-                continue
-            if line is None:
-                raise AssertionError(f"stream ended before a matching line; got {self.lines!r}")
-            self.lines.append(line)
-            if pred(line):
-                return line
 
 
 def stop_process(p):
@@ -429,13 +391,12 @@ def test_save_identical(proxy, dockerd, tmp_path, via, cli):
 @pytest.fixture(scope="module")
 def big_image(dockerd, busybox, session_dir):
     """A ~100 MB image saved to a tar (direct), then removed from the daemon."""
-    from conftest import _make_rootfs_tar
     blob = session_dir / "big.bin"
     with open(blob, "wb") as f:
         for _ in range(100):
             f.write(os.urandom(1 << 20))
     rootfs = session_dir / "big-rootfs.tar"
-    _make_rootfs_tar(rootfs, {"data/big.bin": str(blob)})
+    make_rootfs_tar(rootfs, {"data/big.bin": str(blob)})
     tag = "dgtest/big:1"
     assert_ok(dockerd.cli("import", rootfs, tag, timeout=300))
     image_id = json.loads(dockerd.cli("image", "inspect", tag).out)[0]["Id"]

@@ -7,7 +7,9 @@ import time
 
 import pytest
 
-from conftest import run_dockgate_once
+from dockgate_testlib.net import free_port
+from dockgate_testlib.proxy import run_dockgate_once
+from dockgate_testlib.settings import DOCKGATE_BIN
 
 GET_CONTAINERS = b"GET /containers/json HTTP/1.1\r\nHost: x\r\n\r\n"
 
@@ -174,7 +176,6 @@ def test_connection_cap(proxy):
 
 
 def _healthcheck(listen):
-    from conftest import DOCKGATE_BIN
     import subprocess
     cp = subprocess.run([DOCKGATE_BIN, "--healthcheck"], env={"LISTEN": listen},
                         capture_output=True, timeout=10)
@@ -199,7 +200,6 @@ def test_healthcheck(proxy, env, via, want):
 def test_healthcheck_nothing_listening():
     if os.environ.get("DGTEST_DIRECT"):
         pytest.skip("needs the real proxy")
-    from conftest import free_port
     rc, err = _healthcheck(f"tcp://127.0.0.1:{free_port()}")
     assert rc == 1 and "cannot connect" in err, err
 

@@ -26,7 +26,9 @@ import urllib.parse
 
 import pytest
 
-from conftest import UnixServer, http_request, unique, wait_for
+from dockgate_testlib.daemon import unique
+from dockgate_testlib.net import UnixServer, wait_for
+from dockgate_testlib.rawhttp import http_request
 
 # The exact request of the report: a stream that stays quiet (no plugin
 # events happen during the test).
@@ -62,7 +64,7 @@ def daemon_connections(p):
     n = 0
     for row in rows.splitlines():
         f = row.split()
-        if len(f) >= 8 and f[4] == p.dockerd.sock and f[7].isdigit() and int(f[7]) in mine:
+        if len(f) >= 8 and f[4] == p.upstream_sock and f[7].isdigit() and int(f[7]) in mine:
             n += 1
     return n
 

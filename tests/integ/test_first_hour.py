@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DOCKGATE_BIN, free_port, http_request, wait_for
+from dockgate_testlib.net import free_port, wait_for
+from dockgate_testlib.rawhttp import http_request
+from dockgate_testlib.settings import DOCKGATE_BIN
 
 REPO = Path(__file__).resolve().parents[2]
 

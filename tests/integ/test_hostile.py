@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from conftest import IMAGE, PeerClosed, chunked, http_request, unique, wait_for
+from dockgate_testlib.daemon import IMAGE, unique
+from dockgate_testlib.net import wait_for
+from dockgate_testlib.rawhttp import PeerClosed, chunked, http_request
 
 HOSTILE_ENV = {"POST": 1, "NETWORKS": 1}
 ALL_ON = {k: 1 for k in (

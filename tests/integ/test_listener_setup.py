@@ -21,7 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DOCKGATE_BIN, SANITIZER_MARKERS, run_dockgate_once, wait_for
+from dockgate_testlib.net import free_port, wait_for
+from dockgate_testlib.proxy import SANITIZER_MARKERS, run_dockgate_once
+from dockgate_testlib.rawhttp import RawConn
+from dockgate_testlib.settings import DOCKGATE_BIN
 
 NOBODY = 65534
 PING = b"GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -427,7 +430,6 @@ def test_healthcheck_passes_while_a_client_of_its_uid_holds_the_bucket(proxy, se
     them gets 503 for one more, but the health probe (also root) has a
     bucket of its own and still passes."""
     needs_real_proxy()
-    from conftest import free_port
     path = session_dir / f"health-{free_port()}.sock"
     p = proxy(listen=f"unix://{path},tcp://127.0.0.1:{free_port()}",
               MAX_CONNECTIONS_PER_CLIENT=3, PING=1)
@@ -449,7 +451,6 @@ def test_healthcheck_passes_while_a_client_of_its_uid_holds_the_bucket(proxy, se
 
 
 def _probe_named(path, tag):
-    from conftest import RawConn
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.bind(f"\0dockgate-healthcheck-test{os.getpid()}-{tag}")
     s.settimeout(10)
@@ -462,7 +463,6 @@ def test_health_bucket_is_small(proxy, session_dir):
     per uid beyond the uid's normal bucket, no more (a probe that finds the
     probe bucket full is counted in the normal one)."""
     needs_real_proxy()
-    from conftest import free_port
     path = session_dir / f"hb-{free_port()}.sock"
     p = proxy(listen=f"unix://{path}", MAX_CONNECTIONS_PER_CLIENT=1, PING=1)
     time.sleep(0.5)
@@ -485,7 +485,6 @@ def test_healthcheck_passes_while_its_name_holds_the_probe_bucket(proxy, session
     probe's prefix and holds both probe slots: the real probe must still
     pass, counted in the uid's normal bucket."""
     needs_real_proxy()
-    from conftest import free_port
     path = session_dir / f"hp-{free_port()}.sock"
     p = proxy(listen=f"unix://{path},tcp://127.0.0.1:{free_port()}",
               MAX_CONNECTIONS_PER_CLIENT=2, PING=1)

@@ -24,7 +24,9 @@ import time
 
 import pytest
 
-from conftest import DOCKGATE_BIN, free_port, http_request, wait_for
+from dockgate_testlib.net import free_port, wait_for
+from dockgate_testlib.rawhttp import http_request
+from dockgate_testlib.settings import DOCKGATE_BIN
 
 STAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"
 QUOTED = r'"((?:[^"\\]|\\.)*)"'
@@ -144,7 +146,7 @@ def test_undrained_stderr_never_stalls_other_clients(dockerd, session_dir, as_us
 
     def ping():
         return ping_once(port, daemon)
-    # conftest's proxy factory sends stderr to a file, which never fills:
+    # the proxy fixture sends stderr to a file, which never fills:
     # this test needs the pipe, so it starts the binary itself.
     proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,

@@ -21,7 +21,9 @@ import time
 
 import pytest
 
-from conftest import IMAGE, SLEEPER_CMD, chunked, http_request, unique, wait_for
+from dockgate_testlib.daemon import IMAGE, SLEEPER_CMD, unique
+from dockgate_testlib.net import wait_for
+from dockgate_testlib.rawhttp import chunked, http_request
 
 WS_KEY = "dGhlIHNhbXBsZSBub25jZQ=="
 WS_HEADERS = [("Connection", "Upgrade"), ("Upgrade", "websocket"),

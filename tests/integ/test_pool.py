@@ -17,7 +17,8 @@ import time
 
 import pytest
 
-from conftest import UnixServer, http_request, wait_for
+from dockgate_testlib.net import UnixServer, wait_for
+from dockgate_testlib.rawhttp import http_request
 
 
 class ScriptedDaemon(UnixServer):

@@ -34,7 +34,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import IMAGE, REPO, SLEEPER_CMD, Response, free_port, http_request, unique
+from dockgate_testlib.daemon import IMAGE, SLEEPER_CMD, unique
+from dockgate_testlib.net import free_port
+from dockgate_testlib.rawhttp import Response, http_request
+from dockgate_testlib.settings import REPO
 
 RECIPES_DIR = REPO / "recipes"
 RECIPES = ["traefik", "portainer", "watchtower", "homepage", "dozzle", "netdata", "ci-runner"]

@@ -17,7 +17,8 @@ import time
 
 import pytest
 
-from conftest import RawConn, UnixServer, http_request, wait_for
+from dockgate_testlib.net import UnixServer, wait_for
+from dockgate_testlib.rawhttp import RawConn, http_request
 
 BODY = random.Random(5).randbytes(3 * 1024 * 1024 + 17)
 HALF = len(BODY) // 2

@@ -10,7 +10,8 @@ import stat
 
 import pytest
 
-from conftest import run_dockgate_once, wait_for
+from dockgate_testlib.net import wait_for
+from dockgate_testlib.proxy import run_dockgate_once
 
 PING = b"GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n"
 

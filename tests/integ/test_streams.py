@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from conftest import http_request, unique
+from dockgate_testlib.daemon import unique
+from dockgate_testlib.rawhttp import chunked, http_request
 
 VIAS = ["tcp", "unix"]
 UPGRADE = [("Connection", "Upgrade"), ("Upgrade", "tcp")]
@@ -158,7 +159,6 @@ def test_304_and_204_keep_connection(proxy, dockerd, container):
 
 def test_chunked_request_body_reaches_daemon(proxy, dockerd):
     """A chunked request body in many small chunks is decoded and re-framed correctly."""
-    from conftest import chunked
     n = unique("dgt-netch")
     body = json.dumps({"Name": n, "Labels": {"k": "v" * 3000}}).encode()
     p = proxy(NETWORKS=1, POST=1)

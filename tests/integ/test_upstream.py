@@ -9,7 +9,8 @@ import subprocess
 import threading
 import time
 
-from conftest import http_request, wait_for
+from dockgate_testlib.net import wait_for
+from dockgate_testlib.rawhttp import http_request
 
 
 def stuck_listener(path):

@@ -8,26 +8,18 @@ asserted as observed and described in the README's "Podman" section.
 """
 
 import json
-import queue
-import threading
 import time
 
 import pytest
 
-from conftest import (IMAGE, chunked, cli_params, denied_message, http_request, libpod_json,
-                      podman_version, unique, wait_for)
+from dockgate_testlib.daemon import IMAGE, LineReader, denied_message, unique
+from dockgate_testlib.fixtures import cli_params
+from dockgate_testlib.net import wait_for
+from dockgate_testlib.podman import podman_version
+from dockgate_testlib.proxy import assert_denied
+from dockgate_testlib.rawhttp import chunked, http_request
 
 LIBPOD = "/v4.0.0/libpod"
-
-
-def assert_denied(r, *needles):
-    """The CLI failed with dockgate's 403 message containing every needle."""
-    assert r.rc != 0, f"expected dockgate to deny this, but it succeeded: {r}"
-    msg = denied_message(r.err)
-    assert msg.startswith("dockgate:"), f"no dockgate denial in the CLI output: {r}"
-    for n in needles:
-        assert n in msg, f"denial message {msg!r} does not mention {n!r}"
-    return msg
 
 
 def assert_ok(r):
@@ -55,36 +47,6 @@ def assert_403(rsp, *needles):
 
 def running(podman, cid):
     return podman.inspect(cid)["State"]["Running"]
-
-
-class LineReader:
-    """A process's stdout lines, collected in a thread."""
-
-    def __init__(self, stream):
-        self.q = queue.Queue()
-        self.lines = []
-        threading.Thread(target=self._run, args=(stream,), daemon=True).start()
-
-    def _run(self, stream):
-        for line in iter(stream.readline, b""):
-            self.q.put(line.decode(errors="replace").rstrip("\n"))
-        self.q.put(None)
-
-    def wait_for(self, pred, timeout):
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise AssertionError(f"no matching line within {timeout}s; got {self.lines!r}")
-            try:
-                line = self.q.get(timeout=left)
-            except queue.Empty:
-                continue
-            if line is None:
-                raise AssertionError(f"stream ended before a matching line; got {self.lines!r}")
-            self.lines.append(line)
-            if pred(line):
-                return line
 
 
 # --------------------------------------------------------------------------
@@ -305,7 +267,7 @@ def test_libpod_allowed_with_libpod_and_containers(proxy, podman, sleeper):
     rsp = get(p, LIBPOD + "/containers/json?all=true")
     assert rsp.status == 200, rsp
     assert rsp.header("libpod-api-version") == podman_version()
-    assert sleeper in [c["Id"] for c in libpod_json(rsp)]
+    assert sleeper in [c["Id"] for c in rsp.json()]
     assert get(p, LIBPOD + "/_ping").status == 200
     assert_403(get(proxy(LIBPOD=1), LIBPOD + "/containers/json"), "(set CONTAINERS=1)")
 
@@ -337,7 +299,7 @@ def test_libpod_create_and_start(proxy, podman):
     rsp = get(p, LIBPOD + "/containers/create", method="POST", body=_libpod_spec(name))
     try:
         assert rsp.status == 201, rsp
-        cid = libpod_json(rsp)["Id"]
+        cid = rsp.json()["Id"]
         assert podman.exists(name)
         # ALLOW_START holds under /libpod too, and only with LIBPOD=1.
         assert_403(get(proxy(ALLOW_START=1), f"{LIBPOD}/containers/{cid}/start", method="POST"),

@@ -2,60 +2,27 @@
 FROM-scratch image in its deployment modes, the systemd unit, the fleet
 manifests and the man page.
 
-The integration suite's helpers (Dockerd, Proxy, run_cli, free_port,
-wait_for, the session directory and the private dockerd) are reused from
-tests/integ/conftest.py, loaded under its own module name as tests/diff
-does, so that `/usr/bin/python3 -m pytest tests/ship` works from the
-repository root without touching tests/integ.
+The private dockerd with its busybox image and the session directory are
+dockgate_testlib's fixtures; the release artefacts are named in
+dockgate_testlib/release.py.
 
     DOCKGATE_BIN   the binary under test; scripts/test.sh passes the static
                    release binary dist/rootfs/dockgate, which is also what
                    the image is built from (default <repo>/dist/rootfs/dockgate)
 """
 
-import importlib.util
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-_INTEG = Path(__file__).resolve().parents[1] / "integ" / "conftest.py"
-_spec = importlib.util.spec_from_file_location("dockgate_integ_conftest", _INTEG)
-integ = importlib.util.module_from_spec(_spec)
-sys.modules["dockgate_integ_conftest"] = integ
-_spec.loader.exec_module(integ)
+from dockgate_testlib.daemon import cli_env, unique
+from dockgate_testlib.fixtures import busybox, dockerd, session_dir  # noqa: F401
+from dockgate_testlib.release import CLIENT_IMAGE, DOCKGATE_BIN, RELEASE_IMAGE, ROOTFS
+from dockgate_testlib.settings import DOCKER_CLI, REPO
 
-REPO = integ.REPO
 HERE = Path(__file__).resolve().parent
-DOCKGATE_BIN = os.environ.get("DOCKGATE_BIN", str(REPO / "dist" / "rootfs" / "dockgate"))
-ROOTFS = Path(DOCKGATE_BIN).parent
-IMAGE = "dockgate:test"
-CLIENT_IMAGE = "dgship/client:latest"
-
-# Re-exported fixtures: the session directory and the private daemon with
-# its busybox image.
-session_dir = integ.session_dir
-dockerd = integ.dockerd
-busybox = integ.busybox
-
-# The tests here import this file as dockgate_ship_conftest: when one
-# session also loads tests/integ or tests/diff, the name "conftest" may be
-# any of their conftest.py files. And as in tests/diff, this one offers the
-# integration suite's names for their `from conftest import ...`.
-sys.modules["dockgate_ship_conftest"] = sys.modules[__name__]
-for _name in dir(integ):
-    if not _name.startswith("__") and _name not in globals():
-        globals()[_name] = getattr(integ, _name)
-del _name
-
-
-def socket_gid(dockerd):
-    """The group that owns the test daemon's socket: what the image's
-    non-root user must be given with --group-add."""
-    return os.stat(dockerd.sock).st_gid
 
 
 @pytest.fixture(scope="session")
@@ -71,14 +38,14 @@ def image(dockerd, session_dir):
     shutil.copy(REPO / "Dockerfile", ctx / "Dockerfile")
     shutil.copy(REPO / ".dockerignore", ctx / ".dockerignore")
     shutil.copytree(ROOTFS, ctx / "dist" / "rootfs", symlinks=True)
-    env = integ.cli_env(str(session_dir / "cliconf"))
+    env = cli_env(str(session_dir / "cliconf"))
     env["DOCKER_BUILDKIT"] = "0"
-    cp = subprocess.run([integ.DOCKER_CLI, "-H", "unix://" + dockerd.sock, "build", "-q",
-                         "-t", IMAGE, str(ctx)], capture_output=True, text=True,
+    cp = subprocess.run([DOCKER_CLI, "-H", "unix://" + dockerd.sock, "build", "-q",
+                         "-t", RELEASE_IMAGE, str(ctx)], capture_output=True, text=True,
                         timeout=120, env=env)
     assert cp.returncode == 0, cp.stderr
-    yield IMAGE
-    dockerd.api("DELETE", f"/images/{IMAGE}?force=1")
+    yield RELEASE_IMAGE
+    dockerd.api("DELETE", f"/images/{RELEASE_IMAGE}?force=1")
 
 
 @pytest.fixture(scope="session")
@@ -89,11 +56,7 @@ def client_image(dockerd, busybox, session_dir):
     cp = subprocess.run(["cc", "-std=c11", "-D_GNU_SOURCE", "-O2", "-static", "-o",
                          str(binary), str(HERE / "uclient.c")], capture_output=True, text=True)
     assert cp.returncode == 0, cp.stderr
-    tarpath = session_dir / "client-rootfs.tar"
-    integ._make_rootfs_tar(tarpath, extra={"bin/uclient": str(binary)})
-    r = dockerd.cli("import", "--change", 'CMD ["sh"]', str(tarpath), CLIENT_IMAGE)
-    assert r.rc == 0, r
-    yield CLIENT_IMAGE
+    yield dockerd.import_busybox(CLIENT_IMAGE, extra={"bin/uclient": str(binary)})
     dockerd.api("DELETE", f"/images/{CLIENT_IMAGE}?force=1")
 
 
@@ -104,7 +67,7 @@ def containers(dockerd):
     names = []
 
     def name(prefix="dgship"):
-        n = integ.unique(prefix)
+        n = unique(prefix)
         names.append(n)
         return n
     yield name

@@ -10,8 +10,10 @@ import subprocess
 
 import pytest
 import yaml
-from dockgate_ship_conftest import (DOCKGATE_BIN, REPO, free_port, integ, run_cli,
-                                    socket_gid, unique, wait_for)
+from dockgate_testlib.daemon import IMAGE, denied_message, run_cli, unique
+from dockgate_testlib.net import free_port, wait_for
+from dockgate_testlib.release import DOCKGATE_BIN
+from dockgate_testlib.settings import DOCKER_CLI, REPO
 
 
 def wait_healthy(dockerd, name, timeout=30):
@@ -31,12 +33,12 @@ def logs(dockerd, name):
 
 def through(dockerd, host, *args):
     """The real docker CLI, pointed at the proxy instead of the daemon."""
-    return run_cli(integ.DOCKER_CLI, host, args, config_dir=str(dockerd.root / "cliconf"))
+    return run_cli(DOCKER_CLI, host, args, config_dir=str(dockerd.root / "cliconf"))
 
 
 def assert_denied(r, what):
     assert r.rc != 0, r
-    msg = integ.denied_message(r.err)
+    msg = denied_message(r.err)
     assert msg.startswith("dockgate:") and "is denied" in msg, (what, r)
 
 
@@ -75,7 +77,7 @@ def test_tcp_like_docker_socket_proxy(image, dockerd, containers):
     non-root user that only has the socket's group: the docker CLI through
     it gets exactly CONTAINERS=1 (read-only) and nothing else."""
     name, port = containers(), free_port()
-    gid = socket_gid(dockerd)
+    gid = dockerd.socket_gid()
     r = dockerd.cli("run", "-d", "--name", name, "--network", "host",
                     "--read-only", "--cap-drop", "ALL", "--group-add", str(gid),
                     "-v", f"{dockerd.sock}:/var/run/docker.sock",
@@ -92,8 +94,8 @@ def test_tcp_like_docker_socket_proxy(image, dockerd, containers):
 
     before = dockerd.container_ids()
     victim = unique("dgship-denied")
-    assert_denied(through(dockerd, host, "run", "--name", victim, integ.IMAGE, "true"), "run")
-    assert_denied(through(dockerd, host, "create", "--name", victim, integ.IMAGE), "create")
+    assert_denied(through(dockerd, host, "run", "--name", victim, IMAGE, "true"), "run")
+    assert_denied(through(dockerd, host, "create", "--name", victim, IMAGE), "create")
     assert_denied(through(dockerd, host, "images"), "images")
     assert_denied(through(dockerd, host, "rm", "-f", name), "rm")
     assert not dockerd.exists(victim)
@@ -114,7 +116,7 @@ def test_tcp_without_socket_group_says_why(image, dockerd, containers):
                     "-v", f"{dockerd.sock}:/var/run/docker.sock",
                     "-e", f"LISTEN=tcp://127.0.0.1:{port}", image)
     assert r.rc == 0, r
-    gid = socket_gid(dockerd)
+    gid = dockerd.socket_gid()
     wait_for(lambda: f"--group-add {gid}" in logs(dockerd, name), 10, 0.2, "the hint")
     r = through(dockerd, f"tcp://127.0.0.1:{port}", "version")
     assert r.rc != 0, r
@@ -143,7 +145,7 @@ def socket_dir(session_dir, owner=65534):
 def start_socket_only(dockerd, image, name, sockdir, *opts, env=()):
     r = dockerd.cli("run", "-d", "--name", name, "--network", "none",
                     "--read-only", "--cap-drop", "ALL", *opts,
-                    "--group-add", str(socket_gid(dockerd)),
+                    "--group-add", str(dockerd.socket_gid()),
                     "-v", f"{dockerd.sock}:/var/run/docker.sock:ro",
                     "-v", f"{sockdir}:/sock",
                     "-e", "LISTEN=unix:///sock/docker.sock", "-e", "CONTAINERS=1",
@@ -190,7 +192,7 @@ def test_socket_only(image, client_image, dockerd, session_dir, containers):
         "cat /proc/net/dev; echo '--''- net-end'",
         req("GET", "/_ping"),
         req("GET", "/containers/json"),
-        req("POST", f"/containers/create?name={victim}", '{"Image":"%s"}' % integ.IMAGE),
+        req("POST", f"/containers/create?name={victim}", '{"Image":"%s"}' % IMAGE),
     ])
     r = client_run(dockerd, client_image, sockdir, f"{CLIENT_UID}:{CLIENT_GID}", script)
     assert r.rc == 0, r
@@ -287,7 +289,7 @@ def test_socket_only_listen_owner_needs_root_start(image, dockerd, session_dir, 
     assert not (sockdir / "docker.sock").exists(), "a socket file nothing serves was left"
 
     sockdir = socket_dir(session_dir, owner=0)
-    gid = socket_gid(dockerd)
+    gid = dockerd.socket_gid()
     name = start_socket_only(dockerd, image, containers(), sockdir,
                              "--user", "0:0", "--cap-add", "CHOWN", "--cap-add", "SETUID",
                              "--cap-add", "SETGID",

@@ -5,13 +5,15 @@ deployed; the DaemonSet is parsed and its security fields asserted."""
 import json
 import os
 import re
-import socket
 import subprocess
 
 import pytest
 import yaml
-from dockgate_ship_conftest import (DOCKGATE_BIN, REPO, integ, socket_gid, unique,
-                                    wait_for)
+from dockgate_testlib.daemon import IMAGE, cli_env, unique
+from dockgate_testlib.net import free_port, wait_for
+from dockgate_testlib.rawhttp import RawConn
+from dockgate_testlib.release import DOCKGATE_BIN
+from dockgate_testlib.settings import DOCKER_CLI, REPO
 
 STACK = REPO / "packaging" / "fleet" / "docker-stack.yml"
 DAEMONSET = REPO / "packaging" / "fleet" / "daemonset.yaml"
@@ -25,17 +27,12 @@ def dockgate_settings():
 
 def uclient_request(path, raw, timeout=10):
     """One request on a unix socket, the answer's status and body."""
-    s = socket.socket(socket.AF_UNIX)
-    s.settimeout(timeout)
-    s.connect(str(path))
-    s.sendall(raw)
-    data = b""
-    while True:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        data += chunk
-    s.close()
+    c = RawConn.open(path, timeout)
+    try:
+        c.send(raw)
+        data = c.read_until_close(timeout)
+    finally:
+        c.close()
     head, _, body = data.partition(b"\r\n\r\n")
     return int(head.split()[1]), body
 
@@ -105,7 +102,7 @@ def test_stack_deploys_on_swarm(image, dockerd, session_dir):
     """The stack on a one-node Swarm of the test daemon: a global task that
     serves the unix socket in the host directory with the policy."""
     r = dockerd.cli("swarm", "init", "--advertise-addr", "127.0.0.1",
-                    "--listen-addr", f"127.0.0.1:{integ.free_port()}")
+                    "--listen-addr", f"127.0.0.1:{free_port()}")
     if r.rc != 0:
         pytest.skip(f"docker swarm init failed on the test daemon: {r.err.strip()}")
     rundir = session_dir / unique("swarm-run")
@@ -113,11 +110,11 @@ def test_stack_deploys_on_swarm(image, dockerd, session_dir):
     os.chown(rundir, 65534, 65534)
     stack = unique("dgstack")
     try:
-        env = integ.cli_env(str(dockerd.root / "cliconf"))
-        env.update(DOCKGATE_IMAGE=image, DOCKER_GID=str(socket_gid(dockerd)),
+        env = cli_env(str(dockerd.root / "cliconf"))
+        env.update(DOCKGATE_IMAGE=image, DOCKER_GID=str(dockerd.socket_gid()),
                    DOCKER_SOCKET=dockerd.sock,
                    DOCKGATE_RUN_DIR=str(rundir))
-        cp = subprocess.run([integ.DOCKER_CLI, "-H", "unix://" + dockerd.sock, "stack", "deploy",
+        cp = subprocess.run([DOCKER_CLI, "-H", "unix://" + dockerd.sock, "stack", "deploy",
                              "--resolve-image", "never", "-c", str(STACK), stack],
                             capture_output=True, text=True, env=env, timeout=60)
         assert cp.returncode == 0, cp.stderr
@@ -140,11 +137,11 @@ def test_stack_deploys_on_swarm(image, dockerd, session_dir):
         (task,) = [c for c in json.loads(body)
                    if c["Labels"].get("com.docker.stack.namespace") == stack]
         info = dockerd.inspect(task["Id"])
-        assert info["Config"]["User"] == f"65534:{socket_gid(dockerd)}"
+        assert info["Config"]["User"] == f"65534:{dockerd.socket_gid()}"
         assert info["HostConfig"]["ReadonlyRootfs"] is True
         assert info["HostConfig"]["CapDrop"] == ["ALL"]
         victim = unique("dgship-denied")
-        req = json.dumps({"Image": integ.IMAGE}).encode()
+        req = json.dumps({"Image": IMAGE}).encode()
         st, body = uclient_request(rundir / "docker.sock",
                                    b"POST /containers/create?name=%s HTTP/1.1\r\nHost: x\r\n"
                                    b"Connection: close\r\nContent-Type: application/json\r\n"

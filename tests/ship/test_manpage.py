@@ -8,7 +8,8 @@ import subprocess
 import sys
 
 import pytest
-from dockgate_ship_conftest import DOCKGATE_BIN, REPO
+from dockgate_testlib.release import DOCKGATE_BIN
+from dockgate_testlib.settings import REPO
 
 PAGE = REPO / "packaging" / "dockgate.8"
 GEN = REPO / "scripts" / "gen-man.py"

@@ -16,8 +16,10 @@ import stat
 import subprocess
 
 import pytest
-from dockgate_ship_conftest import (DOCKGATE_BIN, REPO, integ, run_cli, socket_gid,
-                                    unique, wait_for)
+from dockgate_testlib.daemon import IMAGE, denied_message, run_cli, unique
+from dockgate_testlib.net import wait_for
+from dockgate_testlib.release import DOCKGATE_BIN
+from dockgate_testlib.settings import DOCKER_CLI, REPO
 
 UNIT = REPO / "packaging" / "dockgate.service.in"
 ENV_FILE = REPO / "packaging" / "dockgate.env"
@@ -211,15 +213,15 @@ def test_unit_syscall_filter_allows_what_dockgate_calls(dockerd, busybox, sessio
         assert name not in allowed, name
     rundir = runtime_dir(session_dir)
     trace = rundir.parent / "trace"
-    gid = socket_gid(dockerd)
+    gid = dockerd.socket_gid()
     with traversable(dockerd.sock):
         proc, errf = start_as_unit(dockerd, rundir, ["strace", "-f", "-qq", "-o", str(trace),
                                                      *unit_like(gid)])
         try:
             host = f"unix://{rundir}/docker.sock"
             cfg = str(dockerd.root / "cliconf")
-            assert run_cli(integ.DOCKER_CLI, host, ["ps"], config_dir=cfg).rc == 0
-            assert run_cli(integ.DOCKER_CLI, host, ["images"], config_dir=cfg).rc != 0
+            assert run_cli(DOCKER_CLI, host, ["ps"], config_dir=cfg).rc == 0
+            assert run_cli(DOCKER_CLI, host, ["images"], config_dir=cfg).rc != 0
         finally:
             rc, out = stop(proc, errf)
     assert rc == 0, out
@@ -243,7 +245,7 @@ def test_host_binary_as_the_unit_runs_it(dockerd, busybox, session_dir):
     daemon socket's, no capability in any set, no-new-privileges. The
     docker CLI through its socket gets what CONTAINERS=1 allows."""
     needs("setpriv")
-    gid = socket_gid(dockerd)
+    gid = dockerd.socket_gid()
     rundir = runtime_dir(session_dir)
     with traversable(dockerd.sock):
         proc, errf = start_as_unit(dockerd, rundir, unit_like(gid))
@@ -262,8 +264,8 @@ def test_host_binary_as_the_unit_runs_it(dockerd, busybox, session_dir):
             host, cfg = f"unix://{sock}", str(dockerd.root / "cliconf")
 
             def cli(*args):
-                return run_cli(integ.DOCKER_CLI, host, args, config_dir=cfg)
-            probe = integ.unique("dgship-unit")
+                return run_cli(DOCKER_CLI, host, args, config_dir=cfg)
+            probe = unique("dgship-unit")
             keep = dockerd.run_container(name=probe)
             try:
                 r = cli("ps", "--format", "{{.Names}}")
@@ -271,11 +273,11 @@ def test_host_binary_as_the_unit_runs_it(dockerd, busybox, session_dir):
                 assert cli("version").rc == 0
                 before = dockerd.container_ids()
                 victim = unique("dgship-denied")
-                for args in (["run", "--name", victim, integ.IMAGE, "true"],
-                             ["create", "--name", victim, integ.IMAGE],
+                for args in (["run", "--name", victim, IMAGE, "true"],
+                             ["create", "--name", victim, IMAGE],
                              ["stop", probe], ["images"], ["network", "ls"]):
                     r = cli(*args)
-                    assert r.rc != 0 and "is denied" in integ.denied_message(r.err), r
+                    assert r.rc != 0 and "is denied" in denied_message(r.err), r
                 assert not dockerd.exists(victim)
                 assert dockerd.container_ids() == before
                 assert dockerd.inspect(keep)["State"]["Running"]

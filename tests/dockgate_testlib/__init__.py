@@ -1,0 +1,18 @@
+"""dockgate's Python test library, shared by tests/integ, tests/diff,
+tests/podman and tests/ship, and importable by bench/ (no pytest needed
+outside `proxy` and `fixtures`).
+
+One module per concern:
+
+    settings   where the binaries are (DOCKGATE_BIN, DOCKER_CLI, ...)
+    net        ports and sockets: free_port, connect, wait_for, UnixServer
+    rawhttp    raw HTTP/1.1 over a socket: request bytes, RawConn, Response
+    procs      processes seen through /proc: start time, VmRSS, fds, ASan
+    session    the /tmp/dgt-XXXXXX session directory and its clean-up
+    daemon     the private dockerd, the docker CLI, the busybox image
+    proxy      starting, talking to and stopping dockgate
+    fixtures   the pytest fixtures the suites' conftest.py files import
+
+The repository's pytest.ini puts tests/ on the import path, so a test
+writes `from dockgate_testlib.rawhttp import http_request`.
+"""
