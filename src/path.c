@@ -9,17 +9,6 @@
 #include <stdbool.h>
 #include <string.h>
 
-static bool is_hex(unsigned char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-	       (c >= 'A' && c <= 'F');
-}
-
-static unsigned hex_val(unsigned char c)
-{
-	return c <= '9' ? (unsigned)(c - '0') : (unsigned)((c | 0x20) - 'a' + 10);
-}
-
 /* Byte classes of a request-target: PATH_PCHAR is RFC 3986 pchar minus
  * '%' (checked separately): unreserved, sub-delims, ':' and '@'. The
  * table is written out so that a path costs one load per byte;
@@ -57,8 +46,7 @@ static int check_query(struct span q, struct path_info *info)
 	for (size_t i = 0; i < q.n; i++) {
 		unsigned char c = (unsigned char)q.p[i];
 		if (c == '%') {
-			if (i + 2 >= q.n || !is_hex((unsigned char)q.p[i + 1]) ||
-			    !is_hex((unsigned char)q.p[i + 2]))
+			if (i + 2 >= q.n || span_hex_byte(q.p + i + 1) < 0)
 				return fail(info, "invalid percent-escape in query");
 			i += 2;
 		} else if (!(target_class[c] & (PATH_PCHAR | PATH_SLASH | PATH_QMARK))) {
@@ -108,11 +96,10 @@ static int decode_path(struct span raw, char *out, size_t *out_n,
 		}
 		if (c != '%')
 			return fail(info, "invalid character in path");
-		if (i + 2 >= raw.n || !is_hex((unsigned char)raw.p[i + 1]) ||
-		    !is_hex((unsigned char)raw.p[i + 2]))
+		int escaped = i + 2 < raw.n ? span_hex_byte(raw.p + i + 1) : -1;
+		if (escaped < 0)
 			return fail(info, "invalid percent-escape in path");
-		unsigned char d = (unsigned char)(hex_val((unsigned char)raw.p[i + 1]) << 4 |
-						  hex_val((unsigned char)raw.p[i + 2]));
+		unsigned char d = (unsigned char)escaped;
 		if (d == '/' || d == '.')
 			return fail(info, "encoded '/' or '.' in path");
 		if (d < 0x20 || d == 0x7f)

@@ -526,13 +526,11 @@ static bool key_names(struct span key, const char *name)
 	size_t n = 0;
 	for (size_t i = 0; i < key.n; i++) {
 		int c = (unsigned char)key.p[i];
-		if (c == '+')
+		int escaped = c == '%' && i + 2 < key.n ? span_hex_byte(key.p + i + 1) : -1;
+		if (c == '+') {
 			c = ' ';
-		else if (c == '%' && i + 2 < key.n &&
-			 span_hex_value((unsigned char)key.p[i + 1]) >= 0 &&
-			 span_hex_value((unsigned char)key.p[i + 2]) >= 0) {
-			c = span_hex_value((unsigned char)key.p[i + 1]) << 4 |
-			    span_hex_value((unsigned char)key.p[i + 2]);
+		} else if (escaped >= 0) {
+			c = escaped;
 			i += 2;
 		}
 		if (n == sizeof d)

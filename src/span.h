@@ -62,4 +62,14 @@ static inline int span_hex_value(unsigned char c)
 	return -1;
 }
 
+/* The byte that the two hexadecimal digits at p spell (a percent-escape
+ * "%XY" without its '%', RFC 3986 §2.1), or -1 when either is no hex
+ * digit. p must hold two bytes. */
+static inline int span_hex_byte(const char *p)
+{
+	int high = span_hex_value((unsigned char)p[0]);
+	int low = span_hex_value((unsigned char)p[1]);
+	return high < 0 || low < 0 ? -1 : high << 4 | low;
+}
+
 #endif
