@@ -9,6 +9,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "sanitizer.h"
+
 /* Storage of an emptied buffer is kept for the next buffer of the same
  * capacity instead of going back to malloc: a keep-alive request would
  * otherwise cost four malloc/free pairs of 16-64 KiB, which glibc serves
@@ -24,19 +26,11 @@
  * builds use malloc, so that AddressSanitizer guards the buffers. */
 #define BUF_POOL_CLASSES 6
 
-#if defined(__SANITIZE_ADDRESS__)
-#define BUF_USE_MALLOC 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define BUF_USE_MALLOC 1
-#endif
-#endif
-
 /* Deep enough that a batch of events in which many connections finish
  * and as many start does not map and unmap blocks; buf_pool_decay()
  * gives back what a burst left. Under ASan (malloc) a deep pool made the
  * soak's RSS grow by its quarantine's churn, so it stays shallow there. */
-#ifdef BUF_USE_MALLOC
+#ifdef SANITIZER_BUILD
 #define BUF_POOL_DEPTH 4
 #else
 #define BUF_POOL_DEPTH 64
@@ -44,7 +38,7 @@
 /* What buf_pool_decay() leaves in each class. */
 #define BUF_POOL_KEEP 4
 
-#ifdef BUF_USE_MALLOC
+#ifdef SANITIZER_BUILD
 static char *block_alloc(size_t cap)
 {
 	return malloc(cap);

@@ -24,16 +24,7 @@
 #include "cfg.h"
 #include "idmap.h"
 #include "log.h"
-
-/* Sanitizer builds: LeakSanitizer reads /proc/self/task and ptraces the
- * process at exit, so the sandbox leaves it what it needs there. */
-#if defined(__SANITIZE_ADDRESS__)
-#define SANDBOX_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SANDBOX_SANITIZED 1
-#endif
-#endif
+#include "sanitizer.h"
 
 int sandbox_preflight(const struct cfg *c)
 {
@@ -80,7 +71,7 @@ int sandbox_drop_privileges(const struct cfg *c)
 			}
 		}
 		log_notice("running as uid %u gid %u", (unsigned)getuid(), (unsigned)getgid());
-#ifdef SANDBOX_SANITIZED
+#ifdef SANITIZER_BUILD
 		prctl(PR_SET_DUMPABLE, 1, 0, 0, 0); /* setuid cleared it */
 #endif
 	}
@@ -196,7 +187,8 @@ static int landlock_restrict(void)
 	if (ruleset < 0)
 		return -1;
 	int bad = allow_path(ruleset, "/dev/null", LANDLOCK_ACCESS_FS_READ_FILE);
-#ifdef SANDBOX_SANITIZED
+#ifdef SANITIZER_BUILD
+	/* LeakSanitizer reads /proc/self/task at exit. */
 	bad |= allow_path(ruleset, "/proc", LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR);
 #endif
 	if (restrict_self(ruleset, bad) == -1)
@@ -323,7 +315,7 @@ int sandbox_restrict(const struct cfg *c)
 		log_notice("seccomp: off (SECCOMP=0)");
 		return 0;
 	}
-#ifdef SANDBOX_SANITIZED
+#ifdef SANITIZER_BUILD
 	/* The sanitizers' runtime (LeakSanitizer's stop-the-world, report
 	 * symbolizing) needs ptrace, clone and files: no allowlist fits. */
 	log_notice("seccomp: off in a sanitizer build");
@@ -344,7 +336,7 @@ int sandbox_confine_janitor(const struct cfg *c, const int *dir_fds, size_t n)
 		return -1;
 	if (c->landlock && landlock_janitor(dir_fds, n) == -1)
 		return -1;
-#ifndef SANDBOX_SANITIZED
+#ifndef SANITIZER_BUILD
 	/* What the janitor does: wait for EOF on its socket, compare and
 	 * remove files, log a line, exit. */
 	static const int janitor_calls[] = {
