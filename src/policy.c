@@ -113,6 +113,71 @@ static bool section_on(const struct policy_settings *s, const char *segment)
 	return false;
 }
 
+/* ==== The lifecycle switches ====
+ *
+ * ALLOW_START, ALLOW_STOP and ALLOW_RESTARTS each grant container actions
+ * (a POST to /containers/{name}/<action>) without opening the section or
+ * POST. Each action is one row below: its path, the switch that grants
+ * just it, and the query parameters it admits (lifecycle_admits()). */
+
+enum policy_value {
+	POLICY_V_SECONDS, /* 0 to POLICY_MAX_WAIT_S: t=-1, or a huge t, waits forever */
+	POLICY_V_SIGNAL,
+	POLICY_V_TEXT,    /* anything: detachKeys only names the keys that detach */
+};
+
+struct policy_param {
+	const char *key;
+	enum policy_value value;
+};
+
+struct policy_action {
+	const char *pattern;
+	const char *switch_name; /* the narrowest switch that grants it */
+	struct policy_param params[3];
+};
+
+/* Indexed by the rule's condition. stop and restart take the seconds to
+ * wait as "t" (Docker) or "timeout" (libpod); restart also takes "signal"
+ * (API 1.42), which adds nothing to ALLOW_RESTARTS, since it grants kill
+ * with any signal. start takes "detachKeys", harmless, and never
+ * "checkpoint"/"checkpoint-dir", which start another container state.
+ * ALLOW_RESTARTS also grants stop (see lifecycle_switch()). */
+static const struct policy_action lifecycle_actions[] = {
+	[POLICY_COND_START] = { "/containers/*/start", "ALLOW_START",
+				{ { "detachKeys", POLICY_V_TEXT } } },
+	[POLICY_COND_STOP] = { "/containers/*/stop", "ALLOW_STOP",
+			       { { "t", POLICY_V_SECONDS }, { "timeout", POLICY_V_SECONDS } } },
+	[POLICY_COND_RESTART] = { "/containers/*/restart", "ALLOW_RESTARTS",
+				  { { "t", POLICY_V_SECONDS }, { "timeout", POLICY_V_SECONDS },
+				    { "signal", POLICY_V_SIGNAL } } },
+	[POLICY_COND_KILL] = { "/containers/*/kill", "ALLOW_RESTARTS",
+			       { { "signal", POLICY_V_SIGNAL } } },
+};
+
+static bool is_lifecycle(enum policy_cond c)
+{
+	return c >= POLICY_COND_START && c <= POLICY_COND_KILL;
+}
+
+/* The switch of s that grants the action, the narrowest one first, or
+ * NULL when none does. ALLOW_RESTARTS grants stop, restart and kill, as
+ * docker-socket-proxy's does. */
+static const char *lifecycle_switch(const struct policy_settings *s, enum policy_cond action)
+{
+	switch (action) {
+	case POLICY_COND_START:
+		return s->allow_start ? "ALLOW_START" : NULL;
+	case POLICY_COND_STOP:
+		return s->allow_stop ? "ALLOW_STOP" : s->allow_restarts ? "ALLOW_RESTARTS" : NULL;
+	case POLICY_COND_RESTART:
+	case POLICY_COND_KILL:
+		return s->allow_restarts ? "ALLOW_RESTARTS" : NULL;
+	default:
+		return NULL;
+	}
+}
+
 /* The lifecycle switches come first so that they grant exactly one action
  * without opening the section or POST; their condition makes it exactly
  * one: a start with a body is a create on old API versions (below 1.24
@@ -120,18 +185,21 @@ static bool section_on(const struct policy_settings *s, const char *segment)
  * a kill (API 1.42). */
 static void add_lifecycle(struct policy *p, const struct policy_settings *s)
 {
-	if (s->allow_start)
-		add_rule(p, POLICY_M_POST, "/containers/*/start", true, POLICY_DENY_NEVER,
-			 POLICY_COND_START, "ALLOW_START");
-	if (s->allow_stop || s->allow_restarts)
-		add_rule(p, POLICY_M_POST, "/containers/*/stop", true, POLICY_DENY_NEVER,
-			 POLICY_COND_STOP, s->allow_stop ? "ALLOW_STOP" : "ALLOW_RESTARTS");
-	if (s->allow_restarts) {
-		add_rule(p, POLICY_M_POST, "/containers/*/restart", true, POLICY_DENY_NEVER,
-			 POLICY_COND_RESTART, "ALLOW_RESTARTS");
-		add_rule(p, POLICY_M_POST, "/containers/*/kill", true, POLICY_DENY_NEVER,
-			 POLICY_COND_KILL, "ALLOW_RESTARTS");
+	for (enum policy_cond a = POLICY_COND_START; is_lifecycle(a); a++) {
+		const char *granted_by = lifecycle_switch(s, a);
+		if (granted_by != NULL)
+			add_rule(p, POLICY_M_POST, lifecycle_actions[a].pattern, true,
+				 POLICY_DENY_NEVER, a, granted_by);
 	}
+}
+
+/* The lifecycle action a POST to rest is, or POLICY_COND_NONE. */
+static enum policy_cond lifecycle_action_of(struct span rest)
+{
+	for (enum policy_cond a = POLICY_COND_START; is_lifecycle(a); a++)
+		if (policy_pattern_match(lifecycle_actions[a].pattern, rest))
+			return a;
+	return POLICY_COND_NONE;
 }
 
 struct policy *policy_compile(const struct policy_settings *s)
@@ -360,20 +428,16 @@ static void explain_denial(const struct policy *p, struct span method,
 					     policy_pattern_match(POLICY_HEALTHCHECK, rest)));
 	if (!p->settings.post && (acts || !read))
 		need(needs, sizeof needs, "POST");
-	const char *action = NULL;
+	const char *action = NULL; /* the switch that grants only this */
 	if (policy_method_bit(method) == POLICY_M_POST) {
-		if (policy_pattern_match("/containers/*/start", rest))
-			action = "ALLOW_START=1";
-		else if (policy_pattern_match("/containers/*/stop", rest))
-			action = "ALLOW_STOP=1";
-		else if (policy_pattern_match("/containers/*/restart", rest) ||
-			 policy_pattern_match("/containers/*/kill", rest))
-			action = "ALLOW_RESTARTS=1";
+		enum policy_cond a = lifecycle_action_of(rest);
+		if (a != POLICY_COND_NONE)
+			action = lifecycle_actions[a].switch_name;
 	}
-	snprintf(m, left, " (set %s%s%s%s%s)", needs,
+	snprintf(m, left, " (set %s%s%s%s%s%s)", needs,
 		 acts && !p->settings.post ? ": it can write to a container" : "",
 		 action ? ", or only " : "", action && need_libpod ? "LIBPOD=1 and " : "",
-		 action ? action : "");
+		 action ? action : "", action ? "=1" : "");
 }
 
 /* ==== Query parameters ====
@@ -434,30 +498,6 @@ static bool signal_value(struct span v)
 	return true;
 }
 
-enum policy_value {
-	POLICY_V_SECONDS, /* 0 to POLICY_MAX_WAIT_S: t=-1, or a huge t, waits forever */
-	POLICY_V_SIGNAL,
-	POLICY_V_TEXT,    /* anything: detachKeys only names the keys that detach */
-};
-
-struct policy_param {
-	const char *key;
-	enum policy_value value;
-};
-
-/* What each lifecycle switch admits. stop and restart take the seconds to
- * wait as "t" (Docker) or "timeout" (libpod); restart also takes "signal"
- * (API 1.42), which adds nothing to ALLOW_RESTARTS, since it grants kill
- * with any signal. start takes "detachKeys", harmless, and never
- * "checkpoint"/"checkpoint-dir", which start another container state. */
-static const struct policy_param lifecycle_params[][3] = {
-	[POLICY_COND_START] = { { "detachKeys", POLICY_V_TEXT } },
-	[POLICY_COND_STOP] = { { "t", POLICY_V_SECONDS }, { "timeout", POLICY_V_SECONDS } },
-	[POLICY_COND_RESTART] = { { "t", POLICY_V_SECONDS }, { "timeout", POLICY_V_SECONDS },
-				  { "signal", POLICY_V_SIGNAL } },
-	[POLICY_COND_KILL] = { { "signal", POLICY_V_SIGNAL } },
-};
-
 static bool value_ok(enum policy_value kind, struct span v)
 {
 	switch (kind) {
@@ -487,7 +527,7 @@ static bool lifecycle_admits(const struct policy_rule *r, const struct policy_re
 		snprintf(why, cap, "a ';' in the query is not allowed by %s", sw);
 		return false;
 	}
-	const struct policy_param *params = lifecycle_params[r->cond];
+	const struct policy_param *params = lifecycle_actions[r->cond].params;
 	unsigned seen = 0;
 	size_t at = 0;
 	struct span key, value;
@@ -571,11 +611,6 @@ static bool query_names_showsecret(struct span q)
 		start = i + 1;
 	}
 	return false;
-}
-
-static bool is_lifecycle(enum policy_cond c)
-{
-	return c >= POLICY_COND_START && c <= POLICY_COND_KILL;
 }
 
 void policy_judge(const struct policy *p, const struct policy_request *rq,
