@@ -220,6 +220,73 @@ static int landlock_janitor(const int *dir_fds, size_t n)
 
 /* ---- seccomp ---- */
 
+/* One allowed system call, or one argument condition under which a call
+ * is allowed; the rows come from syscalls.def. */
+struct sandbox_call {
+	const char *name;
+	int nr; /* libseccomp's number for it on this architecture */
+	unsigned n_args; /* 0: any arguments; 1: only when arg holds */
+	struct scmp_arg_cmp arg;
+};
+
+/* Argument conditions are spelt out in full (libseccomp's SCMP_A* macros
+ * leave fields to default initialisation, which -Wextra under clang
+ * rejects). */
+#define SANDBOX_PROXY_CALL(name) { #name, SCMP_SYS(name), 0, { 0, 0, 0, 0 } },
+#define SANDBOX_PROXY_CALL_IF(name, arg_index, op, datum_a, datum_b, limit) \
+	{ #name, SCMP_SYS(name), 1, { arg_index, op, datum_a, datum_b } },
+static const struct sandbox_call proxy_calls[] = {
+#include "syscalls.def"
+};
+
+#define SANDBOX_JANITOR_CALL(name) { #name, SCMP_SYS(name), 0, { 0, 0, 0, 0 } },
+static const struct sandbox_call janitor_calls[] = {
+#include "syscalls.def"
+};
+
+#define SANDBOX_N_CALLS(list) (sizeof list / sizeof list[0])
+
+/* How many different system calls calls[0, n) names: a call with two
+ * argument conditions is one. What the startup line reports, and what
+ * SECURITY.md lists. */
+static size_t count_calls(const struct sandbox_call *calls, size_t n)
+{
+	size_t distinct = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t j = 0;
+		while (j < i && strcmp(calls[j].name, calls[i].name) != 0)
+			j++;
+		distinct += j == i;
+	}
+	return distinct;
+}
+
+/* Loads a filter that allows calls[0, n) and takes otherwise (a
+ * SCMP_ACT_* action) on any other call. 0, or -1 after logging which
+ * rule or step failed. */
+static int install_filter(uint32_t otherwise, const struct sandbox_call *calls, size_t n)
+{
+	scmp_filter_ctx ctx = seccomp_init(otherwise);
+	if (ctx == NULL) {
+		log_err("seccomp: cannot start a filter");
+		return -1;
+	}
+	int r = 0;
+	for (size_t i = 0; i < n && r == 0; i++) {
+		const struct sandbox_call *call = &calls[i];
+		r = call->n_args == 0 ? seccomp_rule_add(ctx, SCMP_ACT_ALLOW, call->nr, 0)
+				      : seccomp_rule_add(ctx, SCMP_ACT_ALLOW, call->nr, 1, call->arg);
+		if (r != 0)
+			log_err("seccomp: cannot allow %s: %s", call->name, strerror(-r));
+	}
+	if (r == 0) {
+		r = seccomp_load(ctx);
+		if (r != 0)
+			log_err("seccomp: cannot load the filter: %s", strerror(-r));
+	}
+	seccomp_release(ctx);
+	return r == 0 ? 0 : -1;
+}
 
 /* An unexpected system call is a bug or an attack: say which one, in one
  * line that needs no other call than write, and stop. */
@@ -236,71 +303,22 @@ static void on_sigsys(int sig, siginfo_t *si, void *ctx)
 	_exit(70);
 }
 
-/* What the event loop, the connections, malloc and logging use after
- * startup, and nothing else. */
-static const int allowed_calls[] = {
-	SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait), SCMP_SYS(epoll_ctl),
-	SCMP_SYS(accept4), SCMP_SYS(accept), SCMP_SYS(connect),
-	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(writev), SCMP_SYS(sendto),
-	SCMP_SYS(recvfrom), SCMP_SYS(shutdown), SCMP_SYS(close), SCMP_SYS(setsockopt),
-	SCMP_SYS(getsockopt),
-	SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday),
-	SCMP_SYS(brk), SCMP_SYS(munmap), SCMP_SYS(mremap), SCMP_SYS(madvise),
-	SCMP_SYS(wait4), SCMP_SYS(getrandom), SCMP_SYS(futex), /* wait4: the janitor */
-	SCMP_SYS(rt_sigreturn), SCMP_SYS(rt_sigprocmask), SCMP_SYS(exit),
-	SCMP_SYS(exit_group), SCMP_SYS(restart_syscall), SCMP_SYS(getpid),
-	SCMP_SYS(gettid), SCMP_SYS(tgkill), SCMP_SYS(fstat), SCMP_SYS(newfstatat),
-	SCMP_SYS(pipe2), SCMP_SYS(splice), /* relay.c: long bodies */
-};
-
-/* Argument conditions, spelled out (libseccomp's SCMP_A* macros leave
- * fields to default initialisation, which -Wextra under clang rejects). */
-static struct scmp_arg_cmp arg_eq(unsigned arg, uint64_t value)
-{
-	return (struct scmp_arg_cmp){ arg, SCMP_CMP_EQ, value, 0 };
-}
-
-static struct scmp_arg_cmp arg_masked_eq(unsigned arg, uint64_t mask, uint64_t value)
-{
-	return (struct scmp_arg_cmp){ arg, SCMP_CMP_MASKED_EQ, mask, value };
-}
-
+/* The proxy's filter: a trap, so that on_sigsys names the call. 0, or
+ * -1 after logging. */
 static int seccomp_install(void)
 {
 	struct sigaction sa = { .sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO };
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGSYS, &sa, NULL) == -1)
+	if (sigaction(SIGSYS, &sa, NULL) == -1) {
+		log_err("seccomp: cannot catch SIGSYS: %s", strerror(errno));
 		return -1;
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
-	if (ctx == NULL)
-		return -1;
-	int r = 0;
-	for (size_t i = 0; i < sizeof allowed_calls / sizeof allowed_calls[0]; i++)
-		r |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed_calls[i], 0);
-	/* New sockets only for the upstream unix socket. */
-	r |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-			      arg_eq(0, AF_UNIX));
-	/* Files only for reading (/dev/null, the EMFILE reserve). */
-	r |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
-			      arg_masked_eq(2, O_ACCMODE | O_CREAT, O_RDONLY));
-	/* fcntl only to size a relay pipe. */
-	r |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
-			      arg_eq(1, F_SETPIPE_SZ));
-	r |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
-			      arg_eq(1, F_GETPIPE_SZ));
-	/* Memory for malloc, never executable. */
-	r |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
-			      arg_masked_eq(2, PROT_EXEC, 0));
-	r |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
-			      arg_masked_eq(2, PROT_EXEC, 0));
-	if (r == 0)
-		r = seccomp_load(ctx);
-	seccomp_release(ctx);
+	}
+	int r = install_filter(SCMP_ACT_TRAP, proxy_calls, SANDBOX_N_CALLS(proxy_calls));
 	/* Building the filter took about 50 KB of heap that is free now but
 	 * still resident; give those pages back (madvise and brk, both in
 	 * the allowlist). */
 	malloc_trim(0);
-	return r == 0 ? 0 : -1;
+	return r;
 }
 
 int sandbox_restrict(const struct cfg *c)
@@ -321,12 +339,10 @@ int sandbox_restrict(const struct cfg *c)
 	log_notice("seccomp: off in a sanitizer build");
 	return 0;
 #endif
-	if (seccomp_install() == -1) {
-		log_err("seccomp: cannot install the filter: %s", strerror(errno));
+	if (seccomp_install() == -1)
 		return -1;
-	}
 	log_notice("seccomp: %zu system calls allowed, anything else stops the process",
-		   sizeof allowed_calls / sizeof allowed_calls[0] + 4);
+		   count_calls(proxy_calls, SANDBOX_N_CALLS(proxy_calls)));
 	return 0;
 }
 
@@ -336,29 +352,10 @@ int sandbox_confine_janitor(const struct cfg *c, const int *dir_fds, size_t n)
 		return -1;
 	if (c->landlock && landlock_janitor(dir_fds, n) == -1)
 		return -1;
-#ifndef SANITIZER_BUILD
-	/* What the janitor does: wait for EOF on its socket, compare and
-	 * remove files, log a line, exit. */
-	static const int janitor_calls[] = {
-		SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(sendto), /* a log on a socket */
-		SCMP_SYS(close), SCMP_SYS(newfstatat),
-		SCMP_SYS(unlinkat), SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday),
-		SCMP_SYS(rt_sigreturn), SCMP_SYS(restart_syscall), SCMP_SYS(exit),
-		SCMP_SYS(exit_group),
-	};
-	if (c->seccomp) {
-		scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
-		if (ctx == NULL)
-			return -1;
-		int r = 0;
-		for (size_t i = 0; i < sizeof janitor_calls / sizeof janitor_calls[0]; i++)
-			r |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, janitor_calls[i], 0);
-		if (r == 0)
-			r = seccomp_load(ctx);
-		seccomp_release(ctx);
-		if (r != 0)
-			return -1;
-	}
+	if (!c->seccomp)
+		return 0;
+#ifdef SANITIZER_BUILD
+	return 0; /* as for the proxy, see sandbox_restrict() */
 #endif
-	return 0;
+	return install_filter(SCMP_ACT_KILL_PROCESS, janitor_calls, SANDBOX_N_CALLS(janitor_calls));
 }

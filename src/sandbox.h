@@ -30,9 +30,9 @@ int sandbox_restrict(const struct cfg *c);
 
 /* Confines the janitor process (sockfile.c) to what it does: no new
  * privileges, Landlock allowing only file removal beneath the listener
- * directories dir_fds, and seccomp allowing only read, write, close,
- * fstatat, unlinkat, the clock and exit (when those are configured).
- * 0, or -1 (the janitor then exits). */
+ * directories dir_fds, and seccomp allowing only the calls syscalls.def
+ * lists for it (reading, writing, removing a file, the clock, exit),
+ * when those are configured. 0, or -1 (the janitor then exits). */
 int sandbox_confine_janitor(const struct cfg *c, const int *dir_fds, size_t n);
 
 #endif

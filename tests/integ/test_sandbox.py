@@ -4,14 +4,19 @@ Each test reads the proxy's own /proc status, so a setting that silently did
 nothing fails, and checks the proxy still serves afterwards."""
 
 import grp
+import importlib.util
 import os
 import pwd
+import re
 import stat
+import subprocess
+import sys
 
 import pytest
 
 from dockgate_testlib.net import wait_for
 from dockgate_testlib.proxy import run_dockgate_once
+from dockgate_testlib.settings import REPO
 
 PING = b"GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n"
 
@@ -58,6 +63,37 @@ def test_defaults_no_new_privs_and_seccomp(proxy):
     r = p.docker("ps")
     assert r.rc == 0, r
     assert p.alive(), p.stderr()
+
+
+def _syscalls_def():
+    """scripts/gen-security.py's reading of src/syscalls.def."""
+    spec = importlib.util.spec_from_file_location("gen_security",
+                                                  REPO / "scripts" / "gen-security.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.read_calls(), mod.distinct_names
+
+
+def test_seccomp_counts_what_it_installs(proxy):
+    """The startup line counts the system calls of the filter: each call of
+    src/syscalls.def's proxy list once, those allowed only with some
+    arguments too (it once left one of them out)."""
+    needs_real_proxy()
+    if sanitizer_build():
+        pytest.skip("the sanitizer build runs without the filter")
+    calls, distinct_names = _syscalls_def()
+    p = settled(proxy())
+    m = re.search(r"seccomp: (\d+) system calls allowed", p.stderr())
+    assert m, p.stderr()
+    assert int(m.group(1)) == len(distinct_names(calls["proxy"])), p.stderr()
+
+
+def test_security_md_lists_the_filters():
+    """SECURITY.md's lists of allowed system calls say what syscalls.def
+    does (scripts/gen-security.py writes them; meson test runs this too)."""
+    cp = subprocess.run([sys.executable, str(REPO / "scripts" / "gen-security.py"), "--check"],
+                        capture_output=True, text=True, timeout=30)
+    assert cp.returncode == 0, cp.stderr
 
 
 def test_seccomp_can_be_turned_off(proxy):
