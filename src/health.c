@@ -1,6 +1,7 @@
 /* health.c - the --healthcheck probe; see health.h. */
 #include "health.h"
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -43,9 +44,16 @@ static int connect_listener(const struct cfg_listener *l)
 		return -1;
 	if (l->kind == CFG_LISTEN_UNIX)
 		mark_as_probe(fd);
+	/* The timeouts bound each wait of the probe (connect, send, recv).
+	 * Without them its answer is still right; only a hung proxy would
+	 * hold it until the health runner's own timeout ends it (Docker's
+	 * HEALTHCHECK --timeout), which counts as a failure too. So a
+	 * failure is a warning, and the probe goes on. */
 	struct timeval tv = { .tv_sec = 3 };
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) == -1)
+		fprintf(stderr, "dockgate: healthcheck: cannot limit its wait to %d s (%s); "
+				"going on without a limit\n", (int)tv.tv_sec, strerror(errno));
 	if (connect(fd, (struct sockaddr *)&ss, len) == -1) {
 		close(fd);
 		return -1;

@@ -128,6 +128,22 @@ static void refuse(int fd)
 	close(fd);
 }
 
+/* Reads a unix peer's credentials, whose uid names its per-client
+ * bucket. 0, or -1 with errno: the caller then refuses the client, since
+ * the zeroed credentials would count it as root (uid 0), in root's
+ * bucket. */
+static int read_peer_cred(int fd, struct peer *pr)
+{
+	socklen_t len = sizeof pr->cred;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &pr->cred, &len) == -1)
+		return -1;
+	if (len != sizeof pr->cred) {
+		errno = EPROTO;
+		return -1;
+	}
+	return 0;
+}
+
 static void on_accept(struct loop_watch *w, uint32_t events)
 {
 	struct listener *ls = w->owner;
@@ -167,9 +183,11 @@ static void on_accept(struct loop_watch *w, uint32_t events)
 			refuse(fd);
 			continue;
 		}
-		if (pr.addr.ss_family == AF_UNIX) {
-			socklen_t clen = sizeof pr.cred;
-			getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &pr.cred, &clen);
+		if (pr.addr.ss_family == AF_UNIX && read_peer_cred(fd, &pr) == -1) {
+			log_err("a client on %s is closed: cannot tell its uid (SO_PEERCRED: %s)",
+				ls->spec->text, strerror(errno));
+			close(fd);
+			continue;
 		}
 		char peer[CONN_PEER_MAX];
 		peer_name(&pr, peer, sizeof peer);
@@ -188,6 +206,45 @@ static void on_accept(struct loop_watch *w, uint32_t events)
 	}
 }
 
+/* Sets what a TCP listener promises. 0, or -1 with errno after logging
+ * a failure that must stop startup; a failure that only costs a quick
+ * restart is logged as a warning. */
+static int tune_tcp_listener(int fd, int family, const struct cfg_listener *spec)
+{
+	int one = 1, zero = 0;
+	/* Without SO_REUSEADDR only a restart while the last run's
+	 * connections are in TIME_WAIT (a minute) is refused, by bind(),
+	 * with a message of its own: serving is not affected. A warning. */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == -1)
+		log_warn("LISTEN=%s: cannot set SO_REUSEADDR (%s): a restart within a minute "
+			 "may find the port still in use", spec->text, strerror(errno));
+	/* docs/engine-api.md §12: hijacked streams (attach, exec) must not
+	 * wait for Nagle's algorithm, or docker-py loses output.
+	 * Linux gives accepted sockets the listener's TCP_NODELAY: one call
+	 * here instead of one per client. A listener without it would serve
+	 * those streams wrong: fatal. */
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == -1) {
+		log_err("LISTEN=%s: cannot set TCP_NODELAY (%s), without which attached "
+			"streams stall", spec->text, strerror(errno));
+		return -1;
+	}
+	/* An IPv6 address takes IPv4 clients too, as docker-socket-proxy's
+	 * "[::]" does. Where it fails (or net.ipv6.bindv6only=1 stays in
+	 * force), IPv4 clients would find nothing listening and nothing
+	 * would say why: fatal. */
+	if (family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero) == -1) {
+		log_err("LISTEN=%s: cannot make this IPv6 listener take IPv4 clients too "
+			"(IPV6_V6ONLY=0: %s), so they would find nothing; for IPv4 listen on "
+			"tcp://0.0.0.0:%u%s", spec->text, strerror(errno), spec->port,
+			strcmp(spec->host, "::") == 0 ? " (DISABLE_IPV6=1 does so for the default)" : "");
+		return -1;
+	}
+	return 0;
+}
+
+/* A listening TCP socket for spec. fd, or -1 with errno (a failed setup
+ * step logged already by tune_tcp_listener). */
 static int open_tcp(const struct cfg_listener *spec)
 {
 	struct sockaddr_storage ss;
@@ -196,15 +253,8 @@ static int open_tcp(const struct cfg_listener *spec)
 	int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		return -1;
-	int one = 1, zero = 0;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	/* docs/engine-api.md §12: hijacked streams must not wait for Nagle, or
-	 * docker-py loses output. Linux gives accepted sockets the
-	 * listener's TCP_NODELAY: one call here instead of one per client. */
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	if (family == AF_INET6) /* "[::]" is dual-stack, as in docker-socket-proxy */
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
-	if (bind(fd, (struct sockaddr *)&ss, len) == -1 || listen(fd, 511) == -1) {
+	if (tune_tcp_listener(fd, family, spec) == -1 ||
+	    bind(fd, (struct sockaddr *)&ss, len) == -1 || listen(fd, 511) == -1) {
 		int saved = errno;
 		close(fd);
 		errno = saved;

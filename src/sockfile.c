@@ -579,9 +579,11 @@ int sockfile_start_janitor(const struct cfg *c, struct sockfile *const *files, s
 }
 
 /* Waits up to ms for the janitor to exit, which closes its end of the
- * pair: true once it has. A blocking read with a receive timeout, because
- * the sandbox allows read and setsockopt but no poll. */
-static bool janitor_exited(int ms)
+ * pair: 1 once it has, 0 when the time is up, -1 with errno when it
+ * cannot wait. A blocking read with a receive timeout, because the
+ * sandbox allows read and setsockopt but no poll; without the timeout a
+ * stopped janitor would hold the exit for ever. */
+static int janitor_exited(int ms)
 {
 	struct timespec now, end;
 	clock_gettime(CLOCK_MONOTONIC, &end);
@@ -591,13 +593,14 @@ static bool janitor_exited(int ms)
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		long left = (end.tv_sec - now.tv_sec) * 1000000L + (end.tv_nsec - now.tv_nsec) / 1000;
 		if (left <= 0)
-			return false;
+			return 0;
 		struct timeval tv = { .tv_sec = left / 1000000L, .tv_usec = left % 1000000L };
-		setsockopt(janitor_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+		if (setsockopt(janitor_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == -1)
+			return -1;
 		char b;
 		ssize_t r = read(janitor_fd, &b, 1);
 		if (r == 0 || (r == -1 && errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK))
-			return true;
+			return 1;
 	}
 }
 
@@ -607,14 +610,24 @@ void sockfile_stop_janitor(void)
 		return;
 	/* End of file for the janitor; our end stays open to see it exit. */
 	shutdown(janitor_fd, SHUT_WR);
-	bool done = janitor_exited(SOCKFILE_JANITOR_WAIT_MS);
+	int done = janitor_exited(SOCKFILE_JANITOR_WAIT_MS);
+	int wait_error = errno;
 	close(janitor_fd);
 	janitor_fd = -1;
 	/* A janitor stopped (SIGSTOP, possible for its uid) or stuck must not
 	 * hold the exit forever. tgkill, not kill: the one the sandbox allows.
 	 * Landlock's signal scope may forbid it: then it is left to finish
 	 * on its own once it runs again. */
-	if (!done) {
+	if (done == -1) {
+		/* It has its end of file and will be done in a moment: killing
+		 * it instead would leave the files for certain. */
+		log_warn("cannot wait for the process that removes the listener files (pid %d; "
+			 "SO_RCVTIMEO: %s): it finishes on its own", (int)janitor_pid,
+			 strerror(wait_error));
+		janitor_pid = -1;
+		return;
+	}
+	if (done == 0) {
 		log_warn("the process that removes the listener files (pid %d) did not finish "
 			 "within %d ms; stopping it, the files may stay", (int)janitor_pid,
 			 SOCKFILE_JANITOR_WAIT_MS);
