@@ -176,9 +176,10 @@ int main(int argc, char **argv)
 	/* A client that vanishes must cost an EPIPE, never the process. */
 	signal(SIGPIPE, SIG_IGN);
 	raise_fd_limit();
-	struct policy *p = policy_compile(&settings.policy);
+	char why[POLICY_ERROR_MAX];
+	struct policy *p = policy_compile(&settings.policy, why, sizeof why);
 	if (p == NULL) {
-		log_err("out of memory compiling the policy");
+		log_err("%s", why);
 		return 1;
 	}
 	struct loop_watch signals;

@@ -37,11 +37,6 @@ const struct policy_section policy_sections[] = {
 };
 const size_t policy_n_sections = sizeof policy_sections / sizeof policy_sections[0];
 
-/* Everything on with LIBPOD=1 and POST=0 is 62 rules: twice (debug,
- * attach/ws, showsecret, 4 lifecycle, 23 sections) plus the libpod
- * healthcheck and volume export. */
-#define POLICY_MAX_RULES 80
-#define POLICY_PATTERN_MAX 48
 #define POLICY_LIBPOD "/libpod"
 /* Reads that act on a container, so they need POST=1 too. The name is
  * "**": the daemon routes a name that spans segments here as well. */
@@ -60,7 +55,9 @@ struct policy {
 	 * policy_judge() sees without walking the pattern. */
 	struct span first_segment[POLICY_MAX_RULES];
 	size_t n_rules;
-	bool overflow; /* a rule did not fit: policy_compile fails */
+	size_t rule_limit; /* at most POLICY_MAX_RULES */
+	size_t rules_wanted; /* n_rules plus those that did not fit */
+	char error[POLICY_ERROR_MAX]; /* a pattern that did not fit, or "" */
 };
 
 unsigned policy_method_bit(struct span method)
@@ -78,14 +75,16 @@ static void add_one(struct policy *p, unsigned methods, const char *prefix,
 		    const char *pattern, bool allow, enum policy_deny deny,
 		    enum policy_cond cond, const char *because)
 {
-	if (p->n_rules == POLICY_MAX_RULES) {
-		p->overflow = true;
+	p->rules_wanted++; /* for the error policy_compile reports */
+	if (p->n_rules == p->rule_limit)
 		return;
-	}
 	size_t i = p->n_rules++;
 	int n = snprintf(p->patterns[i], POLICY_PATTERN_MAX, "%s%s", prefix, pattern);
-	if (n < 0 || n >= POLICY_PATTERN_MAX)
-		p->overflow = true; /* a cut pattern would match something else */
+	/* A cut pattern would match something else. */
+	if ((n < 0 || n >= POLICY_PATTERN_MAX) && p->error[0] == '\0')
+		snprintf(p->error, sizeof p->error,
+			 "policy: the pattern %s%s is longer than the %d bytes a rule holds "
+			 "(POLICY_PATTERN_MAX)", prefix, pattern, POLICY_PATTERN_MAX - 1);
 	p->rules[i] = (struct policy_rule){ methods, p->patterns[i], allow, deny, cond, because };
 	const char *seg = p->patterns[i] + 1, *end = strchr(seg, '/');
 	size_t len = end ? (size_t)(end - seg) : strlen(seg);
@@ -202,12 +201,29 @@ static enum policy_cond lifecycle_action_of(struct span rest)
 	return POLICY_COND_NONE;
 }
 
-struct policy *policy_compile(const struct policy_settings *s)
+/* Sets the message of a failed compilation, when the caller wants one. */
+static struct policy *compile_failed(struct policy *p, char *why, size_t why_cap,
+				     const char *message)
+{
+	if (why != NULL && why_cap > 0)
+		snprintf(why, why_cap, "%s", message);
+	free(p);
+	return NULL;
+}
+
+struct policy *policy_compile(const struct policy_settings *s, char *why, size_t why_cap)
+{
+	return policy_compile_limited(s, POLICY_MAX_RULES, why, why_cap);
+}
+
+struct policy *policy_compile_limited(const struct policy_settings *s, size_t rule_limit,
+				      char *why, size_t why_cap)
 {
 	struct policy *p = calloc(1, sizeof *p);
 	if (p == NULL)
-		return NULL;
+		return compile_failed(p, why, why_cap, "policy: out of memory");
 	p->settings = *s;
+	p->rule_limit = rule_limit < POLICY_MAX_RULES ? rule_limit : POLICY_MAX_RULES;
 	/* moby's debug router (/debug/pprof, /debug/vars) is registered on
 	 * every daemon and is no documented section: never allowed. */
 	add_rule(p, POLICY_M_ANY, "/debug/**", false, POLICY_DENY_NEVER, POLICY_COND_NONE,
@@ -242,10 +258,14 @@ struct policy *policy_compile(const struct policy_settings *s)
 		add_rule(p, s->post ? POLICY_M_ANY : POLICY_M_READ, pattern, true, POLICY_DENY_NEVER,
 			 POLICY_COND_NONE, policy_sections[i].setting);
 	}
-	if (p->overflow) {
-		free(p);
-		return NULL;
+	if (p->rules_wanted > p->n_rules) {
+		char message[POLICY_ERROR_MAX];
+		snprintf(message, sizeof message, "policy: the settings make %zu rules, more than "
+			 "the %zu a policy holds (POLICY_MAX_RULES)", p->rules_wanted, p->rule_limit);
+		return compile_failed(p, why, why_cap, message);
 	}
+	if (p->error[0] != '\0')
+		return compile_failed(p, why, why_cap, p->error);
 	return p;
 }
 

@@ -107,9 +107,26 @@ struct policy_rule {
 
 struct policy;
 
-/* Compiles settings into a rule list. NULL on allocation failure (or if
- * the rules outgrew the list, which the unit tests rule out). */
-struct policy *policy_compile(const struct policy_settings *s);
+/* What a compiled policy holds: rules, and bytes of a rule's pattern (the
+ * NUL included). Everything on with LIBPOD=1 and POST=0 is the longest
+ * list, 62 rules: twice (debug, attach/ws, showsecret, 4 lifecycle, 23
+ * sections) plus the libpod healthcheck and volume export. */
+#define POLICY_MAX_RULES 80
+#define POLICY_PATTERN_MAX 48
+/* Room for policy_compile's message. */
+#define POLICY_ERROR_MAX 160
+
+/* Compiles settings into a rule list. NULL when it cannot, with the
+ * reason in why (why_cap bytes, POLICY_ERROR_MAX is enough; why may be
+ * NULL): out of memory, or more rules than POLICY_MAX_RULES or a pattern
+ * longer than POLICY_PATTERN_MAX, naming what and the limit (the unit
+ * tests show no settings come near either). Free it with policy_free. */
+struct policy *policy_compile(const struct policy_settings *s, char *why, size_t why_cap);
+
+/* policy_compile with room for rule_limit rules (at most
+ * POLICY_MAX_RULES): the unit tests check the overflow error with it. */
+struct policy *policy_compile_limited(const struct policy_settings *s, size_t rule_limit,
+				      char *why, size_t why_cap);
 void policy_free(struct policy *p);
 
 /* The rules, in evaluation order, for the startup summary. */

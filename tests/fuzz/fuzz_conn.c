@@ -74,7 +74,7 @@ static void setup(void)
 	for (size_t i = 0; i < policy_n_sections; i++)
 		ps.section_on[i] = policy_sections[i].default_on;
 	ps.section_on[7] = true; /* CONTAINERS, read-only without POST */
-	pol = policy_compile(&ps);
+	pol = policy_compile(&ps, NULL, 0);
 	log_set_level(LOG_L_EMERG);
 	signal(SIGPIPE, SIG_IGN); /* the proxy may close before we finish writing */
 	assert(loop_init(&lp) == 0);

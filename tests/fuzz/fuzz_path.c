@@ -31,13 +31,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct policy_settings s = { .post = true, .allow_start = true };
 		for (size_t i = 0; i < policy_n_sections; i++)
 			s.section_on[i] = true;
-		open_all = policy_compile(&s);
+		open_all = policy_compile(&s, NULL, 0);
 		s.libpod = true;
-		libpod_all = policy_compile(&s);
+		libpod_all = policy_compile(&s, NULL, 0);
 		struct policy_settings d = { 0 };
 		for (size_t i = 0; i < policy_n_sections; i++)
 			d.section_on[i] = policy_sections[i].default_on;
-		defaults = policy_compile(&d);
+		defaults = policy_compile(&d, NULL, 0);
 	}
 	char *scratch = malloc(size + 1);
 	struct span target = { (const char *)data, size };

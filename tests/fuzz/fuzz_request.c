@@ -67,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct policy_settings s = { .post = true };
 		for (size_t i = 0; i < policy_n_sections; i++)
 			s.section_on[i] = true;
-		struct policy *pol = policy_compile(&s);
+		struct policy *pol = policy_compile(&s, NULL, 0);
 		struct policy_verdict v;
 		struct policy_request preq = {
 			rq.method, &info,

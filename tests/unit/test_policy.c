@@ -641,7 +641,7 @@ static void judge(const char *settings, const char *method, const char *target,
 {
 	struct policy_settings s;
 	settings_from(settings, &s);
-	struct policy *p = policy_compile(&s);
+	struct policy *p = policy_compile(&s, NULL, 0);
 	assert_non_null(p);
 	char scratch[512];
 	struct path_info info;
@@ -840,7 +840,7 @@ static void test_lifecycle(void **state)
 	const struct lifecycle_row *lr = *state;
 	struct policy_settings s;
 	settings_from(lr->row.settings, &s);
-	struct policy *p = policy_compile(&s);
+	struct policy *p = policy_compile(&s, NULL, 0);
 	assert_non_null(p);
 	char scratch[512];
 	struct path_info info;
@@ -1077,7 +1077,7 @@ static void test_rules_default(void **state)
 	(void)state;
 	struct policy_settings s;
 	settings_from("", &s);
-	struct policy *p = policy_compile(&s);
+	struct policy *p = policy_compile(&s, NULL, 0);
 	assert_non_null(p);
 	size_t n;
 	const struct policy_rule *r = policy_rules(p, &n);
@@ -1105,7 +1105,7 @@ static void test_rules_everything(void **state)
 	(void)state;
 	struct policy_settings s;
 	settings_from("ALL=1 POST=1 ALLOW_START=1 ALLOW_STOP=1 ALLOW_RESTARTS=1", &s);
-	struct policy *p = policy_compile(&s);
+	struct policy *p = policy_compile(&s, NULL, 0);
 	assert_non_null(p);
 	size_t n;
 	const struct policy_rule *r = policy_rules(p, &n);
@@ -1123,7 +1123,7 @@ static void test_rules_libpod(void **state)
 	(void)state;
 	struct policy_settings s;
 	settings_from("LIBPOD=1", &s);
-	struct policy *p = policy_compile(&s);
+	struct policy *p = policy_compile(&s, NULL, 0);
 	assert_non_null(p);
 	size_t n;
 	const struct policy_rule *r = policy_rules(p, &n);
@@ -1149,18 +1149,70 @@ static void test_rules_libpod_everything(void **state)
 	/* The largest list: POST=0 keeps the attach/ws and healthcheck
 	 * denials; showsecret has a twin, volume export is libpod only. */
 	settings_from("ALL=1 LIBPOD=1 ALLOW_START=1 ALLOW_STOP=1 ALLOW_RESTARTS=1", &s);
-	struct policy *p = policy_compile(&s);
+	struct policy *p = policy_compile(&s, NULL, 0);
 	assert_non_null(p);
 	size_t n;
 	policy_rules(p, &n);
 	assert_int_equal(n, 2 * (1 + 1 + 1 + 4 + N_ROWS(sections)) + 1 + 1);
 	policy_free(p);
 	settings_from("ALL=1 POST=1 LIBPOD=1 ALLOW_START=1 ALLOW_STOP=1 ALLOW_RESTARTS=1", &s);
-	p = policy_compile(&s);
+	p = policy_compile(&s, NULL, 0);
 	assert_non_null(p);
 	policy_rules(p, &n);
 	assert_int_equal(n, 2 * (1 + 1 + 4 + N_ROWS(sections)) + 1);
 	policy_free(p);
+}
+
+/* Rules that do not fit are an error of their own, naming what
+ * overflowed and the limit, never "out of memory"; exactly as many as
+ * the limit fit. */
+struct overflow_row {
+	const char *name, *settings;
+	size_t rule_limit;
+	const char *error; /* NULL: compiles */
+};
+
+static struct overflow_row overflow_rows[] = {
+	{ "the largest list, one rule short", "ALL=1 LIBPOD=1 ALLOW_START=1 ALLOW_STOP=1 "
+	  "ALLOW_RESTARTS=1", 61, "policy: the settings make 62 rules, more than the 61 a policy "
+	  "holds (POLICY_MAX_RULES)" },
+	{ "the largest list, just fitting", "ALL=1 LIBPOD=1 ALLOW_START=1 ALLOW_STOP=1 "
+	  "ALLOW_RESTARTS=1", 62, NULL },
+	{ "the defaults (5 rules) in 4", "", 4,
+	  "policy: the settings make 5 rules, more than the 4 a policy holds (POLICY_MAX_RULES)" },
+	{ "no room at all", "", 0,
+	  "policy: the settings make 5 rules, more than the 0 a policy holds (POLICY_MAX_RULES)" },
+};
+
+static void test_overflow(void **state)
+{
+	const struct overflow_row *row = *state;
+	struct policy_settings s;
+	settings_from(row->settings, &s);
+	char why[POLICY_ERROR_MAX] = "untouched";
+	struct policy *p = policy_compile_limited(&s, row->rule_limit, why, sizeof why);
+	if (row->error == NULL) {
+		assert_non_null(p);
+		assert_string_equal(why, "untouched");
+		policy_free(p);
+		return;
+	}
+	assert_null(p);
+	assert_string_equal(why, row->error);
+}
+
+/* The message is cut to the room the caller gives, and NULL means no
+ * message. */
+static void test_overflow_message_room(void **state)
+{
+	(void)state;
+	struct policy_settings s;
+	settings_from("", &s);
+	char why[16];
+	memset(why, 'x', sizeof why);
+	assert_null(policy_compile_limited(&s, 1, why, sizeof why));
+	assert_string_equal(why, "policy: the set");
+	assert_null(policy_compile_limited(&s, 1, NULL, 0));
 }
 
 /* Which requests may turn into a raw tunnel after a bare 2xx: POST
@@ -1212,7 +1264,7 @@ static void test_long_method(void **state)
 	(void)state;
 	struct policy_settings s;
 	settings_from("", &s);
-	struct policy *p = policy_compile(&s);
+	struct policy *p = policy_compile(&s, NULL, 0);
 	assert_non_null(p);
 	char method[400];
 	memset(method, 'A', sizeof method);
@@ -1262,6 +1314,10 @@ int main(void)
 	rows_add(test_rules_libpod, NULL, "rules", "LIBPOD=1 adds a /libpod twin after each rule");
 	rows_add(test_rules_libpod_everything, NULL, "rules",
 		 "everything on with LIBPOD=1 fits the rule list (62 and 59 rules)");
+	for (size_t i = 0; i < N_ROWS(overflow_rows); i++)
+		rows_add(test_overflow, &overflow_rows[i], "overflow", overflow_rows[i].name);
+	rows_add(test_overflow_message_room, NULL, "overflow",
+		 "the message fits the room given, or none with NULL");
 	rows_add(test_free_null, NULL, "rules", "policy_free(NULL) is a no-op");
 	/* Last: if it corrupts memory, every other result is already out. */
 	rows_add(test_long_method, NULL, "judge", "an over-long method cannot overflow the message");
