@@ -45,6 +45,8 @@ const size_t policy_n_sections = sizeof policy_sections / sizeof policy_sections
 /* Podman 5.6 and later: GET /libpod/volumes/{name}/export returns the
  * volume's files as a tar stream (libpod only). */
 #define POLICY_VOLUME_EXPORT "/volumes/**/export"
+/* docker exec's first step (ContainerExecCreate); the start is /exec/... */
+#define POLICY_EXEC_CREATE "/containers/**/exec"
 
 struct policy {
 	struct policy_settings settings;
@@ -249,6 +251,13 @@ struct policy *policy_compile_limited(const struct policy_settings *s, size_t ru
 	if (s->libpod && !s->allow_volume_export && section_on(s, "volumes"))
 		add_one(p, POLICY_M_ANY, POLICY_LIBPOD, POLICY_VOLUME_EXPORT, false,
 			POLICY_DENY_VOLUME_EXPORT, POLICY_COND_NONE, "ALLOW_VOLUME_EXPORT");
+	/* docker exec creates the exec under /containers, then starts it
+	 * under /exec. With EXEC=0 the start is denied as a hijack, whose 403
+	 * the CLI reduces to "unable to upgrade to tcp, received 403": deny
+	 * the create, whose message the CLI prints, and create nothing. */
+	if (s->post && section_on(s, "containers") && !section_on(s, "exec"))
+		add_rule(p, POLICY_M_POST, POLICY_EXEC_CREATE, false, POLICY_DENY_EXEC_CLOSED,
+			 POLICY_COND_NONE, "EXEC");
 	add_lifecycle(p, s);
 	for (size_t i = 0; i < policy_n_sections; i++) {
 		if (!s->section_on[i])
@@ -422,6 +431,11 @@ static void explain_denial(const struct policy *p, struct span method,
 		snprintf(m, left, ": it returns the volume's files (set ALLOW_VOLUME_EXPORT=1)");
 		return;
 	}
+	if (rule != NULL && rule->deny == POLICY_DENY_EXEC_CLOSED) {
+		snprintf(m, left, ": the exec could not be started, as starting it needs EXEC=1 "
+			 "(set EXEC=1)");
+		return;
+	}
 	bool is_libpod;
 	struct span rest = libpod_inner(path->rest, &is_libpod);
 	struct span section = is_libpod ? first_segment(rest) : path->section;
@@ -449,15 +463,19 @@ static void explain_denial(const struct policy *p, struct span method,
 	if (!p->settings.post && (acts || !read))
 		need(needs, sizeof needs, "POST");
 	const char *action = NULL; /* the switch that grants only this */
+	const char *then = ""; /* what the next step of the operation needs */
 	if (policy_method_bit(method) == POLICY_M_POST) {
 		enum policy_cond a = lifecycle_action_of(rest);
 		if (a != POLICY_COND_NONE)
 			action = lifecycle_actions[a].switch_name;
+		if (policy_pattern_match(POLICY_EXEC_CREATE, rest) &&
+		    !section_on(&p->settings, "exec"))
+			then = "; starting it also needs EXEC=1";
 	}
-	snprintf(m, left, " (set %s%s%s%s%s%s)", needs,
+	snprintf(m, left, " (set %s%s%s%s%s%s%s)", needs,
 		 acts && !p->settings.post ? ": it can write to a container" : "",
 		 action ? ", or only " : "", action && need_libpod ? "LIBPOD=1 and " : "",
-		 action ? action : "", action ? "=1" : "");
+		 action ? action : "", action ? "=1" : "", then);
 }
 
 /* ==== Query parameters ====

@@ -78,6 +78,7 @@ enum policy_deny {
 	POLICY_DENY_WRITES,        /* a read method that writes: needs POST=1 */
 	POLICY_DENY_SECRET_VALUE,  /* returns a secret's plaintext */
 	POLICY_DENY_VOLUME_EXPORT, /* returns a volume's files */
+	POLICY_DENY_EXEC_CLOSED,   /* creates an exec that EXEC=0 will not start */
 };
 
 /* A condition on the request beyond method and path. On an allow rule it

@@ -162,6 +162,11 @@ class PolicyModel:
         m = re.fullmatch(rb"/containers/(.+)/attach/ws", rest)
         if m and read and not self.post and verdict:
             verdict = False
+        # docker exec's create (POST /containers/{name:.*}/exec) while EXEC=0
+        # closes the start: denied, so that the CLI prints why.
+        if (method == b"POST" and verdict and not self.on["EXEC"]
+                and re.fullmatch(rb"/containers/(.+)/exec", rest)):
+            verdict = False
         # ALLOW_START / ALLOW_STOP / ALLOW_RESTARTS: one action each.
         if method == b"POST" and len(segs) == 3 and segs[0] == b"containers":
             act = segs[2]

@@ -229,23 +229,47 @@ def test_exec_tty(proxy, sleeper):
     assert r.out.replace("\r", "").strip() == "tty-out"
 
 
-def test_exec_needs_exec_section(proxy, dockerd, sleeper):
+def exec_ids(dockerd, cid):
+    return dockerd.inspect(cid)["ExecIDs"] or []
+
+
+@pytest.mark.parametrize("cli", cli_params())
+def test_exec_needs_exec_section(proxy, dockerd, sleeper, cli):
+    """With EXEC=0 the start of an exec is a refused hijack, which the CLI
+    reports as "unable to upgrade to tcp, received 403" without the reason:
+    the create is refused instead, so the CLI prints the setting, and the
+    daemon gets no exec to keep."""
     p = proxy(CONTAINERS=1, POST=1)
+    before = exec_ids(dockerd, sleeper)
     marker = "/tmp/" + unique("marker")
-    r = p.docker("exec", sleeper, "sh", "-c", f"echo x > {marker}", timeout=20)
+    r = p.docker("exec", sleeper, "sh", "-c", f"echo x > {marker}", timeout=20, cli=cli)
     assert r.rc != 0, r
-    # The 20.10 CLI reports a refused hijack as "unable to upgrade to tcp, received 403" and
-    # drops the body; newer CLIs print the message.
-    assert "EXEC=1" in denied_message(r.err) or "received 403" in r.err, r
+    msg = denied_message(r.err)
+    assert msg.startswith("dockgate: POST /") and "/exec is denied" in msg, r
+    assert "(set EXEC=1)" in msg, r
+    assert exec_ids(dockerd, sleeper) == before, "an exec was created"
     probe = dockerd.cli("exec", sleeper, "ls", marker)
     assert probe.rc != 0, f"the denied exec ran anyway: {marker} exists"
-    # The proxy's own answer names the setting.
+    # An exec made behind the proxy's back still cannot be started.
     st, ex = dockerd.api("POST", f"/containers/{sleeper}/exec", {"Cmd": ["true"]})
     assert st == 201, ex
     rsp = p.request(http_request("POST", f"/exec/{ex['Id']}/start", [("Content-Type", "application/json")],
                                  b'{"Detach":false,"Tty":false}'))
     assert rsp.status == 403, rsp
     assert "EXEC=1" in rsp.json()["message"], rsp
+    assert dockerd.api("GET", f"/exec/{ex['Id']}/json")[1]["Running"] is False
+
+
+@pytest.mark.parametrize("cli", cli_params())
+def test_exec_denial_names_every_setting_it_needs(proxy, dockerd, sleeper, cli):
+    """The first denial of docker exec names what the whole operation
+    needs, not one setting per attempt."""
+    p = proxy(CONTAINERS=1)
+    before = exec_ids(dockerd, sleeper)
+    r = p.docker("exec", sleeper, "true", timeout=20, cli=cli)
+    assert r.rc != 0, r
+    assert "(set POST=1; starting it also needs EXEC=1)" in denied_message(r.err), r
+    assert exec_ids(dockerd, sleeper) == before, "an exec was created"
 
 
 # --------------------------------------------------------------------------
