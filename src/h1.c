@@ -8,7 +8,6 @@
 #include "h1.h"
 
 #include <stdint.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "buf.h"
@@ -680,64 +679,5 @@ int h1_build_closing_head(const char *head, size_t n, struct buf *out)
 	if (o.overflow)
 		return -1;
 	buf_commit(out, (size_t)(o.p - start));
-	return 0;
-}
-
-const char *h1_reason(int status)
-{
-	switch (status) {
-	case 400: return "Bad Request";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 408: return "Request Timeout";
-	case 413: return "Content Too Large";
-	case 414: return "URI Too Long";
-	case 417: return "Expectation Failed";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 505: return "HTTP Version Not Supported";
-	default: return "Error";
-	}
-}
-
-/* Writes msg as the inside of a JSON string into dst (cap bytes, NUL
- * terminated, truncated if needed). Returns the length written. */
-static size_t json_escape(char *dst, size_t cap, const char *msg)
-{
-	size_t o = 0;
-	for (const unsigned char *s = (const unsigned char *)msg; *s && o + 7 < cap; s++) {
-		if (*s == '"' || *s == '\\') {
-			dst[o++] = '\\';
-			dst[o++] = (char)*s;
-		} else if (*s < 0x20 || *s == 0x7f) {
-			o += (size_t)snprintf(dst + o, cap - o, "\\u%04x", *s);
-		} else {
-			dst[o++] = (char)*s;
-		}
-	}
-	dst[o] = '\0';
-	return o;
-}
-
-int h1_build_error(struct buf *out, int status, const char *msg, unsigned flags)
-{
-	bool close = flags & H1_ERR_CLOSE;
-	char body[1024];
-	size_t n = (size_t)snprintf(body, sizeof body, "{\"message\":\"");
-	n += json_escape(body + n, sizeof body - n - 4, msg);
-	n += (size_t)snprintf(body + n, sizeof body - n, "\"}\n");
-	char head[256];
-	int h = snprintf(head, sizeof head,
-			 "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
-			 "Content-Length: %zu\r\n%s\r\n",
-			 status, h1_reason(status), n,
-			 close ? "Connection: close\r\n" : "");
-	size_t body_n = (flags & H1_ERR_NO_BODY) ? 0 : n;
-	if (buf_space(out) < (size_t)h + body_n)
-		return -1;
-	buf_append(out, head, (size_t)h);
-	buf_append(out, body, body_n);
 	return 0;
 }

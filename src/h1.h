@@ -100,16 +100,6 @@ int h1_build_request(const struct h1_request *req, unsigned flags, struct buf *o
  * when the daemon connection stays open. 0, or -1 when out has no room. */
 int h1_build_closing_head(const char *head, size_t n, struct buf *out);
 
-enum h1_error_flags {
-	H1_ERR_CLOSE = 1u,   /* announce Connection: close */
-	H1_ERR_NO_BODY = 2u, /* the request was HEAD: headers only (RFC 9110 §9.3.2) */
-};
-
-/* Appends a complete response with a JSON body {"message": msg} (or, with
- * H1_ERR_NO_BODY, only the head that would carry it). The message is
- * escaped as a JSON string. 0, or -1 when out has no room. */
-int h1_build_error(struct buf *out, int status, const char *msg, unsigned flags);
-
 /* RFC 9110 §5.6.2 tchar, and the bytes allowed in a field value (VCHAR,
  * obs-text, SP, HTAB): shared with the chunked trailer check. */
 extern const unsigned char h1_byte_class[256];
@@ -121,8 +111,5 @@ static inline bool h1_is_field_byte(unsigned char c)
 {
 	return h1_byte_class[c] & 2u;
 }
-
-/* The standard reason phrase for a status code we send. */
-const char *h1_reason(int status);
 
 #endif
