@@ -73,8 +73,10 @@ struct h1_response {
 ssize_t h1_parse_request(const char *p, size_t n, size_t *scan,
 			 const struct h1_limits *lim, struct h1_request *req);
 
-/* Parses a response head. request_was_head says whether the request was
- * HEAD (its response never has a body, RFC 9110 §9.3.2). */
+/* Parses a response head, with the request's rules for Content-Length,
+ * Transfer-Encoding and Connection. request_was_head says whether the
+ * request was HEAD (its response never has a body, RFC 9110 §9.3.2). On
+ * -1, resp->error says why; the daemon connection must then be closed. */
 ssize_t h1_parse_response(const char *p, size_t n, size_t *scan,
 			  size_t head_limit, bool request_was_head,
 			  struct h1_response *resp);
@@ -90,8 +92,9 @@ enum h1_build_flags {
  * end-to-end header as "Name: value", and framing and connection headers
  * regenerated from what was parsed (never copied). Costs
  * O(head bytes x log(headers)), however many Connection options there are.
- * flags: enum h1_build_flags. 0, or -1 when out has no room or req has
- * more than H1_HEADERS_MAX headers. */
+ * flags: enum h1_build_flags. 0, or -1 when out has no room, req has
+ * more than H1_HEADERS_MAX headers or a malformed Connection value (which
+ * a request h1_parse_request() accepted never has). */
 int h1_build_request(const struct h1_request *req, unsigned flags, struct buf *out);
 
 /* Appends a response head that h1_parse_response() accepted (n bytes,

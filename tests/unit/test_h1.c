@@ -468,6 +468,17 @@ static struct req_bad_row req_bad_rows[] = {
 	  "GET /_ping HTTP/1.1\r\n" HOST "Connection: keep-alive close\r\n\r\n", 400, "Connection"),
 	REJECT("Connection with a non-token",
 	  "GET /_ping HTTP/1.1\r\n" HOST "Connection: \"close\"\r\n\r\n", 400, "Connection"),
+	/* Bytes that are neither tchar nor a list separator make the whole
+	 * Connection value malformed; they are never read as separators
+	 * between the options around them. */
+	REJECT("Connection with a ';' between two options",
+	  "GET /_ping HTTP/1.1\r\n" HOST "Connection: x-a;x-b\r\nX-A: 1\r\nX-B: 2\r\n\r\n", 400, "Connection"),
+	REJECT("Connection with a '/' between two options",
+	  "GET /_ping HTTP/1.1\r\n" HOST "Connection: x-a/x-b\r\nX-A: 1\r\n\r\n", 400, "Connection"),
+	REJECT("Connection with a parameter",
+	  "GET /_ping HTTP/1.1\r\n" HOST "Connection: close; x=1\r\n\r\n", 400, "Connection"),
+	REJECT("Connection with a quoted option after a good one",
+	  "GET /_ping HTTP/1.1\r\n" HOST "Connection: x-a, \"x-b\"\r\nX-B: 1\r\n\r\n", 400, "Connection"),
 	/* Limits. */
 	{ "a complete head one byte over MAX_HEAD_SIZE is 431",
 	  B("GET /_ping HTTP/1.1\r\nHost: docker\r\nX-Pad: aaaaaaaaaaaaaaaa\r\n\r\n"), 431, "too large",
@@ -615,6 +626,12 @@ static struct resp_ok_row resp_ok_rows[] = {
 	  "HTTP/1.1 200 OK\r\n\r\n", "", true, 200, 1, H1_BODY_NONE, 0, true },
 	{ "an empty reason phrase",
 	  "HTTP/1.1 200 \r\nContent-Length: 0\r\n\r\n", "", false, 200, 1, H1_BODY_LENGTH, 0, true },
+	{ "Connection with empty elements and odd whitespace",
+	  "HTTP/1.1 200 OK\r\nConnection: , x-a ,,\tClose ,\r\nContent-Length: 0\r\n\r\n", "", false,
+	  200, 1, H1_BODY_LENGTH, 0, false },
+	{ "HTTP/1.0 keep-alive among other options",
+	  "HTTP/1.0 200 OK\r\nConnection: x-a, Keep-Alive\r\nContent-Length: 0\r\n\r\n", "", false,
+	  200, 0, H1_BODY_LENGTH, 0, true },
 	{ "a 5xx from the daemon",
 	  "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 18\r\n\r\n", "", false, 500, 1,
 	  H1_BODY_LENGTH, 18, true },
@@ -703,6 +720,29 @@ static struct resp_bad_row resp_bad_rows[] = {
 	  B("HTTP/1.1 200 OK\r\nX-A: 1\r2\r\nContent-Length: 0\r\n\r\n"), 0, "CR" },
 	{ "malformed Connection in a response",
 	  B("HTTP/1.1 200 OK\r\nConnection: a b\r\nContent-Length: 0\r\n\r\n"), 0, "Connection" },
+	/* The request's framing rules hold for responses too. */
+	{ "Content-Length as a list of equal values",
+	  B("HTTP/1.1 200 OK\r\nContent-Length: 5, 5\r\n\r\n"), 0, "Content-Length" },
+	{ "Content-Length of 19 digits",
+	  B("HTTP/1.1 200 OK\r\nContent-Length: 1000000000000000000\r\n\r\n"), 0, "Content-Length" },
+	{ "two Transfer-Encoding: chunked headers",
+	  B("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n"), 0,
+	  "Transfer-Encoding" },
+	{ "Transfer-Encoding: identity", B("HTTP/1.1 200 OK\r\nTransfer-Encoding: identity\r\n\r\n"), 0,
+	  "Transfer-Encoding" },
+	{ "Transfer-Encoding then Content-Length on a 204",
+	  B("HTTP/1.1 204 No Content\r\nTransfer-Encoding: chunked\r\nContent-Length: 0\r\n\r\n"), 0, "both" },
+	/* RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 message is faulty
+	 * framing, a response's as much as a request's. */
+	{ "Transfer-Encoding on an HTTP/1.0 response",
+	  B("HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"), 0, "HTTP/1.0" },
+	{ "Connection with a ';' between two options",
+	  B("HTTP/1.1 200 OK\r\nConnection: close;x-a\r\nContent-Length: 0\r\n\r\n"), 0, "Connection" },
+	{ "Connection with a quoted option",
+	  B("HTTP/1.1 200 OK\r\nConnection: \"close\"\r\nContent-Length: 0\r\n\r\n"), 0, "Connection" },
+	{ "Connection with a parameter",
+	  B("HTTP/1.1 200 OK\r\nConnection: keep-alive; timeout=5\r\nContent-Length: 0\r\n\r\n"), 0,
+	  "Connection" },
 	{ "a complete response head over the limit",
 	  B("HTTP/1.1 200 OK\r\nX-Pad: aaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n"), 32, "too large" },
 	{ "an incomplete response head reaching the limit",
@@ -837,6 +877,60 @@ static void test_build(void **state)
 		snprintf(msg, sizeof msg, "forwarded head:\n%s\nwant:\n%s", got, row->out);
 		free(got);
 		fail_msg("%s", msg);
+	}
+	free(got);
+}
+
+/* h1_build_request() reads a Connection value with the parser's rules
+ * even for a request the parser never saw: a value the parser refuses
+ * fails the rebuild, rather than being read as the runs of tchar in it
+ * (which would drop X-A and X-B for "x-a;x-b"). The well-formed rows
+ * show the same head otherwise loses exactly the headers named. */
+struct unparsed_row {
+	const char *name;
+	const char *connection; /* the Connection value */
+	const char *out;        /* NULL: the rebuild must fail */
+};
+
+static struct unparsed_row unparsed_rows[] = {
+	{ "a well-formed list names its headers", "x-a, x-b",
+	  "GET /_ping HTTP/1.1\r\nHost: docker\r\nX-C: 3\r\n\r\n" },
+	{ "empty elements and whitespace", " ,x-a ,,\tx-b,",
+	  "GET /_ping HTTP/1.1\r\nHost: docker\r\nX-C: 3\r\n\r\n" },
+	{ "';' between two options", "x-a;x-b", NULL },
+	{ "'/' between two options", "x-a/x-b", NULL },
+	{ "a quoted option", "\"x-a\"", NULL },
+	{ "two options separated by a space only", "x-a x-b", NULL },
+	{ "a good option and then a parameter", "x-a, x-b; q=1", NULL },
+};
+
+static void test_build_unparsed(void **state)
+{
+	const struct unparsed_row *row = *state;
+	const char *conn = row->connection;
+	struct h1_header headers[] = {
+		{ { "Host", 4 }, { "docker", 6 } },
+		{ { "Connection", 10 }, { conn, strlen(conn) } },
+		{ { "X-A", 3 }, { "1", 1 } },
+		{ { "X-B", 3 }, { "2", 1 } },
+		{ { "X-C", 3 }, { "3", 1 } },
+	};
+	struct h1_request rq = {
+		.method = { "GET", 3 }, .target = { "/_ping", 6 }, .minor = 1,
+		.headers = headers, .n_headers = N_ROWS(headers),
+		.body = H1_BODY_NONE, .keep_alive = true, .has_connection = true,
+	};
+	struct buf out;
+	buf_init(&out, 4096);
+	int r = h1_build_request(&rq, 0, &out);
+	char *got = strndup(buf_head(&out) ? buf_head(&out) : "", buf_len(&out));
+	buf_release(&out);
+	assert_non_null(got);
+	if (row->out == NULL) {
+		if (r != -1 || got[0] != '\0')
+			fail_msg("got %d and head:\n%s\nwant -1 and nothing written", r, got);
+	} else if (r != 0 || strcmp(got, row->out) != 0) {
+		fail_msg("got %d and head:\n%s\nwant 0 and:\n%s", r, got, row->out);
 	}
 	free(got);
 }
@@ -1005,6 +1099,9 @@ int main(void)
 	for (size_t i = 0; i < N_ROWS(build_rows); i++)
 		rows_add(test_build, &build_rows[i], "forwarded head", build_rows[i].name);
 	rows_add(test_build_no_room, NULL, "forwarded head", "no room in the buffer is -1");
+	for (size_t i = 0; i < N_ROWS(unparsed_rows); i++)
+		rows_add(test_build_unparsed, &unparsed_rows[i], "forwarded head of an unparsed request",
+			 unparsed_rows[i].name);
 	rows_add(test_build_many_options, NULL, "forwarded head",
 		 "140,000 Connection options against 1,000 headers cost linear time");
 	for (size_t i = 0; i < N_ROWS(closing_rows); i++)
