@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "answer.h"
 #include "buf.h"
 #include "cfg.h"
 #include "chunk.h"
@@ -398,8 +399,8 @@ static void reply_error(struct conn *c, int status, const char *msg, bool close)
 		stop_requests(c);
 		return;
 	}
-	unsigned flags = (close ? H1_ERR_CLOSE : 0) | (c->req_was_head ? H1_ERR_NO_BODY : 0);
-	if (h1_build_error(&c->cout, status, msg, flags) == -1)
+	unsigned flags = (close ? ANSWER_CLOSE : 0) | (c->req_was_head ? ANSWER_NO_BODY : 0);
+	if (answer_build(&c->cout, status, msg, flags) == -1)
 		close = true; /* no room: the client gets a close instead */
 	if (close)
 		stop_requests(c);
