@@ -155,7 +155,7 @@ static void on_client_event(struct loop_watch *w, uint32_t events);
 static void conn_reap(void);
 static void on_upstream_event(struct loop_watch *w, uint32_t events);
 
-void conn_setup(struct loop *l, const struct cfg *c, const struct policy *p)
+int conn_setup(struct loop *l, const struct cfg *c, const struct policy *p)
 {
 	loop = l;
 	cfg = c;
@@ -168,9 +168,11 @@ void conn_setup(struct loop *l, const struct cfg *c, const struct policy *p)
 	upstream_setup(l, c->socket_path, (unsigned)c->upstream_pool,
 		       (unsigned)c->idle_timeout_s);
 	if (header_slots == NULL || path_scratch == NULL || tail_scratch == NULL) {
-		log_err("out of memory at startup");
-		exit(1);
+		conn_setup_free();
+		errno = ENOMEM;
+		return -1;
 	}
+	return 0;
 }
 
 void conn_setup_free(void)

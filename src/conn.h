@@ -15,8 +15,10 @@ struct loop;
 struct policy;
 struct limit_key;
 
-/* Sets what every connection shares; call once before conn_start(). */
-void conn_setup(struct loop *l, const struct cfg *c, const struct policy *p);
+/* Sets what every connection shares; call once before conn_start().
+ * 0, or -1 with errno (ENOMEM) when its buffers cannot be had: the caller
+ * stops (what was allocated is released already). */
+int conn_setup(struct loop *l, const struct cfg *c, const struct policy *p);
 
 /* Releases what conn_setup() allocated, at exit. */
 void conn_setup_free(void);
