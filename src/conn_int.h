@@ -160,6 +160,15 @@ struct conn {
 	char *line; /* "METHOD /path" of the request in flight, for logs */
 };
 
+/* The README's idle-memory figures count on the size of a connection: it
+ * must not grow. The bounds are the sizes they were measured with: 488
+ * bytes on LP64 (x86_64, arm64), and on ILP32 352 on armhf (i386, where a
+ * long long in a struct is aligned to 4, had 348). */
+_Static_assert(sizeof(void *) != 8 || sizeof(struct conn) <= 488,
+	       "struct conn grew (LP64): the README's idle-memory figures rely on it");
+_Static_assert(sizeof(void *) != 4 || sizeof(struct conn) <= 352,
+	       "struct conn grew (ILP32): the README's idle-memory figures rely on it");
+
 /* Shared by every connection; set once by conn_setup(). */
 extern const struct cfg *conn_cfg;
 /* conn_drain() was called: connections end after their current response. */
