@@ -220,19 +220,66 @@ static void conn_reap(void)
  * path are taken, and what the escapes do not leave room for is cut.
  * Keeps the old text when there is no memory (the log line is then merely
  * stale, never wrong about safety). */
-void conn_set_line(struct conn *c, const char *method, size_t method_n,
-		     const char *path, size_t path_n)
+/* Query keys the access line keeps: they say what a request did (which
+ * containers, forced or not, which signal, followed or not) and never
+ * carry credentials. Anything else (a build's remote URL or buildargs, an
+ * import's fromSrc, changes, labels) stays out of the log. Matched as
+ * spelt: an escaped key is left out too. */
+static const char *const logged_query_keys[] = {
+	"all", "filters", "force", "signal", "t", "timeout", "v", "link", "follow",
+	"stdout", "stderr", "stdin", "stream", "logs", "tail", "since", "until",
+	"timestamps", "size", "noprune", "fromImage", "tag", "repo", "name", "path",
+	"condition", "h", "w", "ps_args", "platform", "one-shot",
+};
+
+static bool logged_query_key(const char *k, size_t n)
+{
+	for (size_t i = 0; i < sizeof logged_query_keys / sizeof logged_query_keys[0]; i++)
+		if (strlen(logged_query_keys[i]) == n && memcmp(logged_query_keys[i], k, n) == 0)
+			return true;
+	return false;
+}
+
+/* Appends to out[o, cap) the pairs of query q[0, n) whose key is kept,
+ * each value cut at 64 bytes, escaped; returns the new length. */
+static size_t add_logged_query(char *out, size_t o, size_t cap, const char *q, size_t n)
+{
+	char sep = '?';
+	for (size_t at = 0; at < n && o + 2 < cap;) {
+		const char *p = q + at;
+		const char *amp = memchr(p, '&', n - at);
+		size_t len = amp ? (size_t)(amp - p) : n - at;
+		at += len + 1;
+		const char *eq = memchr(p, '=', len);
+		size_t key_n = eq ? (size_t)(eq - p) : len;
+		if (!logged_query_key(p, key_n))
+			continue;
+		size_t value_n = len - key_n;
+		out[o++] = sep;
+		sep = '&';
+		o += log_escape(out + o, cap - o, p, key_n + (value_n > 65 ? 65 : value_n));
+	}
+	return o;
+}
+
+void conn_set_line(struct conn *c, const char *method, size_t method_n, const char *target,
+		   size_t target_n)
 {
 	if (c->line == NULL && (c->line = malloc(CONN_LINE_MAX)) == NULL)
 		return;
 	/* No snprintf: this runs for every request. */
+	const char *q = memchr(target, '?', target_n);
+	size_t path_n = q ? (size_t)(q - target) : target_n;
 	method_n = method_n > 32 ? 32 : method_n;
-	path_n = path_n > 160 ? 160 : path_n;
 	size_t n = log_escape(c->line, CONN_LINE_MAX - 1, method, method_n);
-	if (path_n) {
+	if (target_n) {
 		c->line[n++] = ' ';
-		log_escape(c->line + n, CONN_LINE_MAX - n, path, path_n);
+		n += log_escape(c->line + n, CONN_LINE_MAX - 64 - n, target,
+				path_n > 160 ? 160 : path_n);
 	}
+	if (q != NULL)
+		n = add_logged_query(c->line, n, CONN_LINE_MAX, q + 1, target_n - path_n - 1);
+	c->line[n] = '\0';
 }
 
 const char *conn_line_of(const struct conn *c)
@@ -246,7 +293,7 @@ const char *conn_line_of(const struct conn *c)
 void conn_log_access(struct conn *c, bool allowed, const char *why)
 {
 	struct log_line l;
-	if (!log_line_begin(&l, LOG_L_INFO))
+	if (!log_line_begin(&l, c->req_health_probe ? LOG_L_DEBUG : LOG_L_INFO))
 		return;
 	long long ms = loop_now_ms() - c->started_ms;
 	log_line_str(&l, c->peer);

@@ -51,7 +51,7 @@
 #define CONN_LINGER_MS 2000
 /* The access log's "METHOD /path": allocated while a request is in
  * flight, so an idle connection does not carry it. */
-#define CONN_LINE_MAX 200
+#define CONN_LINE_MAX 320
 /* A Content-Length response body at least this long goes socket to
  * socket with splice(2) instead of through uin and cout. */
 #define CONN_RELAY_MIN (128 * 1024)
@@ -129,6 +129,7 @@ struct conn {
 	/* the request in flight */
 	bool req_chunked : 1, req_keep_alive : 1, req_was_head : 1, req_upgrade : 1,
 		req_hijack : 1;
+	bool req_health_probe : 1; /* the health check's own ping: logged at debug */
 	/* the client has sent all it will: body_cannot_end() was asked */
 	bool req_tail_checked : 1;
 	bool tunnel_pending : 1;
@@ -202,9 +203,10 @@ void conn_close_upstream(struct conn *c);
 /* Closes a pooled daemon connection, or one an idle client other than
  * except keeps, to free a file descriptor. True when one was closed. */
 bool conn_close_idle_upstream(const struct conn *except);
-/* The access log: the request line, and one line per request. */
-void conn_set_line(struct conn *c, const char *method, size_t method_n,
-		   const char *path, size_t path_n);
+/* The access log: the request line (the path, and the query keys that
+ * say what the request did), and one line per request. */
+void conn_set_line(struct conn *c, const char *method, size_t method_n, const char *target,
+		   size_t target_n);
 const char *conn_line_of(const struct conn *c);
 void conn_log_access(struct conn *c, bool allowed, const char *why);
 /* No more requests: answer what is in cout, then close. */

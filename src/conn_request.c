@@ -15,6 +15,7 @@
 #include "cfg.h"
 #include "chunk.h"
 #include "h1.h"
+#include "health.h"
 #include "log.h"
 #include "loop.h"
 #include "path.h"
@@ -65,11 +66,22 @@ static void set_body_deadline(struct conn *c)
 
 /* Copies the path part of the target (not the query, which may carry
  * secrets such as registry credentials in filters) for the access log. */
+/* dockgate --healthcheck's request: exactly HEAD /_ping with its agent. */
+static bool is_health_probe(const struct h1_request *rq)
+{
+	if (!span_eq(rq->method, "HEAD") || !span_eq(rq->target, "/_ping"))
+		return false;
+	static const struct span agent = { "User-Agent", 10 };
+	for (size_t i = 0; i < rq->n_headers; i++)
+		if (span_eq_nocase(rq->headers[i].name, agent))
+			return span_eq(rq->headers[i].value, HEALTH_PROBE_AGENT);
+	return false;
+}
+
 static void remember_line(struct conn *c, const struct h1_request *rq)
 {
-	const char *q = memchr(rq->target.p, '?', rq->target.n);
-	size_t n = q ? (size_t)(q - rq->target.p) : rq->target.n;
-	conn_set_line(c, rq->method.p, rq->method.n, rq->target.p, n);
+	conn_set_line(c, rq->method.p, rq->method.n, rq->target.p, rq->target.n);
+	c->req_health_probe = is_health_probe(rq);
 }
 
 /* The one place a request is judged. A body is any Transfer-Encoding
@@ -136,7 +148,7 @@ static bool take_upstream(struct conn *c, size_t head_len)
 	char msg[300];
 	snprintf(msg, sizeof msg, "dockgate: cannot reach the Docker daemon at %s: %s",
 		 conn_cfg->socket_path, strerror(errno));
-	log_warn("%s", msg);
+	log_debug("%s: %s", c->peer, msg); /* upstream.c says when an outage starts and ends */
 	buf_consume(&c->client.in, head_len);
 	conn_reply_error(c, 502, msg, true);
 	conn_log_access(c, true, NULL);

@@ -273,3 +273,32 @@ def test_request_line_is_escaped(proxy, target):
     assert m, f"the line has other fields than it should: {mine[0]!r}"
     assert unescape(m.group(2)) == b"GET " + target.encode()
     assert m.group(5) == "invalid character in path"
+
+
+def test_access_line_keeps_the_query_keys_that_say_what_happened(proxy, dockerd):
+    """The access line keeps the query keys that say what a request did
+    (all, filters, force, signal, ...), exactly as sent and escaped, and
+    leaves out every other key: a build's remote URL can hold a token,
+    its buildargs secrets."""
+    p = proxy(CONTAINERS=1, LOG_LEVEL="info")
+    r = p.request(http_request("GET", "/v1.41/containers/json?all=1&secret=s3cr3t&"
+                                      "filters=%7B%22label%22%3A%5B%22a%3Db%22%5D%7D"))
+    assert r.status == 200, r
+    r = p.request(http_request("POST", "/v1.41/build?t=img&remote=https://u:t0ken@git.example/r"
+                                       "&buildargs=%7B%22PW%22%3A%22hunter2%22%7D"))
+    assert r.status == 403, r
+    r = p.request(http_request("POST", '/v1.41/containers/x/kill?signal=KILL"x'))
+    wait_for(lambda: len(access_lines(p.stderr())) >= 3, 5, 0.05, "three access lines")
+    lines = access_lines(p.stderr())
+    text = "\n".join(lines)
+    for secret in ("s3cr3t", "secret=", "t0ken", "remote", "buildargs", "hunter2"):
+        assert secret not in text, (secret, text)
+    (ps,) = [ln for ln in lines if "/containers/json" in ln]
+    assert ALLOW_LINE.match(ps), ps
+    assert ('"GET /v1.41/containers/json?all=1&filters=%7B%22label%22%3A%5B%22a%3Db%22%5D%7D"'
+            in ps), ps
+    (build,) = [ln for ln in lines if "/build" in ln]
+    assert '"POST /v1.41/build?t=img"' in build, build
+    (kill,) = [ln for ln in lines if "/kill" in ln]
+    assert DENY_LINE.match(kill) or "status=400" in kill, kill
+    assert 'signal=KILL\\"x' in kill, kill
