@@ -170,6 +170,8 @@ void conn_close(struct conn *c)
 	log_debug("%s: closed (%s, request %s, response %s)", c->peer,
 		  conn_state_name(c->state), conn_req_state_name(c->req),
 		  conn_resp_state_name(c->resp));
+	if (c->resp == RESP_TUNNEL)
+		conn_log_stream(c, false);
 	c->state = CONN_DEAD;
 	relay_close(&c->relay);
 	conn_release_upstream(c, true);
@@ -316,6 +318,36 @@ void conn_log_access(struct conn *c, bool allowed, const char *why)
 		log_line_add(&l, " reason=\"", 9);
 		log_line_escaped(&l, why ? why : "-", why ? strlen(why) : 1);
 		log_line_add(&l, "\"", 1);
+	}
+	log_line_end(&l);
+}
+
+/* A stream's start, or a tunnel's end: the access line of a stream comes
+ * when it ends and a tunnel's when it starts, hours apart, so each also
+ * gets the other end. Same fields as an access line, then what happened:
+ *   peer "GET /v1.41/events" allow(EVENTS) status=200 stream started
+ *   peer "POST /v1.41/exec/ID/start" allow(EXEC) status=101 bytes=N ms=M tunnel ended */
+void conn_log_stream(struct conn *c, bool started)
+{
+	struct log_line l;
+	if (!log_line_begin(&l, LOG_L_INFO))
+		return;
+	log_line_str(&l, c->peer);
+	log_line_add(&l, " \"", 2);
+	log_line_str(&l, conn_line_of(c));
+	log_line_add(&l, "\" allow(", 8);
+	log_line_str(&l, c->because ? c->because : "-");
+	log_line_add(&l, ") status=", 9);
+	log_line_uint(&l, (unsigned)c->status);
+	if (started) {
+		log_line_str(&l, " stream started");
+	} else {
+		long long ms = loop_now_ms() - c->started_ms;
+		log_line_add(&l, " bytes=", 7);
+		log_line_uint(&l, c->bytes_out);
+		log_line_add(&l, " ms=", 4);
+		log_line_uint(&l, ms > 0 ? (unsigned long long)ms : 0);
+		log_line_str(&l, " tunnel ended");
 	}
 	log_line_end(&l);
 }

@@ -130,6 +130,7 @@ struct conn {
 	bool req_chunked : 1, req_keep_alive : 1, req_was_head : 1, req_upgrade : 1,
 		req_hijack : 1;
 	bool req_health_probe : 1; /* the health check's own ping: logged at debug */
+	bool req_stream : 1; /* events, logs, stats, attach: may run for hours */
 	/* the client has sent all it will: body_cannot_end() was asked */
 	bool req_tail_checked : 1;
 	bool tunnel_pending : 1;
@@ -209,6 +210,9 @@ void conn_set_line(struct conn *c, const char *method, size_t method_n, const ch
 		   size_t target_n);
 const char *conn_line_of(const struct conn *c);
 void conn_log_access(struct conn *c, bool allowed, const char *why);
+/* The other end of a long exchange: a stream's start (its access line
+ * comes at its end), a tunnel's end (its access line came at its start). */
+void conn_log_stream(struct conn *c, bool started);
 /* No more requests: answer what is in cout, then close. */
 void conn_stop_requests(struct conn *c);
 /* Answers the request ourselves with a JSON error (and stops taking

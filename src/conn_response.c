@@ -95,6 +95,8 @@ static void start_response_body(struct conn *c, const struct h1_response *rs)
 	case H1_BODY_CHUNKED:
 		chunk_init(&c->resp_chunk);
 		c->resp = RESP_BODY;
+		if (c->req_stream && rs->status / 100 == 2)
+			conn_log_stream(c, true);
 		return;
 	case H1_BODY_CLOSE:
 		/* docs/engine-api.md §9: attach/exec start answer 200 without
@@ -105,6 +107,8 @@ static void start_response_body(struct conn *c, const struct h1_response *rs)
 		}
 		c->resp_keep_alive = false;
 		c->resp = RESP_BODY;
+		if (c->req_stream && rs->status / 100 == 2)
+			conn_log_stream(c, true);
 		return;
 	}
 }
