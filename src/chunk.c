@@ -38,6 +38,29 @@ static ssize_t fail(struct chunk_dec *d, const char *why)
 	return -1;
 }
 
+/* A byte that must be exactly want (the CR or LF of a line end): on to
+ * state next, or the error why. */
+static ssize_t expect(struct chunk_dec *d, unsigned char c, unsigned char want,
+		      enum chunk_state next, const char *why)
+{
+	if (c != want)
+		return fail(d, why);
+	d->state = next;
+	return 1;
+}
+
+/* A byte of a trailer field's name or value: end moves on to next, any
+ * other byte must be valid for the part it is in. */
+static ssize_t field_byte(struct chunk_dec *d, unsigned char c, unsigned char end,
+			  enum chunk_state next, bool valid, const char *why)
+{
+	if (c == end) {
+		d->state = next;
+		return 1;
+	}
+	return valid ? 1 : fail(d, why);
+}
+
 /* One framing byte in the trailer section: field lines with the syntax of
  * header fields (RFC 9112 §7.1.2: token ":" OWS value CRLF), then an
  * empty line. */
@@ -56,27 +79,15 @@ static ssize_t trailer_byte(struct chunk_dec *d, unsigned char c)
 		d->state = CHUNK_ST_TRAILER_NAME;
 		return 1;
 	case CHUNK_ST_TRAILER_NAME:
-		if (c == ':')
-			d->state = CHUNK_ST_TRAILER_VALUE;
-		else if (!h1_is_tchar(c))
-			return fail(d, "malformed trailer field name");
-		return 1;
+		return field_byte(d, c, ':', CHUNK_ST_TRAILER_VALUE, h1_is_tchar(c),
+				  "malformed trailer field name");
 	case CHUNK_ST_TRAILER_VALUE:
-		if (c == '\r')
-			d->state = CHUNK_ST_TRAILER_LF;
-		else if (!h1_is_field_byte(c))
-			return fail(d, "control byte in trailer field");
-		return 1;
+		return field_byte(d, c, '\r', CHUNK_ST_TRAILER_LF, h1_is_field_byte(c),
+				  "control byte in trailer field");
 	case CHUNK_ST_TRAILER_LF:
-		if (c != '\n')
-			return fail(d, "bare CR in trailer");
-		d->state = CHUNK_ST_TRAILER;
-		return 1;
+		return expect(d, c, '\n', CHUNK_ST_TRAILER, "bare CR in trailer");
 	case CHUNK_ST_END_LF:
-		if (c != '\n')
-			return fail(d, "bare CR at end of chunked body");
-		d->state = CHUNK_ST_DONE;
-		return 1;
+		return expect(d, c, '\n', CHUNK_ST_DONE, "bare CR at end of chunked body");
 	default:
 		return fail(d, "internal: not in trailer");
 	}
@@ -108,15 +119,9 @@ static ssize_t framing_byte(struct chunk_dec *d, unsigned char c)
 		d->state = d->remaining ? CHUNK_ST_DATA : CHUNK_ST_TRAILER;
 		return 1;
 	case CHUNK_ST_DATA_CR:
-		if (c != '\r')
-			return fail(d, "chunk data longer than its size");
-		d->state = CHUNK_ST_DATA_LF;
-		return 1;
+		return expect(d, c, '\r', CHUNK_ST_DATA_LF, "chunk data longer than its size");
 	case CHUNK_ST_DATA_LF:
-		if (c != '\n')
-			return fail(d, "bare CR after chunk data");
-		d->state = CHUNK_ST_SIZE;
-		return 1;
+		return expect(d, c, '\n', CHUNK_ST_SIZE, "bare CR after chunk data");
 	default:
 		return trailer_byte(d, c);
 	}

@@ -54,40 +54,40 @@ size_t conn_count(void)
 	return n_conns;
 }
 
+/* The states by name, for log lines; indexed by the enums, which start
+ * at 0 and have no gaps. */
+static const char *const conn_state_names[] = {
+	[CONN_OPEN] = "open", [CONN_CLOSING] = "closing",
+	[CONN_CLOSING_NOW] = "closing-now", [CONN_DEAD] = "dead",
+};
+static const char *const req_state_names[] = {
+	[REQ_HEAD] = "head", [REQ_BODY] = "body", [REQ_DISCARD] = "discard",
+	[REQ_DONE] = "done", [REQ_TUNNEL] = "tunnel", [REQ_CLOSED] = "closed",
+};
+static const char *const resp_state_names[] = {
+	[RESP_IDLE] = "idle", [RESP_HEAD] = "head", [RESP_BODY] = "body",
+	[RESP_RELAY] = "relay", [RESP_TUNNEL] = "tunnel",
+};
+_Static_assert(sizeof conn_state_names / sizeof conn_state_names[0] == CONN_DEAD + 1,
+	       "a connection state without a name");
+_Static_assert(sizeof req_state_names / sizeof req_state_names[0] == REQ_CLOSED + 1,
+	       "a request state without a name");
+_Static_assert(sizeof resp_state_names / sizeof resp_state_names[0] == RESP_TUNNEL + 1,
+	       "a response state without a name");
+
 const char *conn_state_name(enum conn_state s)
 {
-	switch (s) {
-	case CONN_OPEN: return "open";
-	case CONN_CLOSING: return "closing";
-	case CONN_CLOSING_NOW: return "closing-now";
-	case CONN_DEAD: return "dead";
-	}
-	return "?";
+	return conn_state_names[s];
 }
 
 const char *conn_req_state_name(enum req_state s)
 {
-	switch (s) {
-	case REQ_HEAD: return "head";
-	case REQ_BODY: return "body";
-	case REQ_DISCARD: return "discard";
-	case REQ_DONE: return "done";
-	case REQ_TUNNEL: return "tunnel";
-	case REQ_CLOSED: return "closed";
-	}
-	return "?";
+	return req_state_names[s];
 }
 
 const char *conn_resp_state_name(enum resp_state s)
 {
-	switch (s) {
-	case RESP_IDLE: return "idle";
-	case RESP_HEAD: return "head";
-	case RESP_BODY: return "body";
-	case RESP_RELAY: return "relay";
-	case RESP_TUNNEL: return "tunnel";
-	}
-	return "?";
+	return resp_state_names[s];
 }
 
 void conn_set_idle_deadline(struct conn *c)

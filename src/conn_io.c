@@ -186,15 +186,10 @@ bool conn_client_write(struct conn *c)
 		return drop_client_output(c);
 	if (conn_out_pending(c) == 0)
 		return client_output_ended(c);
-	switch (side_write(&c->client, c->client_watch.fd, &c->upstream.in, &c->uin_passed)) {
-	case SIDE_IO_WAIT:
-		return false;
-	case SIDE_IO_MOVED:
-		return true;
-	case SIDE_IO_EOF:
-	case SIDE_IO_ERROR:
-		break;
-	}
+	enum side_io r = side_write(&c->client, c->client_watch.fd, &c->upstream.in,
+				    &c->uin_passed);
+	if (r == SIDE_IO_WAIT || r == SIDE_IO_MOVED)
+		return r == SIDE_IO_MOVED;
 	log_debug("%s: client gone: %s", c->peer, strerror(errno));
 	conn_close(c);
 	return true;
@@ -255,15 +250,9 @@ bool conn_upstream_write(struct conn *c)
 		return false;
 	if (buf_len(&c->upstream.out) == 0)
 		return pass_on_client_eof(c);
-	switch (side_write(&c->upstream, c->up->watch.fd, NULL, NULL)) {
-	case SIDE_IO_WAIT:
-		return false;
-	case SIDE_IO_MOVED:
-		return true;
-	case SIDE_IO_EOF:
-	case SIDE_IO_ERROR:
-		break;
-	}
+	enum side_io r = side_write(&c->upstream, c->up->watch.fd, NULL, NULL);
+	if (r == SIDE_IO_WAIT || r == SIDE_IO_MOVED)
+		return r == SIDE_IO_MOVED;
 	if (c->resp == RESP_TUNNEL) {
 		conn_close(c);
 	} else {

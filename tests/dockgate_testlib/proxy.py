@@ -33,6 +33,26 @@ def _direct():
     return bool(os.environ.get("DGTEST_DIRECT"))
 
 
+def needs_real_proxy():
+    """Skips a test that needs dockgate itself, not the socat stand-in
+    (DGTEST_DIRECT=1 checks the tests against no proxy at all)."""
+    if _direct():
+        pytest.skip("needs the real proxy")
+
+
+def compile_c(directory, name, source, *gcc_args):
+    """Builds a small C helper of a test from source into directory with
+    gcc (skipping the test where there is none); returns its path."""
+    import shutil
+    if shutil.which("gcc") is None:
+        pytest.skip(f"gcc is needed to build {name}")
+    src = directory / f"{name}.c"
+    src.write_text(source)
+    out = directory / name
+    subprocess.run(["gcc", "-O2", "-o", str(out), str(src), *gcc_args], check=True)
+    return out
+
+
 def sanitizer_report(err):
     """The first sanitizer report in a stderr text, with some context, or None."""
     for m in SANITIZER_MARKERS:

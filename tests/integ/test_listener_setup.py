@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from dockgate_testlib.net import free_port, wait_for
-from dockgate_testlib.proxy import SANITIZER_MARKERS, run_dockgate_once
+from dockgate_testlib.proxy import SANITIZER_MARKERS, compile_c, needs_real_proxy, run_dockgate_once
 from dockgate_testlib.rawhttp import RawConn
 from dockgate_testlib.settings import DOCKGATE_BIN
 
@@ -44,11 +44,6 @@ int main(int argc, char **argv)
 		renameat2(AT_FDCWD, "link", AT_FDCWD, "dg.sock", RENAME_EXCHANGE);
 }
 """
-
-
-def needs_real_proxy():
-    if os.environ.get("DGTEST_DIRECT"):
-        pytest.skip("needs the real proxy")
 
 
 @pytest.fixture
@@ -130,12 +125,7 @@ def ident(path):
 
 @pytest.fixture(scope="module")
 def racer(tmp_path_factory):
-    if shutil.which("gcc") is None:
-        pytest.skip("gcc is needed to build the racing helper")
-    d = tmp_path_factory.mktemp("racer")
-    (d / "racer.c").write_text(RACER_C)
-    exe = d / "racer"
-    subprocess.run(["gcc", "-O2", "-o", str(exe), str(d / "racer.c")], check=True)
+    exe = compile_c(tmp_path_factory.mktemp("racer"), "racer", RACER_C)
     exe.chmod(0o755)
     return exe
 

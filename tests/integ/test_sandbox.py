@@ -15,7 +15,7 @@ import sys
 import pytest
 
 from dockgate_testlib.net import wait_for
-from dockgate_testlib.proxy import run_dockgate_once
+from dockgate_testlib.proxy import needs_real_proxy, run_dockgate_once
 from dockgate_testlib.settings import REPO
 
 PING = b"GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -35,11 +35,6 @@ def settled(p):
     before the user switch and the sandbox are complete."""
     wait_for(lambda: "seccomp: " in p.stderr(), 5, 0.02, "the sandbox to be in place")
     return p
-
-
-def needs_real_proxy():
-    if os.environ.get("DGTEST_DIRECT"):
-        pytest.skip("needs the real proxy")
 
 
 def sanitizer_build():

@@ -15,7 +15,7 @@ import time
 import pytest
 
 from dockgate_testlib.net import free_port, wait_for
-from dockgate_testlib.proxy import run_dockgate_once
+from dockgate_testlib.proxy import compile_c, needs_real_proxy, run_dockgate_once
 from dockgate_testlib.settings import DOCKGATE_BIN
 
 PING = b"GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -74,20 +74,10 @@ int setsockopt(int fd, int level, int option, const void *value, socklen_t len)
 """
 
 
-def needs_real_proxy():
-    if os.environ.get("DGTEST_DIRECT"):
-        pytest.skip("needs the real proxy")
-
-
 @pytest.fixture(scope="module")
 def shim(tmp_path_factory):
-    if shutil.which("gcc") is None:
-        pytest.skip("gcc is needed to build the failing-sockopt library")
     d = tmp_path_factory.mktemp("shim")
-    (d / "shim.c").write_text(SHIM_C)
-    lib = d / "sockopt-fault.so"
-    subprocess.run(["gcc", "-shared", "-fPIC", "-O2", "-o", str(lib), str(d / "shim.c"), "-ldl"],
-                   check=True)
+    lib = compile_c(d, "sockopt-fault.so", SHIM_C, "-shared", "-fPIC", "-ldl")
     d.chmod(0o755)
     return lib
 
