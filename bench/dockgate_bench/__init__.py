@@ -6,7 +6,7 @@ The modules, one concern each (bench/run is the entry point):
   env        child processes, free ports, readiness waits, a raw HTTP/1.1
              client and a private dockerd: the helpers a test suite has too
   procstat   CPU time, RSS and socket count of a process, from /proc
-  crowd      many client sockets at once: crowds of idle connections
+  crowd      many client sockets at once: idle crowds and concurrent GETs
   prepare    Debian packages, the dockgate binary, the open-file limit
   subjects   the baseline nginx, HAProxy and dockgate, started and ready
   wrk        wrk runs, their parsing and the throughput phase

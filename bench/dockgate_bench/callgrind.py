@@ -8,10 +8,14 @@ import signal
 import subprocess
 import time
 
+from .crowd import concurrent_gets
 from .env import HttpClient, free_port
 from .settings import JSON_PATH, PING, SUBJECTS
 from .subjects import start_single_nginx, start_subject
 
+# The connection count of the many-connection cases: wrk's largest, where
+# the per-request cost may differ from one connection's (batched events).
+MANY_CONNS = 128
 
 
 def callgrind_total(path):
@@ -36,12 +40,17 @@ def callgrind_functions(path):
     return funcs
 
 
-def callgrind_run(session, kind, upstream, requests, path, access_log=None):
+def callgrind_run(session, kind, upstream, requests, path, access_log=None,
+                  conns=1, close=False):
     """Ir of one process life under callgrind: start, one probe connect,
-    `requests` keep-alive GETs of path on one connection, SIGTERM. Returns
-    (total Ir, the output file)."""
+    `requests` GETs of path, SIGTERM. conns=1 and not close: keep-alive
+    GETs one after the other on one connection; else concurrent_gets over
+    `conns` connections (close: a new connection per GET). Returns (total
+    Ir, the output file)."""
     port = free_port()
     tag = "log." if access_log else ""
+    if conns != 1 or close:
+        tag += f"{'close' if close else 'ka'}{conns}."
     out = (session.work / f"cg.{kind}.{tag}{requests}."
            f"{path.strip('/').replace('/', '_')}.out")
     vg = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
@@ -51,13 +60,15 @@ def callgrind_run(session, kind, upstream, requests, path, access_log=None):
     else:
         p, port = start_subject(session, kind, upstream, port, wrapper=vg,
                                 tag="-cg", access_log=access_log)
-    if requests:
+    if requests and conns == 1 and not close:
         h = HttpClient(("127.0.0.1", port), timeout=60)
         for _ in range(requests):
             st, _n = h.get(path)
             if st != 200:
                 raise RuntimeError(f"{kind} answered {st} under callgrind")
         h.close()
+    elif requests:
+        concurrent_gets(port, path, conns, requests, close)
     time.sleep(0.5)
     p.stop(signal.SIGTERM, wait=60)
     return callgrind_total(out), out
@@ -73,13 +84,19 @@ def hot_functions(base_out, full_out, n):
 
 
 def callgrind_cases():
-    """(figure id, label, hot-functions key, profile name, path) of every
-    case measured for all subjects."""
+    """(figure id, label, hot-functions key, profile name, path, conns,
+    new connection per request) of every case measured for all subjects."""
     cases = []
     for path, pname in ((PING, "/_ping"), (JSON_PATH, "containers/json")):
         cases.append((f"cg_{pname}", f"user-space instructions per keep-alive "
                       f"GET {pname} (callgrind)", pname, pname.replace("/", ""),
-                      path))
+                      path, 1, False))
+    for close in (False, True):
+        how, short = ("new conn", "close") if close else ("keep-alive", "ka")
+        what = f"{how} GET /_ping, {MANY_CONNS} conn"
+        cases.append((f"cg_/_ping_{short}_{MANY_CONNS}",
+                      f"user-space instructions per {what} (callgrind)", what,
+                      f"_ping.{short}{MANY_CONNS}", PING, MANY_CONNS, close))
     return cases
 
 
@@ -89,11 +106,13 @@ def phase_callgrind(session, res, upstream):
     and keeps its profiles in the results directory."""
     n = session.mode["callgrind_requests"]
     hot = {}
-    for fid, label, hot_key, profile, path in callgrind_cases():
+    for fid, label, hot_key, profile, path, conns, close in callgrind_cases():
         for s in SUBJECTS:
             session.wait_quiet()
-            base, base_out = callgrind_run(session, s, upstream, 0, path)
-            full, full_out = callgrind_run(session, s, upstream, n, path)
+            base, base_out = callgrind_run(session, s, upstream, 0, path,
+                                           conns=conns, close=close)
+            full, full_out = callgrind_run(session, s, upstream, n, path,
+                                           conns=conns, close=close)
             res.add(fid, s, (full - base) / n, label, "Ir", "lower")
             if s == "dockgate":
                 hot[hot_key] = hot_functions(base_out, full_out, n)
