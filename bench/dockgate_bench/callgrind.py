@@ -4,14 +4,10 @@ difference divided by N."""
 
 import re
 import shutil
-import signal
 import subprocess
-import time
 
-from .crowd import concurrent_gets
-from .env import HttpClient, free_port
 from .settings import JSON_PATH, PING, SUBJECTS
-from .subjects import start_single_nginx, start_subject
+from .subjects import wrapped_life
 
 # The connection count of the many-connection cases: wrk's largest, where
 # the per-request cost may differ from one connection's (batched events).
@@ -42,12 +38,10 @@ def callgrind_functions(path):
 
 def callgrind_run(session, kind, upstream, requests, path, access_log=None,
                   conns=1, close=False):
-    """Ir of one process life under callgrind: start, one probe connect,
-    `requests` GETs of path, SIGTERM. conns=1 and not close: keep-alive
-    GETs one after the other on one connection; else concurrent_gets over
-    `conns` connections (close: a new connection per GET). Returns (total
-    Ir, the output file)."""
-    port = free_port()
+    """Ir of one process life under callgrind (subjects.wrapped_life):
+    start, one probe connect, `requests` GETs of path on `conns`
+    connections (close: a new one per GET), SIGTERM. Returns (total Ir,
+    the output file)."""
     tag = "log." if access_log else ""
     if conns != 1 or close:
         tag += f"{'close' if close else 'ka'}{conns}."
@@ -55,22 +49,8 @@ def callgrind_run(session, kind, upstream, requests, path, access_log=None,
            f"{path.strip('/').replace('/', '_')}.out")
     vg = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
           "--dump-instr=no", "--collect-jumps=no"]
-    if kind == "baseline":
-        p = start_single_nginx(session, port, vg)
-    else:
-        p, port = start_subject(session, kind, upstream, port, wrapper=vg,
-                                tag="-cg", access_log=access_log)
-    if requests and conns == 1 and not close:
-        h = HttpClient(("127.0.0.1", port), timeout=60)
-        for _ in range(requests):
-            st, _n = h.get(path)
-            if st != 200:
-                raise RuntimeError(f"{kind} answered {st} under callgrind")
-        h.close()
-    elif requests:
-        concurrent_gets(port, path, conns, requests, close)
-    time.sleep(0.5)
-    p.stop(signal.SIGTERM, wait=60)
+    wrapped_life(session, kind, vg, upstream, requests, path, conns, close,
+                 access_log, f"{kind} under callgrind")
     return callgrind_total(out), out
 
 

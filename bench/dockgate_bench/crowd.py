@@ -5,6 +5,8 @@ import selectors
 import socket
 import time
 
+from .env import HttpClient
+
 
 def open_idle(port, n):
     """n connections to 127.0.0.1:port, left non-blocking and silent."""
@@ -140,3 +142,19 @@ def concurrent_gets(port, path, conns, requests, close=False, stall=120.0):
         for key in list(sel.get_map().values()):
             key.fileobj.close()
         sel.close()
+
+
+def drive_gets(port, path, requests, conns=1, close=False, what="the subject"):
+    """`requests` GETs of path to 127.0.0.1:port. conns=1 and not close:
+    keep-alive GETs one after the other on one connection, from
+    HttpClient; else concurrent_gets over `conns` connections (close: a
+    new connection per GET). Raises if an answer is not 200."""
+    if conns == 1 and not close:
+        h = HttpClient(("127.0.0.1", port), timeout=60)
+        for _ in range(requests):
+            st, _n = h.get(path)
+            if st != 200:
+                raise RuntimeError(f"{what} answered {st}")
+        h.close()
+    else:
+        concurrent_gets(port, path, conns, requests, close)

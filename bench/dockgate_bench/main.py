@@ -22,6 +22,7 @@ from .prepare import ensure_debs, pick_binary, raise_nofile, versions
 from .realdaemon import phase_latency, phase_save, start_bench_dockerd
 from .session import T0, Session, log
 from .settings import BENCH, POLICY
+from .strace import phase_strace
 from .subjects import start_nginx, start_subject
 from .wrk import phase_wrk
 
@@ -39,7 +40,7 @@ def parse_args(argv=None):
                     help="both proxies log one line per request (to /dev/null)")
     ap.add_argument("--phases", default="wrk,download,callgrind,memory,docker",
                     help="comma-separated subset (default: all but the optional "
-                         "connopts)")
+                         "connopts and strace)")
     ap.add_argument("--max-wait", type=int, default=3600,
                     help="seconds to wait for an active test run (default 3600)")
     ap.add_argument("--out", help="JSON result path (default bench/results/...)")
@@ -89,6 +90,10 @@ def run_synthetic(session, res, meta, phases, runner, nsock, nginx_addr):
     if "connopts" in phases:
         log("a 62 KB head of Connection options")
         attempt("connopts", phase_connopts, session, res, nsock)
+    if "strace" in phases:
+        log("strace")
+        meta["dockgate_syscalls"] = attempt("strace", phase_strace, session,
+                                            res, nsock)
 
 
 def run_real_daemon(session, res, meta, runner, dockerd):
@@ -124,6 +129,8 @@ def write_report(session, res, meta, out):
     print(text)
     if meta.get("dockgate_hot_functions"):
         print(report.hot_functions_text(meta["dockgate_hot_functions"]))
+    if meta.get("dockgate_syscalls"):
+        print(report.syscalls_text(meta["dockgate_syscalls"]))
     report.write_final(out, meta, rows, text)
     log(f"wrote {out} and {out.with_suffix('.txt')} in {meta['wall_s']} s")
 

@@ -132,16 +132,31 @@ def table(rows):
     return "\n".join(out) + ("\n\nNotes:\n" + "\n".join(notes) if notes else "")
 
 
+def breakdown_text(title, by_case, number_format, limit):
+    """A title line, then per case its `limit` first (value, name) pairs,
+    as printed after the table."""
+    out = ["", title]
+    for case, pairs in by_case.items():
+        out.append(f"  {case}:")
+        for v, k in pairs[:limit]:
+            out.append(f"    {v:>9{number_format}}  {k}")
+    return "\n".join(out)
+
+
 def hot_functions_text(hot):
     """dockgate's instructions per request by function, as printed after
     the table (the 12 costliest of each case)."""
-    out = ["", "dockgate: user-space instructions per request by function "
-           "(callgrind, self cost, startup subtracted)"]
-    for pname, funcs in hot.items():
-        out.append(f"  {pname}:")
-        for v, k in funcs[:12]:
-            out.append(f"    {v:>9,.0f}  {k}")
-    return "\n".join(out)
+    return breakdown_text("dockgate: user-space instructions per request by "
+                          "function (callgrind, self cost, startup subtracted)",
+                          hot, ",.0f", 12)
+
+
+def syscalls_text(per_call):
+    """dockgate's system calls per request by call (all of each case)."""
+    return breakdown_text("dockgate: system calls per request by call "
+                          "(strace -c, startup subtracted)",
+                          per_call, ".2f", len(max(per_call.values(), key=len,
+                                                   default=[])))
 
 
 def write_raw(out, meta, res):

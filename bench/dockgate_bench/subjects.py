@@ -4,9 +4,11 @@ with docker-socket-proxy's rules, and dockgate; each started and ready."""
 import hashlib
 import json
 import resource
+import signal
 import subprocess
 import time
 
+from .crowd import drive_gets
 from .env import ChildProcess, free_port, wait_tcp, wait_unix
 from .settings import BENCH, BIG_SIZE, MAXCONN, POLICY
 
@@ -153,7 +155,8 @@ def start_subject(session, kind, upstream, port=None, wrapper=(), tag="",
         if wrapper:
             # Valgrind runs inside the process: a seccomp filter or a
             # Landlock ruleset would stop it writing its output file. Both
-            # act in the kernel, so the user-space count is the same.
+            # act in the kernel, so the user-space count is the same; both
+            # are set up at startup, so the system calls per request too.
             env.update(SECCOMP="0", LANDLOCK="0")
         argv = [str(session.dockgate)]
     # Logs of the proxies under load go to /dev/null (a file would grow and
@@ -163,3 +166,21 @@ def start_subject(session, kind, upstream, port=None, wrapper=(), tag="",
                      stdout=out)
     wait_tcp(port, p, timeout=60 if wrapper else 20)
     return p, port
+
+
+def wrapped_life(session, kind, wrapper, upstream, requests, path, conns=1,
+                 close=False, access_log=None, what=None):
+    """One whole life of a subject under wrapper (valgrind, strace): start
+    on a free port, one readiness connect, `requests` GETs of path as
+    drive_gets sends them, SIGTERM (SIGKILL after 60 s). The baseline is
+    nginx as one process. what: the subject's name in an error."""
+    port = free_port()
+    if kind == "baseline":
+        p = start_single_nginx(session, port, wrapper)
+    else:
+        p, port = start_subject(session, kind, upstream, port, wrapper=wrapper,
+                                tag="-cg", access_log=access_log)
+    if requests:
+        drive_gets(port, path, requests, conns, close, what or kind)
+    time.sleep(0.5)
+    p.stop(signal.SIGTERM, wait=60)
