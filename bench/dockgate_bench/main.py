@@ -63,15 +63,16 @@ class PhaseRunner:
             return None
 
 
-def run_synthetic(session, res, meta, phases, runner, nsock, nginx_addr):
-    """The phases against nginx as the upstream: wrk and download with one
-    long-lived proxy each, then callgrind, memory and connopts, which start
-    their own."""
+def run_synthetic(session, res, meta, phases, runner, nsock, nginx_worker):
+    """The phases against nginx as the upstream (its unix socket nsock; the
+    baseline is nginx_worker, (port, pid)): wrk and download with one
+    long-lived proxy each, then callgrind, memory, connopts and strace,
+    which start their own."""
     attempt = runner.attempt
     if phases & {"wrk", "download"}:
         hap, hport = start_subject(session, "haproxy", nsock)
         dg, dport = start_subject(session, "dockgate", nsock)
-        subjects = {"baseline": nginx_addr, "haproxy": (hport, hap.pid),
+        subjects = {"baseline": nginx_worker, "haproxy": (hport, hap.pid),
                     "dockgate": (dport, dg.pid)}
         if "wrk" in phases:
             meta["wrk_errors"] = attempt("wrk", phase_wrk, session, res, subjects)
