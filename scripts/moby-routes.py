@@ -8,7 +8,8 @@ Reads a git clone of github.com/moby/moby (no work tree needed):
     scripts/moby-routes.py --moby /path/to/moby.git union [TAG...]
     scripts/moby-routes.py --moby /path/to/moby.git check [TAG...]
 
-Without tags it reads DEFAULT_TAGS.
+Without tags it reads DEFAULT_TAGS. With --podman PODMAN.git, "check"
+also checks ROUTE_F_LIBPOD against Podman's PODMAN_TAGS.
 
 "list" prints, per tag, the daemon's API version and its routes in
 registration order (router list order, then each router's order).
@@ -238,7 +239,31 @@ def swagger_operations(repo, tag):
     return ops
 
 
-def check(repo, tags, table_path):
+PODMAN_TAGS = ["v4.3.1", "v5.8.2"]
+PODMAN_RE = re.compile(
+    r'\.(?:Handle|HandleFunc)\(\s*(?:VersionedPath\()?\s*"(/libpod/[^"]+)"'
+    r'.*?\)\s*\.Methods\(([^)]*)\)', re.S)
+
+
+def libpod_twins(podman):
+    """{(METHOD, Docker template with {} for every variable)} that every
+    PODMAN_TAGS release registers under "/libpod" (pkg/api/server/
+    register_*.go)."""
+    twins = None
+    for tag in PODMAN_TAGS:
+        found = set()
+        for f in git(podman, "ls-tree", "--name-only", f"{tag}:pkg/api/server/").split():
+            if not f.startswith("register_") or f.endswith("_test.go"):
+                continue
+            for path, methods in PODMAN_RE.findall(show(podman, tag, f"pkg/api/server/{f}")):
+                for meth in re.findall(r'http\.Method(\w+)', methods):
+                    found.add((meth.upper(),
+                               re.sub(r"\{[^}]*\}", "{}", path[len("/libpod"):])))
+        twins = found if twins is None else twins & found
+    return twins
+
+
+def check(repo, tags, table_path, podman=None):
     """Differences between the table and the tags; returns their count."""
     merged, info, per_tag = union(repo, tags)
     entries = table_entries(table_path)
@@ -267,6 +292,12 @@ def check(repo, tags, table_path):
             problems.append(f"{meth} {path}: no operationId, not NAMED_HERE")
         if want is not None and (named_here or want != op):
             problems.append(f"{meth} {path}: operation {op}, swagger {want}")
+    if podman:
+        twins = libpod_twins(podman)
+        for meth, path, op, flags, *_ in entries:
+            want = (meth, re.sub(r"\{[^}]*\}", "{}", path)) in twins
+            if want != ("ROUTE_F_LIBPOD" in flags):
+                problems.append(f"{meth} {path}: ROUTE_F_LIBPOD should be {want}")
     for tag, a, b in order_conflicts(merged, per_tag):
         problems.append(f"{tag} registers {a} before {b}, the table the other way")
     for p in problems:
@@ -279,11 +310,12 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--moby", required=True)
     ap.add_argument("--table", default="src/routes_table.c")
+    ap.add_argument("--podman", help="a containers/podman clone: check ROUTE_F_LIBPOD too")
     ap.add_argument("cmd", choices=("list", "union", "check"))
     ap.add_argument("tags", nargs="*", default=DEFAULT_TAGS)
     a = ap.parse_args()
     if a.cmd == "check":
-        sys.exit(1 if check(a.moby, a.tags, a.table) else 0)
+        sys.exit(1 if check(a.moby, a.tags, a.table, a.podman) else 0)
     if a.cmd == "union":
         merged, info, per_tag = union(a.moby, a.tags)
         for k in merged:

@@ -60,6 +60,11 @@ enum {
 	/* The Engine API reference (api/swagger.yaml) gives the route no
 	 * operationId; the operation name is dockgate's. */
 	ROUTE_F_NAMED_HERE = 1u << 5,
+	/* Podman (v4.3.1 and v5.8.2, pkg/api/server/register_*.go) also
+	 * registers this method at "/libpod" + this path, only behind its
+	 * version prefix, with container, exec, volume, network and secret
+	 * names as one segment ({name}) and image names as {name:.*}. */
+	ROUTE_F_LIBPOD = 1u << 6,
 };
 
 struct route {

@@ -323,6 +323,33 @@ static void test_hijack_routes(void **state)
 	assert_int_equal(found, N_ROWS(hijacks));
 }
 
+/* Podman's /libpod twins: a sample of routes that have one and routes
+ * that do not (Podman lists volumes at /libpod/volumes/json instead). */
+static void test_libpod_twins(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *method, *path;
+		bool twin;
+	} rows[] = {
+		{ "GET", "/containers/a/json", true },
+		{ "POST", "/containers/a/attach", true },
+		{ "POST", "/exec/a/start", true },
+		{ "GET", "/images/a/b/json", true },
+		{ "HEAD", "/_ping", true },
+		{ "GET", "/volumes", false },
+		{ "POST", "/session", false },
+		{ "GET", "/services", false },
+	};
+	for (size_t i = 0; i < N_ROWS(rows); i++) {
+		const struct route *r = route_resolve(rows[i].method, rows[i].path);
+		assert_non_null(r);
+		if (((r->flags & ROUTE_F_LIBPOD) != 0) != rows[i].twin)
+			fail_msg("%s %s: libpod twin should be %d", rows[i].method, rows[i].path,
+				 rows[i].twin);
+	}
+}
+
 /* route_method_of is exact and route_resolve is the newest daemon. */
 static void test_methods_and_wrapper(void **state)
 {
@@ -350,6 +377,7 @@ int main(void)
 	rows_add(test_every_route_reaches_itself, NULL, "table", "every route reaches itself");
 	rows_add(test_entries_are_well_formed, NULL, "table", "entries are well formed");
 	rows_add(test_hijack_routes, NULL, "table", "the hijacking routes");
+	rows_add(test_libpod_twins, NULL, "table", "Podman's /libpod twins");
 	rows_add(test_methods_and_wrapper, NULL, "contract", "methods and route_resolve");
 	return rows_run("routes");
 }
