@@ -74,7 +74,8 @@ struct route {
 	const char *section;   /* its first segment, docker-socket-proxy's section;
 				  "" for OPTIONS /{anyroute:.*} */
 	unsigned flags;        /* ROUTE_F_* */
-	unsigned api_since;    /* API version of the first release with it */
+	unsigned api_since;    /* API version of the first release with it;
+				  ROUTE_API_OLDEST: that one or an older */
 	unsigned api_until;    /* of the last release with it; 0: still there */
 	unsigned api_min;      /* requests below this version get 400
 				  (WithMinimumAPIVersion); 0: none */
