@@ -2,8 +2,9 @@
  * reads requests, has each one judged, forwards allowed ones to the daemon
  * on a daemon connection that is this client's own while it is connected
  * (upstream.c may hand it to a later client), and streams the answers back.
- * The request is judged in conn.c at judge_request(), the only caller of
- * policy_judge(). */
+ * The request is judged in conn_request.c at judge_request(), the only
+ * caller of policy_judge(); conn_int.h says how the module's files divide
+ * the work. */
 #ifndef DOCKGATE_CONN_H
 #define DOCKGATE_CONN_H
 
@@ -15,8 +16,10 @@ struct loop;
 struct policy;
 struct limit_key;
 
-/* Sets what every connection shares; call once before conn_start(). */
-void conn_setup(struct loop *l, const struct cfg *c, const struct policy *p);
+/* Sets what every connection shares; call once before conn_start().
+ * 0, or -1 with errno (ENOMEM) when its buffers cannot be had: the caller
+ * stops (what was allocated is released already). */
+int conn_setup(struct loop *l, const struct cfg *c, const struct policy *p);
 
 /* Releases what conn_setup() allocated, at exit. */
 void conn_setup_free(void);

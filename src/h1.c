@@ -4,11 +4,11 @@
  * form that two parsers could read differently: bare CR or LF, NUL and
  * other control bytes, obs-fold, whitespace before the colon, duplicate or
  * malformed Content-Length, any Transfer-Encoding but a single "chunked",
- * Content-Length together with Transfer-Encoding. Nothing is repaired. */
+ * Content-Length with Transfer-Encoding, Transfer-Encoding in HTTP/1.0;
+ * requests and responses alike. Nothing is repaired. */
 #include "h1.h"
 
 #include <stdint.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "buf.h"
@@ -198,28 +198,146 @@ static bool valid_host(struct span v)
 	return true;
 }
 
-/* Walks a comma-separated token list (Connection) and records the options
- * that matter. -1 on a malformed list. */
-static int parse_connection(struct span v, bool *close, bool *keep_alive)
+/* ---- Framing and persistence: one set of rules for both directions ----
+ * Content-Length, Transfer-Encoding and Connection mean the same in a
+ * request and in a response (RFC 9112 §6.1-6.3, §9.3) and are read by the
+ * same code: two readings of a head's framing are what request smuggling
+ * and response splitting live on. The directions differ only where the
+ * RFC makes them differ, in the callers:
+ *   - with neither field a request has no body (§6.3 item 6), a response
+ *     runs until the daemon closes (item 7, H1_BODY_CLOSE);
+ *   - a response to HEAD and a 1xx, 204 or 304 response have no body
+ *     whatever their framing fields say (item 1), but a malformed field is
+ *     still refused: the daemon and dockgate would disagree on the stream;
+ *   - a refusal is 400 to a client, 502 for the daemon (conn.c).
+ * What the RFC lets a recipient repair (a repeated equal Content-Length,
+ * a "5, 5" list) is refused both ways: nothing is fixed up and passed on. */
+
+/* What the framing and connection fields of one head said. */
+struct framing {
+	bool seen_cl;         /* a Content-Length field, value in content_length */
+	bool seen_te;         /* a Transfer-Encoding field: chunked */
+	bool close;           /* Connection lists "close" */
+	bool keep_alive;      /* Connection lists "keep-alive" */
+	bool has_connection;  /* a Connection field was present */
+	unsigned long long content_length;
+};
+
+/* The next option of a Connection value v (RFC 9110 §7.6.1, a list of
+ * tokens; §5.6.1, empty elements allowed) from *at: 1 with *tok set, 0 at
+ * the end of the list, -1 when the list is malformed. The one reading of
+ * Connection, for persistence in both directions and for the headers a
+ * request's options name: a second, looser one (every run of tchar is an
+ * option) would let "x-a;x-b" name two headers there and be malformed
+ * here. The stricter rule holds: an element is a token with optional
+ * whitespace around it; a quoted string, a ';' parameter or two tokens
+ * with only whitespace between them make the whole value malformed. */
+static int next_connection_option(struct span v, size_t *at, struct span *tok)
 {
-	size_t i = 0;
-	while (i < v.n) {
-		while (i < v.n && (v.p[i] == ' ' || v.p[i] == '\t' || v.p[i] == ','))
-			i++;
-		size_t start = i;
-		while (i < v.n && h1_is_tchar((unsigned char)v.p[i]))
-			i++;
-		struct span tok = { v.p + start, i - start };
-		while (i < v.n && (v.p[i] == ' ' || v.p[i] == '\t'))
-			i++;
-		if (i < v.n && v.p[i] != ',')
-			return -1;
-		if (field_is(tok, "close"))
-			*close = true;
-		else if (field_is(tok, "keep-alive"))
-			*keep_alive = true;
+	size_t i = *at;
+	while (i < v.n && (v.p[i] == ' ' || v.p[i] == '\t' || v.p[i] == ','))
+		i++;
+	if (i == v.n) {
+		*at = i;
+		return 0;
 	}
-	return 0;
+	size_t start = i;
+	while (i < v.n && h1_is_tchar((unsigned char)v.p[i]))
+		i++;
+	tok->p = v.p + start;
+	tok->n = i - start;
+	while (i < v.n && (v.p[i] == ' ' || v.p[i] == '\t'))
+		i++;
+	/* An empty token here is a byte that is neither tchar nor separator. */
+	if (tok->n == 0 || (i < v.n && v.p[i] != ','))
+		return -1;
+	*at = i;
+	return 1;
+}
+
+/* Records the persistence options of a Connection value. 0 or -1. */
+static int framing_connection(struct framing *f, struct span v)
+{
+	struct span tok;
+	size_t at = 0;
+	int r;
+	while ((r = next_connection_option(v, &at, &tok)) == 1) {
+		if (field_is(tok, "close"))
+			f->close = true;
+		else if (field_is(tok, "keep-alive"))
+			f->keep_alive = true;
+	}
+	f->has_connection = true;
+	return r;
+}
+
+/* Takes in h when it is a framing or connection field: 1 when it was one,
+ * 0 for any other field, -1 with *err set (a static string) when it is
+ * malformed or repeated. */
+static int framing_field(struct framing *f, const struct h1_header *h, const char **err)
+{
+	if (field_is(h->name, "content-length")) {
+		/* RFC 9112 §6.3: differing or repeated lengths are fatal; even
+		 * identical repeats are, see above. */
+		if (f->seen_cl || parse_length(h->value, &f->content_length)) {
+			*err = "invalid or repeated Content-Length";
+			return -1;
+		}
+		f->seen_cl = true;
+	} else if (field_is(h->name, "transfer-encoding")) {
+		/* One "chunked" and nothing else: chunked is the only coding
+		 * whose end we can find (RFC 9112 §6.3 item 4), and a list
+		 * ("gzip, chunked") is a coding we would pass on undecoded. */
+		if (f->seen_te || !field_is(h->value, "chunked")) {
+			*err = "Transfer-Encoding other than one chunked";
+			return -1;
+		}
+		f->seen_te = true;
+	} else if (field_is(h->name, "connection")) {
+		if (framing_connection(f, h->value)) {
+			*err = "malformed Connection header";
+			return -1;
+		}
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+/* Judges the framing fields together once the head is complete: NULL, or
+ * (a static string) why the message must be refused. minor: the 1.x of
+ * the message. */
+static const char *framing_check(const struct framing *f, int minor)
+{
+	/* RFC 9112 §6.1: both framings at once "might indicate an attempt to
+	 * perform request smuggling or response splitting". */
+	if (f->seen_cl && f->seen_te)
+		return "both Content-Length and Transfer-Encoding";
+	/* RFC 9112 §6.1: HTTP/1.0 has no chunked coding, and a recipient
+	 * "MUST treat the message as if the framing is faulty": an HTTP/1.0
+	 * hop may have passed chunked bytes on as the body. */
+	if (f->seen_te && minor == 0)
+		return "Transfer-Encoding in an HTTP/1.0 message";
+	return NULL;
+}
+
+/* The body a message framing_check() accepted carries (RFC 9112 §6.3
+ * items 3 to 5); unframed is what a message without either field carries,
+ * the one rule in which requests and responses differ. */
+static enum h1_body framing_body(const struct framing *f, enum h1_body unframed)
+{
+	if (f->seen_te)
+		return H1_BODY_CHUNKED;
+	if (f->seen_cl)
+		return H1_BODY_LENGTH;
+	return unframed;
+}
+
+/* RFC 9112 §9.3: HTTP/1.1 persists unless "close" is listed; HTTP/1.0
+ * only when "keep-alive" is listed and "close" is not. */
+static bool framing_keep_alive(const struct framing *f, int minor)
+{
+	return minor == 1 ? !f->close : (f->keep_alive && !f->close);
 }
 
 static ssize_t reject(struct h1_request *req, int status, const char *why)
@@ -263,28 +381,15 @@ static ssize_t parse_request_line(const char *p, const char *end,
 	return (s + 10) - p;
 }
 
-/* Applies the meaning of one request header. 0 or -1 via reject(). */
+/* Applies the meaning of a request field that is not about framing (see
+ * framing_field()): Host, Upgrade, Expect, which a response does not
+ * carry or dockgate does not read in one. 0 or -1 via reject(). */
 static int request_field(struct h1_request *req, const struct h1_header *h,
-			 bool *seen_cl, bool *seen_te, unsigned *hosts,
-			 bool *close, bool *keep_alive)
+			 unsigned *hosts)
 {
-	if (field_is(h->name, "content-length")) {
-		/* RFC 9112 §6.3: differing or repeated lengths are fatal; we
-		 * reject even identical repeats, no client sends them. */
-		if (*seen_cl || parse_length(h->value, &req->content_length))
-			return (int)reject(req, 400, "invalid or repeated Content-Length");
-		*seen_cl = true;
-	} else if (field_is(h->name, "transfer-encoding")) {
-		if (*seen_te || !field_is(h->value, "chunked"))
-			return (int)reject(req, 400, "Transfer-Encoding other than one chunked");
-		*seen_te = true;
-	} else if (field_is(h->name, "host")) {
+	if (field_is(h->name, "host")) {
 		if (++*hosts > 1 || !valid_host(h->value))
 			return (int)reject(req, 400, "invalid or repeated Host");
-	} else if (field_is(h->name, "connection")) {
-		if (parse_connection(h->value, close, keep_alive))
-			return (int)reject(req, 400, "malformed Connection header");
-		req->has_connection = true;
 	} else if (field_is(h->name, "upgrade")) {
 		if (req->upgrade || h->value.n == 0)
 			return (int)reject(req, 400, "invalid or repeated Upgrade");
@@ -296,6 +401,44 @@ static int request_field(struct h1_request *req, const struct h1_header *h,
 			return (int)reject(req, 417, "unsupported expectation");
 		req->expect_continue = true;
 	}
+	return 0;
+}
+
+/* Parses the field lines of a request head from cur to end (the empty
+ * line included) into req and judges them. 0 or -1 via reject(). */
+static int parse_request_fields(const char *cur, const char *end,
+				const struct h1_limits *lim, struct h1_request *req)
+{
+	struct framing f = { 0 };
+	unsigned hosts = 0;
+	for (;;) {
+		struct h1_header h;
+		const char *err = NULL;
+		int r = parse_field_line(&cur, end, &h, &err);
+		if (r == 0)
+			break;
+		if (r < 0)
+			return (int)reject(req, 400, err);
+		if (req->n_headers == lim->headers)
+			return (int)reject(req, 431, "too many header fields");
+		req->headers[req->n_headers++] = h;
+		r = framing_field(&f, &h, &err);
+		if (r < 0)
+			return (int)reject(req, 400, err);
+		if (r == 0 && request_field(req, &h, &hosts))
+			return -1;
+	}
+	const char *bad_framing = framing_check(&f, req->minor);
+	if (bad_framing != NULL)
+		return (int)reject(req, 400, bad_framing);
+	/* RFC 9112 §3.2: exactly one Host in HTTP/1.1. */
+	if (req->minor == 1 && hosts == 0)
+		return (int)reject(req, 400, "missing Host header");
+	/* RFC 9112 §6.3 item 6: a request without framing has no body. */
+	req->body = framing_body(&f, H1_BODY_NONE);
+	req->content_length = f.content_length;
+	req->keep_alive = framing_keep_alive(&f, req->minor);
+	req->has_connection = f.has_connection;
 	return 0;
 }
 
@@ -324,35 +467,8 @@ ssize_t h1_parse_request(const char *p, size_t n, size_t *scan,
 	ssize_t line = parse_request_line(p, end, req);
 	if (line < 0)
 		return -1;
-	const char *cur = p + line;
-	bool seen_cl = false, seen_te = false, close = false, keep_alive = false;
-	unsigned hosts = 0;
-	for (;;) {
-		struct h1_header h;
-		const char *err = NULL;
-		int r = parse_field_line(&cur, end, &h, &err);
-		if (r < 0)
-			return reject(req, 400, err);
-		if (r == 0)
-			break;
-		if (req->n_headers == lim->headers)
-			return reject(req, 431, "too many header fields");
-		req->headers[req->n_headers++] = h;
-		if (request_field(req, &h, &seen_cl, &seen_te, &hosts, &close,
-				  &keep_alive))
-			return -1;
-	}
-	/* RFC 9112 §6.1: both framings at once is a smuggling attempt. */
-	if (seen_cl && seen_te)
-		return reject(req, 400, "both Content-Length and Transfer-Encoding");
-	/* RFC 9112 §6.1: HTTP/1.0 has no chunked coding. */
-	if (seen_te && req->minor == 0)
-		return reject(req, 400, "Transfer-Encoding in an HTTP/1.0 request");
-	/* RFC 9112 §3.2: exactly one Host in HTTP/1.1. */
-	if (req->minor == 1 && hosts == 0)
-		return reject(req, 400, "missing Host header");
-	req->body = seen_te ? H1_BODY_CHUNKED : seen_cl ? H1_BODY_LENGTH : H1_BODY_NONE;
-	req->keep_alive = req->minor == 1 ? !close : (keep_alive && !close);
+	if (parse_request_fields(p + line, end, lim, req) == -1)
+		return -1;
 	return (ssize_t)head_len;
 }
 
@@ -381,6 +497,34 @@ static ssize_t parse_status_line(const char *p, const char *end,
 	return (s + 2) - p;
 }
 
+/* Parses the field lines of a response head from cur to end (the empty
+ * line included) and sets resp's framing and persistence. 0, or -1 with
+ * resp->error set. */
+static int parse_response_fields(const char *cur, const char *end,
+				 bool request_was_head, struct h1_response *resp)
+{
+	struct framing f = { 0 };
+	for (;;) {
+		struct h1_header h;
+		int r = parse_field_line(&cur, end, &h, &resp->error);
+		if (r == 0)
+			break;
+		/* Every other field of a response is passed on as it came. */
+		if (r < 0 || framing_field(&f, &h, &resp->error) < 0)
+			return -1;
+	}
+	resp->error = framing_check(&f, resp->minor);
+	if (resp->error != NULL)
+		return -1;
+	resp->content_length = f.content_length;
+	/* RFC 9112 §6.3 item 1, RFC 9110 §6.4.1: these never carry content. */
+	bool bodiless = resp->status < 200 || resp->status == 204 ||
+			resp->status == 304 || request_was_head;
+	resp->body = bodiless ? H1_BODY_NONE : framing_body(&f, H1_BODY_CLOSE);
+	resp->keep_alive = framing_keep_alive(&f, resp->minor);
+	return 0;
+}
+
 ssize_t h1_parse_response(const char *p, size_t n, size_t *scan,
 			  size_t head_limit, bool request_was_head,
 			  struct h1_response *resp)
@@ -401,49 +545,8 @@ ssize_t h1_parse_response(const char *p, size_t n, size_t *scan,
 		resp->error = "malformed status line";
 		return -1;
 	}
-	const char *cur = p + line;
-	bool seen_cl = false, seen_te = false, close = false, keep_alive = false;
-	for (;;) {
-		struct h1_header h;
-		int r = parse_field_line(&cur, end, &h, &resp->error);
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			break;
-		if (field_is(h.name, "content-length")) {
-			if (seen_cl || parse_length(h.value, &resp->content_length)) {
-				resp->error = "invalid or repeated Content-Length";
-				return -1;
-			}
-			seen_cl = true;
-		} else if (field_is(h.name, "transfer-encoding")) {
-			if (seen_te || !field_is(h.value, "chunked")) {
-				resp->error = "unsupported Transfer-Encoding";
-				return -1;
-			}
-			seen_te = true;
-		} else if (field_is(h.name, "connection")) {
-			if (parse_connection(h.value, &close, &keep_alive)) {
-				resp->error = "malformed Connection header";
-				return -1;
-			}
-		}
-	}
-	if (seen_cl && seen_te) {
-		resp->error = "both Content-Length and Transfer-Encoding";
+	if (parse_response_fields(p + line, end, request_was_head, resp) == -1)
 		return -1;
-	}
-	/* RFC 9110 §6.4.1: these responses never carry content. */
-	if (resp->status < 200 || resp->status == 204 || resp->status == 304 ||
-	    request_was_head)
-		resp->body = H1_BODY_NONE;
-	else if (seen_te)
-		resp->body = H1_BODY_CHUNKED;
-	else if (seen_cl)
-		resp->body = H1_BODY_LENGTH;
-	else
-		resp->body = H1_BODY_CLOSE;
-	resp->keep_alive = resp->minor == 1 ? !close : (keep_alive && !close);
 	return (ssize_t)head_len;
 }
 
@@ -515,14 +618,16 @@ static size_t lower_bound(const struct h1_header *hs, const uint16_t *idx, size_
 
 /* Sets drop[i] for every header i that a Connection header of req lists
  * as a connection option: such a field belongs to this hop and must go
- * (RFC 9110 §7.6.1). Tokens are the runs of tchar in the Connection
- * values. The names are sorted once and each token is found by binary
- * search, and a name is flagged once however often it is named, so a
- * Connection list of many thousand tokens against many headers costs
- * (tokens + headers) x log(headers), never tokens x headers. idx and hit
- * have room for req->n_headers entries. */
-static void mark_connection_options(const struct h1_request *req, uint16_t *idx,
-				    bool *hit, bool *drop)
+ * (RFC 9110 §7.6.1). The options are read by next_connection_option(),
+ * as the parser read them. The names are sorted once and each option is
+ * found by binary search, and a name is flagged once however often it is
+ * named, so a Connection list of many thousand options against many
+ * headers costs (options + headers) x log(headers), never options x
+ * headers. idx and hit have room for req->n_headers entries. 0, or -1
+ * when a Connection value is malformed, which a request that
+ * h1_parse_request() accepted never has. */
+static int mark_connection_options(const struct h1_request *req, uint16_t *idx,
+				   bool *hit, bool *drop)
 {
 	const struct h1_header *hs = req->headers;
 	size_t n = req->n_headers;
@@ -534,23 +639,20 @@ static void mark_connection_options(const struct h1_request *req, uint16_t *idx,
 	}
 	sort_by_name(hs, idx, n);
 	for (size_t i = 0; i < n; i++) {
-		const struct h1_header *h = &hs[i];
-		if (!field_is(h->name, "connection"))
+		if (!field_is(hs[i].name, "connection"))
 			continue;
-		size_t j = 0;
-		while (j < h->value.n) {
-			while (j < h->value.n && !h1_is_tchar((unsigned char)h->value.p[j]))
-				j++;
-			size_t start = j;
-			while (j < h->value.n && h1_is_tchar((unsigned char)h->value.p[j]))
-				j++;
-			struct span tok = { h->value.p + start, j - start };
-			if (tok.n == 0 || !(lengths & length_bit(tok.n)))
+		struct span tok;
+		size_t at = 0;
+		int r;
+		while ((r = next_connection_option(hs[i].value, &at, &tok)) == 1) {
+			if (!(lengths & length_bit(tok.n)))
 				continue;
-			size_t at = lower_bound(hs, idx, n, tok);
-			if (at < n && span_cmp_nocase(hs[idx[at]].name, tok) == 0)
-				hit[at] = true; /* at is the first of its run */
+			size_t pos = lower_bound(hs, idx, n, tok);
+			if (pos < n && span_cmp_nocase(hs[idx[pos]].name, tok) == 0)
+				hit[pos] = true; /* pos is the first of its run */
 		}
+		if (r < 0)
+			return -1;
 	}
 	/* Spread each run's flag from its first position to the whole run. */
 	bool flag = false;
@@ -559,6 +661,7 @@ static void mark_connection_options(const struct h1_request *req, uint16_t *idx,
 			flag = hit[k];
 		drop[idx[k]] = flag;
 	}
+	return 0;
 }
 
 /* The forwarded head is written straight into the output buffer's free
@@ -594,6 +697,36 @@ static void put_decimal(struct head_out *o, unsigned long long v)
 	put(o, digits + i, sizeof digits - i);
 }
 
+/* Puts the framing and connection fields of the forwarded head, made
+ * from what was parsed: Content-Length or Transfer-Encoding, one
+ * Connection line with every option that applies, and Upgrade. */
+static void put_regenerated_fields(struct head_out *o, const struct h1_request *req,
+				   unsigned flags)
+{
+	if (req->body == H1_BODY_LENGTH) {
+		put_str(o, "Content-Length: ");
+		put_decimal(o, req->content_length);
+		put(o, "\r\n", 2);
+	} else if (req->body == H1_BODY_CHUNKED) {
+		put_str(o, "Transfer-Encoding: chunked\r\n");
+	}
+	bool close = req->minor == 1 && !req->keep_alive && !(flags & H1_BUILD_KEEP_UPSTREAM);
+	bool keep = req->minor == 0 && req->keep_alive;
+	if (req->upgrade || close || keep) {
+		put_str(o, "Connection: ");
+		if (req->upgrade)
+			put_str(o, (close || keep) ? "Upgrade, " : "Upgrade");
+		if (close || keep)
+			put_str(o, close ? "close" : "keep-alive");
+		put(o, "\r\n", 2);
+	}
+	if (req->upgrade) {
+		put_str(o, "Upgrade: ");
+		put(o, req->upgrade_value.p, req->upgrade_value.n);
+		put(o, "\r\n", 2);
+	}
+}
+
 int h1_build_request(const struct h1_request *req, unsigned flags, struct buf *out)
 {
 	size_t room;
@@ -605,8 +738,8 @@ int h1_build_request(const struct h1_request *req, unsigned flags, struct buf *o
 	bool hit[H1_HEADERS_MAX], drop[H1_HEADERS_MAX];
 	if (req->n_headers > H1_HEADERS_MAX)
 		return -1;
-	if (req->has_connection)
-		mark_connection_options(req, idx, hit, drop);
+	if (req->has_connection && mark_connection_options(req, idx, hit, drop) == -1)
+		return -1;
 	struct head_out o = { start, start + room, false };
 	put(&o, req->method.p, req->method.n);
 	put(&o, " ", 1);
@@ -624,29 +757,7 @@ int h1_build_request(const struct h1_request *req, unsigned flags, struct buf *o
 		put(&o, h->value.p, h->value.n);
 		put(&o, "\r\n", 2);
 	}
-	if (req->body == H1_BODY_LENGTH) {
-		put_str(&o, "Content-Length: ");
-		put_decimal(&o, req->content_length);
-		put(&o, "\r\n", 2);
-	} else if (req->body == H1_BODY_CHUNKED) {
-		put_str(&o, "Transfer-Encoding: chunked\r\n");
-	}
-	/* One Connection line carrying every option that applies. */
-	bool close = req->minor == 1 && !req->keep_alive && !(flags & H1_BUILD_KEEP_UPSTREAM);
-	bool keep = req->minor == 0 && req->keep_alive;
-	if (req->upgrade || close || keep) {
-		put_str(&o, "Connection: ");
-		if (req->upgrade)
-			put_str(&o, (close || keep) ? "Upgrade, " : "Upgrade");
-		if (close || keep)
-			put_str(&o, close ? "close" : "keep-alive");
-		put(&o, "\r\n", 2);
-	}
-	if (req->upgrade) {
-		put_str(&o, "Upgrade: ");
-		put(&o, req->upgrade_value.p, req->upgrade_value.n);
-		put(&o, "\r\n", 2);
-	}
+	put_regenerated_fields(&o, req, flags);
 	put(&o, "\r\n", 2);
 	if (o.overflow)
 		return -1;
@@ -680,64 +791,5 @@ int h1_build_closing_head(const char *head, size_t n, struct buf *out)
 	if (o.overflow)
 		return -1;
 	buf_commit(out, (size_t)(o.p - start));
-	return 0;
-}
-
-const char *h1_reason(int status)
-{
-	switch (status) {
-	case 400: return "Bad Request";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 408: return "Request Timeout";
-	case 413: return "Content Too Large";
-	case 414: return "URI Too Long";
-	case 417: return "Expectation Failed";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 505: return "HTTP Version Not Supported";
-	default: return "Error";
-	}
-}
-
-/* Writes msg as the inside of a JSON string into dst (cap bytes, NUL
- * terminated, truncated if needed). Returns the length written. */
-static size_t json_escape(char *dst, size_t cap, const char *msg)
-{
-	size_t o = 0;
-	for (const unsigned char *s = (const unsigned char *)msg; *s && o + 7 < cap; s++) {
-		if (*s == '"' || *s == '\\') {
-			dst[o++] = '\\';
-			dst[o++] = (char)*s;
-		} else if (*s < 0x20 || *s == 0x7f) {
-			o += (size_t)snprintf(dst + o, cap - o, "\\u%04x", *s);
-		} else {
-			dst[o++] = (char)*s;
-		}
-	}
-	dst[o] = '\0';
-	return o;
-}
-
-int h1_build_error(struct buf *out, int status, const char *msg, unsigned flags)
-{
-	bool close = flags & H1_ERR_CLOSE;
-	char body[1024];
-	size_t n = (size_t)snprintf(body, sizeof body, "{\"message\":\"");
-	n += json_escape(body + n, sizeof body - n - 4, msg);
-	n += (size_t)snprintf(body + n, sizeof body - n, "\"}\n");
-	char head[256];
-	int h = snprintf(head, sizeof head,
-			 "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
-			 "Content-Length: %zu\r\n%s\r\n",
-			 status, h1_reason(status), n,
-			 close ? "Connection: close\r\n" : "");
-	size_t body_n = (flags & H1_ERR_NO_BODY) ? 0 : n;
-	if (buf_space(out) < (size_t)h + body_n)
-		return -1;
-	buf_append(out, head, (size_t)h);
-	buf_append(out, body, body_n);
 	return 0;
 }

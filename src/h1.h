@@ -73,8 +73,10 @@ struct h1_response {
 ssize_t h1_parse_request(const char *p, size_t n, size_t *scan,
 			 const struct h1_limits *lim, struct h1_request *req);
 
-/* Parses a response head. request_was_head says whether the request was
- * HEAD (its response never has a body, RFC 9110 §9.3.2). */
+/* Parses a response head, with the request's rules for Content-Length,
+ * Transfer-Encoding and Connection. request_was_head says whether the
+ * request was HEAD (its response never has a body, RFC 9110 §9.3.2). On
+ * -1, resp->error says why; the daemon connection must then be closed. */
 ssize_t h1_parse_response(const char *p, size_t n, size_t *scan,
 			  size_t head_limit, bool request_was_head,
 			  struct h1_response *resp);
@@ -90,8 +92,9 @@ enum h1_build_flags {
  * end-to-end header as "Name: value", and framing and connection headers
  * regenerated from what was parsed (never copied). Costs
  * O(head bytes x log(headers)), however many Connection options there are.
- * flags: enum h1_build_flags. 0, or -1 when out has no room or req has
- * more than H1_HEADERS_MAX headers. */
+ * flags: enum h1_build_flags. 0, or -1 when out has no room, req has
+ * more than H1_HEADERS_MAX headers or a malformed Connection value (which
+ * a request h1_parse_request() accepted never has). */
 int h1_build_request(const struct h1_request *req, unsigned flags, struct buf *out);
 
 /* Appends a response head that h1_parse_response() accepted (n bytes,
@@ -99,16 +102,6 @@ int h1_build_request(const struct h1_request *req, unsigned flags, struct buf *o
  * replaced by "Connection: close": for a client that asked for the close
  * when the daemon connection stays open. 0, or -1 when out has no room. */
 int h1_build_closing_head(const char *head, size_t n, struct buf *out);
-
-enum h1_error_flags {
-	H1_ERR_CLOSE = 1u,   /* announce Connection: close */
-	H1_ERR_NO_BODY = 2u, /* the request was HEAD: headers only (RFC 9110 §9.3.2) */
-};
-
-/* Appends a complete response with a JSON body {"message": msg} (or, with
- * H1_ERR_NO_BODY, only the head that would carry it). The message is
- * escaped as a JSON string. 0, or -1 when out has no room. */
-int h1_build_error(struct buf *out, int status, const char *msg, unsigned flags);
 
 /* RFC 9110 §5.6.2 tchar, and the bytes allowed in a field value (VCHAR,
  * obs-text, SP, HTAB): shared with the chunked trailer check. */
@@ -121,8 +114,5 @@ static inline bool h1_is_field_byte(unsigned char c)
 {
 	return h1_byte_class[c] & 2u;
 }
-
-/* The standard reason phrase for a status code we send. */
-const char *h1_reason(int status);
 
 #endif

@@ -75,7 +75,8 @@ int health_check(const struct cfg *c)
 		fprintf(stderr, "dockgate: healthcheck: cannot connect to %s\n", l->text);
 		return 1;
 	}
-	static const char probe[] = "HEAD /_ping HTTP/1.1\r\nHost: dockgate\r\nConnection: close\r\n\r\n";
+	static const char probe[] = "HEAD /_ping HTTP/1.1\r\nHost: dockgate\r\n"
+				    "User-Agent: " HEALTH_PROBE_AGENT "\r\nConnection: close\r\n\r\n";
 	char resp[64] = "";
 	ssize_t n = -1;
 	if (send(fd, probe, sizeof probe - 1, MSG_NOSIGNAL) == (ssize_t)(sizeof probe - 1))

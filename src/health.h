@@ -11,6 +11,10 @@ struct cfg;
  * connections per uid beyond MAX_CONNECTIONS_PER_CLIENT. */
 #define HEALTH_PROBE_PREFIX "dockgate-healthcheck-"
 #define HEALTH_PROBE_SLOTS 2
+/* The probe's User-Agent. Its HEAD /_ping is logged at debug, not info,
+ * so that a health check every 30 s does not fill the access log; anyone
+ * may send it, and all it can hide is a ping. */
+#define HEALTH_PROBE_AGENT "dockgate-healthcheck"
 
 /* Sends HEAD /_ping to the first configured listener (a wildcard address
  * is probed on loopback) and waits up to 3 s. Returns the exit status:

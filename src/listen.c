@@ -15,9 +15,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "answer.h"
 #include "buf.h"
 #include "conn.h"
-#include "h1.h"
 #include "health.h"
 #include "limit.h"
 #include "log.h"
@@ -119,8 +119,8 @@ static void refuse(int fd)
 {
 	struct buf b;
 	buf_init(&b, 512);
-	if (h1_build_error(&b, 503, "dockgate: too many connections, try again later",
-			   H1_ERR_CLOSE) == 0) {
+	if (answer_build(&b, 503, "dockgate: too many connections, try again later",
+			   ANSWER_CLOSE) == 0) {
 		ssize_t unused = send(fd, buf_head(&b), buf_len(&b), MSG_NOSIGNAL | MSG_DONTWAIT);
 		(void)unused;
 	}

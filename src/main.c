@@ -189,7 +189,12 @@ int main(int argc, char **argv)
 	}
 	log_set_backlog_hook(on_log_backlog);
 	cfg_log_summary(&settings, p);
-	conn_setup(&main_loop, &settings, p);
+	if (conn_setup(&main_loop, &settings, p) == -1) {
+		log_err("cannot allocate the buffers every connection shares "
+			"(MAX_HEAD_SIZE %lu, MAX_HEADERS %lu): %s",
+			settings.max_head_size, settings.max_headers, strerror(errno));
+		return 1;
+	}
 	if (listen_open_all(&main_loop, &settings) == -1)
 		return 1;
 	if (sandbox_drop_privileges(&settings) == -1) {

@@ -157,6 +157,11 @@ void policy_judge(const struct policy *p, const struct policy_request *rq,
  * them. */
 bool policy_may_hijack(struct span method, const struct path_info *path);
 
+/* True for the requests whose answer may run as long as the client
+ * wants (events, logs and stats that may follow, attach, exec start): the
+ * access log says when they start, not only when they end. */
+bool policy_may_stream(struct span method, const struct path_info *path);
+
 /* True when pattern (syntax above) matches the decoded path rest. What
  * follows a "**" in the middle is matched against as many segments at the
  * end of rest, so it must not hold another "**" (no rule does). */

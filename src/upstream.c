@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -96,6 +97,40 @@ static void on_pooled_event(struct loop_watch *w, uint32_t events)
 	upstream_close(u);
 }
 
+/* Whether the daemon answers connects, so that an outage is one warning
+ * and its end one notice, not a warning per request (each still gets its
+ * 502 and its access line). */
+static bool daemon_down;
+static long long down_since_ms;
+static unsigned long failed_while_down;
+
+/* err: 0 for a connect that worked, else its errno. A full listen queue
+ * (EAGAIN) is a burst and running out of descriptors or memory is ours:
+ * neither says the daemon is gone. */
+static void note_connect(int err)
+{
+	if (err == 0) {
+		if (daemon_down)
+			log_notice("the Docker daemon at %s answers again, after %llds; %lu more "
+				   "connects failed meanwhile", daemon_addr.sun_path,
+				   (loop_now_ms() - down_since_ms) / 1000, failed_while_down);
+		daemon_down = false;
+		return;
+	}
+	if (err == EAGAIN || err == EMFILE || err == ENFILE || err == ENOMEM || err == ENOBUFS)
+		return;
+	if (daemon_down) {
+		failed_while_down++;
+		return;
+	}
+	log_warn("cannot reach the Docker daemon at %s: %s; requests get 502 until it is "
+		 "back (said once: its return is logged too)", daemon_addr.sun_path,
+		 strerror(err));
+	daemon_down = true;
+	down_since_ms = loop_now_ms();
+	failed_while_down = 0;
+}
+
 static struct upstream *connect_new(void)
 {
 	struct upstream *u = malloc(sizeof *u);
@@ -107,8 +142,9 @@ static struct upstream *connect_new(void)
 		return NULL;
 	}
 	u->watch = (struct loop_watch){ fd, on_pooled_event, NULL };
-	if (connect(fd, (struct sockaddr *)&daemon_addr, sizeof daemon_addr) == -1 ||
-	    loop_add(loop, &u->watch, EPOLLIN | EPOLLOUT | EPOLLRDHUP) == -1) {
+	int connected = connect(fd, (struct sockaddr *)&daemon_addr, sizeof daemon_addr);
+	note_connect(connected == 0 ? 0 : errno);
+	if (connected == -1 || loop_add(loop, &u->watch, EPOLLIN | EPOLLOUT | EPOLLRDHUP) == -1) {
 		int saved = errno;
 		close(fd);
 		free(u);

@@ -6,8 +6,8 @@
  * received) and is checked again when taken: a connection the daemon
  * closed, or one that carries a byte nobody asked for, is closed, never
  * handed to another client. What the daemon receives on it is always our
- * own rebuilt framing (conn.c), so one client cannot leave bytes that the
- * daemon would read as part of another client's request.
+ * own rebuilt framing (conn_request.c), so one client cannot leave bytes
+ * that the daemon would read as part of another client's request.
  *
  * The epoll registration stays with the struct, not with the client, so
  * moving a connection between clients and the pool costs no system call.

@@ -79,7 +79,7 @@ static void setup(void)
 	signal(SIGPIPE, SIG_IGN); /* the proxy may close before we finish writing */
 	assert(loop_init(&lp) == 0);
 	lp.after_batch = conn_after_batch;
-	conn_setup(&lp, &settings, pol);
+	assert(conn_setup(&lp, &settings, pol) == 0);
 	assert(limit_init(16) == 0);
 	listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };

@@ -7,8 +7,9 @@ import time
 
 import pytest
 
-from dockgate_testlib.net import free_port
+from dockgate_testlib.net import free_port, wait_for
 from dockgate_testlib.proxy import run_dockgate_once
+from dockgate_testlib.rawhttp import http_request
 from dockgate_testlib.settings import DOCKGATE_BIN
 
 GET_CONTAINERS = b"GET /containers/json HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -195,6 +196,26 @@ def test_healthcheck(proxy, env, via, want):
     listen = p.host(via)
     rc, err = _healthcheck(listen)
     assert rc == want, err
+
+
+@pytest.mark.parametrize("via", ["tcp", "unix"])
+def test_healthcheck_probe_is_logged_at_debug(proxy, via):
+    """A health check every 30 s would fill the access log at info: the
+    probe's own ping is logged at debug. Another client's ping is not."""
+    if os.environ.get("DGTEST_DIRECT"):
+        pytest.skip("needs the real proxy")
+    p = proxy(LOG_LEVEL="debug")
+    rc, err = _healthcheck(p.host(via))
+    assert rc == 0, err
+    assert p.request(http_request("HEAD", "/_ping"), head_request=True).status == 200
+    # its agent on another request is no probe
+    r = p.request(http_request("HEAD", "/_ping?x=1", [("User-Agent", "dockgate-healthcheck")]),
+                  head_request=True)
+    assert r.status == 200
+    wait_for(lambda: p.stderr().count('"HEAD /_ping') >= 3, 5, 0.05, "three access lines")
+    lines = [ln.split(" ", 2)[1:] for ln in p.stderr().splitlines() if '"HEAD /_ping' in ln]
+    levels = [lvl for lvl, _ in lines]
+    assert levels == ["debug", "info", "info"], lines
 
 
 def test_healthcheck_nothing_listening():

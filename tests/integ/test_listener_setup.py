@@ -705,7 +705,10 @@ def test_racing_symlink_never_redirects_the_stale_probe(world_tmp, racer):
                         if stat.S_ISSOCK(st.st_mode) and st.st_ino != stale:
                             return True
                     return False
-                wait_for(settled, 10, 0.005, "dockgate to listen or refuse")
+                # The racer renames in the same directory in a tight loop
+                # and contends for its lock: on a loaded machine a start
+                # can take several seconds.
+                wait_for(settled, 30, 0.005, "dockgate to listen or refuse")
             finally:
                 race.kill()
                 race.wait()

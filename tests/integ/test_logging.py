@@ -273,3 +273,64 @@ def test_request_line_is_escaped(proxy, target):
     assert m, f"the line has other fields than it should: {mine[0]!r}"
     assert unescape(m.group(2)) == b"GET " + target.encode()
     assert m.group(5) == "invalid character in path"
+
+
+def test_access_line_keeps_the_query_keys_that_say_what_happened(proxy, dockerd):
+    """The access line keeps the query keys that say what a request did
+    (all, filters, force, signal, ...), exactly as sent and escaped, and
+    leaves out every other key: a build's remote URL can hold a token,
+    its buildargs secrets."""
+    p = proxy(CONTAINERS=1, LOG_LEVEL="info")
+    r = p.request(http_request("GET", "/v1.41/containers/json?all=1&secret=s3cr3t&"
+                                      "filters=%7B%22label%22%3A%5B%22a%3Db%22%5D%7D"))
+    assert r.status == 200, r
+    r = p.request(http_request("POST", "/v1.41/build?t=img&remote=https://u:t0ken@git.example/r"
+                                       "&buildargs=%7B%22PW%22%3A%22hunter2%22%7D"))
+    assert r.status == 403, r
+    r = p.request(http_request("POST", '/v1.41/containers/x/kill?signal=KILL"x'))
+    wait_for(lambda: len(access_lines(p.stderr())) >= 3, 5, 0.05, "three access lines")
+    lines = access_lines(p.stderr())
+    text = "\n".join(lines)
+    for secret in ("s3cr3t", "secret=", "t0ken", "remote", "buildargs", "hunter2"):
+        assert secret not in text, (secret, text)
+    (ps,) = [ln for ln in lines if "/containers/json" in ln]
+    assert ALLOW_LINE.match(ps), ps
+    assert ('"GET /v1.41/containers/json?all=1&filters=%7B%22label%22%3A%5B%22a%3Db%22%5D%7D"'
+            in ps), ps
+    (build,) = [ln for ln in lines if "/build" in ln]
+    assert '"POST /v1.41/build?t=img"' in build, build
+    (kill,) = [ln for ln in lines if "/kill" in ln]
+    assert DENY_LINE.match(kill) or "status=400" in kill, kill
+    assert 'signal=KILL\\"x' in kill, kill
+
+
+def test_streams_are_logged_when_they_start_and_tunnels_when_they_end(proxy, sleeper):
+    """An events or logs -f stream's access line comes when it ends, which
+    may be hours later: its start is logged too. A tunnel (exec, attach)
+    is logged when it starts: its end is logged too."""
+    p = proxy(CONTAINERS=1, EXEC=1, POST=1, LOG_LEVEL="info")
+    events = p.connect()
+    logs = p.connect()
+    try:
+        events.send(http_request("GET", "/v1.41/events"))
+        logs.send(http_request("GET", f"/v1.41/containers/{sleeper}/logs?follow=1&stdout=1"))
+        for c in (events, logs):
+            assert c.read_head(10)[1] == 200
+        wait_for(lambda: p.stderr().count(" stream started") == 2, 5, 0.05,
+                 "two stream starts")
+        started = [ln for ln in p.stderr().splitlines() if ln.endswith(" stream started")]
+        assert any('"GET /v1.41/events" allow(EVENTS) status=200' in ln for ln in started), started
+        assert any(f'"GET /v1.41/containers/{sleeper}/logs?follow=1&stdout=1" allow(CONTAINERS)'
+                   in ln for ln in started), started
+        assert not access_lines(p.stderr()), "the streams have not ended yet"
+    finally:
+        events.close()
+        logs.close()
+    r = p.docker("exec", sleeper, "echo", "tunnel-bytes", timeout=20)
+    assert r.rc == 0 and r.out == "tunnel-bytes\n", r
+    wait_for(lambda: " tunnel ended" in p.stderr(), 5, 0.05, "the tunnel's end")
+    (ended,) = [ln for ln in p.stderr().splitlines() if ln.endswith(" tunnel ended")]
+    assert "/exec/" in ended and "allow(EXEC)" in ended and re.search(r" bytes=[1-9]\d* ", ended)
+    # a plain request is logged once, when it ends: no start line
+    assert p.request(http_request("GET", "/v1.41/containers/json")).status == 200
+    assert p.stderr().count(" stream started") == 2

@@ -164,3 +164,28 @@ def test_out_of_fds_refuses_clients_and_recovers(proxy):
     wait_for(lambda: p.fd_count() < limit, 5, what="held clients closed")
     rsp = p.request(http_request("GET", "/_ping"))
     assert rsp.status == 200 and rsp.body == b"OK", rsp
+
+
+def test_daemon_outage_is_logged_when_it_starts_and_ends(proxy, dockerd, session_dir):
+    """A daemon that is down used to cost a warning per request: now the
+    outage is one warning, its end one notice with the count, and each
+    request still gets its 502 and its access line."""
+    path = session_dir / f"daemon-{os.getpid()}.sock"
+    p = proxy(SOCKET_PATH=str(path), PING=1)
+    for _ in range(4):
+        rsp = p.request(http_request("GET", "/_ping"))
+        assert rsp.status == 502 and b"cannot reach the Docker daemon" in rsp.body, rsp
+    os.symlink(dockerd.sock, path)      # the daemon is back
+    for _ in range(2):
+        assert p.request(http_request("GET", "/_ping")).status == 200
+    wait_for(lambda: "answers again" in p.stderr(), 5, 0.05, "the notice of the return")
+    err = p.stderr()
+    down = [ln for ln in err.splitlines() if "cannot reach the Docker daemon" in ln
+            and " warning " in ln]
+    assert len(down) == 1, down
+    assert str(path) in down[0] and "No such file or directory" in down[0], down
+    ups = [ln for ln in err.splitlines() if "answers again" in ln]
+    assert len(ups) == 1, err
+    up = ups[0]
+    assert " notice " in up and "3 more connects failed meanwhile" in up, up
+    assert len([ln for ln in err.splitlines() if "status=502" in ln]) == 4, err
