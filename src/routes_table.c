@@ -9,8 +9,10 @@
  * daemon/server/router/<name>/<name>.go; the debug routes before API 1.48
  * from api/server/profiler.go and api/server/server.go (createMux).
  * Operation names are api/swagger.yaml's operationId at docker-v29.7.2.
- * scripts/moby-routes.py checks this file against a moby clone:
- *     scripts/moby-routes.py --moby MOBY.git check TAG...
+ * Podman's twins (ROUTE_F_LIBPOD) are read from containers/podman v4.3.1
+ * and v5.8.2, pkg/api/server/register_*.go. scripts/moby-routes.py checks
+ * all of it against clones of both:
+ *     scripts/moby-routes.py --moby MOBY.git --podman PODMAN.git check
  *
  * Columns: method, template as registered, operation, section, flags,
  * API version of the first and of the last release registering it (0:
