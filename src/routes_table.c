@@ -1,8 +1,8 @@
 /* routes_table.c - every route of the Docker daemon's router from API
  * 1.24 (Docker 1.12) to API 1.55 (docker-v29.7.2), in registration order.
  *
- * Read from github.com/moby/moby, one release per API version (the last
- * patch release of each minor release; docs/routes.md lists them): the
+ * Read from github.com/moby/moby, the last patch release of each minor
+ * release (DEFAULT_TAGS in scripts/moby-routes.py): the
  * router list in cmd/dockerd/daemon.go (initRouter, later
  * routerOptions.Build) or daemon/command/daemon.go (buildRouters), and
  * each router's initRoutes in api/server/router/<name>/<name>.go, later
