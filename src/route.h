@@ -1,0 +1,116 @@
+/* route.h - the Docker daemon's routes as data, and the one route a
+ * request reaches.
+ *
+ * dockerd routes with one gorilla/mux router: every route is registered
+ * twice (under "/v{version:[0-9.]+}" and without it), for one method, in a
+ * fixed order, and the first route whose path template and method both
+ * match runs (docs/engine-api.md §2). route_table lists every route that a
+ * daemon from API 1.24 to the newest release registers, in that order,
+ * with the API versions of the first and last release that registers it;
+ * route_resolve_at() picks the route exactly as the router of one such
+ * release would. Nothing here allocates or keeps state. docs/routes.md
+ * says where the table comes from and how to update it. */
+#ifndef DOCKGATE_ROUTE_H
+#define DOCKGATE_ROUTE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "span.h"
+
+/* An Engine API version as one comparable number: ROUTE_API(1, 41). */
+#define ROUTE_API(major, minor) ((major) * 1000u + (minor))
+#define ROUTE_API_OLDEST ROUTE_API(1, 24)
+/* The API version of the newest moby release the table was read from. */
+#define ROUTE_API_NEWEST ROUTE_API(1, 55)
+
+/* The methods moby registers routes for; ROUTE_ANY is a route registered
+ * without a method restriction (the debug routes before API 1.48), and
+ * ROUTE_OTHER a request method no route names, which only ROUTE_ANY
+ * routes take. */
+enum route_method {
+	ROUTE_GET,
+	ROUTE_HEAD,
+	ROUTE_POST,
+	ROUTE_PUT,
+	ROUTE_DELETE,
+	ROUTE_OPTIONS,
+	ROUTE_ANY,
+	ROUTE_OTHER,
+};
+
+/* Flags of a route. */
+enum {
+	/* The daemon takes the connection over (http.Hijacker): attach, exec
+	 * start, the attach WebSocket, /session and /grpc (§9, §10). */
+	ROUTE_F_HIJACK = 1u << 0,
+	/* The response can last as long as the client wants or as the job
+	 * takes: events, logs, stats, wait, progress, tar downloads (§8).
+	 * Some only with a query (logs with follow, stats with stream). */
+	ROUTE_F_STREAM = 1u << 1,
+	/* The request body is a stream of unknown size (tar or chunked). */
+	ROUTE_F_UPLOAD = 1u << 2,
+	/* Registered always, but answers 501 unless the daemon runs with
+	 * experimental features (router.Experimental). It still claims its
+	 * paths: this is why the checkpoint router comes first. */
+	ROUTE_F_EXPERIMENTAL = 1u << 3,
+	/* Registered only without the version prefix (createMux's own debug
+	 * routes before API 1.48). */
+	ROUTE_F_UNVERSIONED = 1u << 4,
+	/* The Engine API reference (api/swagger.yaml) gives the route no
+	 * operationId; the operation name is dockgate's. */
+	ROUTE_F_NAMED_HERE = 1u << 5,
+	/* Podman (v4.3.1 and v5.8.2, pkg/api/server/register_*.go) also
+	 * registers this method at "/libpod" + this path, only behind its
+	 * version prefix, with container, exec, volume, network and secret
+	 * names as one segment ({name}) and image names as {name:.*}. */
+	ROUTE_F_LIBPOD = 1u << 6,
+};
+
+struct route {
+	enum route_method method;
+	const char *path;      /* the template as moby registers it */
+	const char *operation; /* swagger operationId, e.g. "ContainerInspect" */
+	const char *section;   /* its first segment, docker-socket-proxy's section;
+				  "" for OPTIONS /{anyroute:.*} */
+	unsigned flags;        /* ROUTE_F_* */
+	unsigned api_since;    /* API version of the first release with it;
+				  ROUTE_API_OLDEST: that one or an older */
+	unsigned api_until;    /* of the last release with it; 0: still there */
+	unsigned api_min;      /* requests below this version get 400
+				  (WithMinimumAPIVersion); 0: none */
+};
+
+/* Every route, in the order the newest daemon registers them; routes that
+ * releases dropped stand where they were registered. */
+extern const struct route route_table[];
+extern const size_t route_table_len;
+
+/* The method as a route_method: exact, case-sensitive (gorilla/mux
+ * compares the request's method with the registered upper-case name). */
+enum route_method route_method_of(struct span method);
+
+/* The name of a route_method ("GET", ... "*" for ROUTE_ANY). */
+const char *route_method_name(enum route_method m);
+
+/* The route that a daemon whose API version is daemon_api runs for this
+ * method and path, or NULL when its router answers 404. path is the
+ * request's path after one percent-decoding (what Go's net/http gives
+ * the router), with or without the version prefix: this function treats
+ * a leading "/v<digits and dots>/" as the router does. A path that Go's
+ * path.Clean would change ("//", "." or ".." segments, no leading '/';
+ * one trailing '/' is kept) resolves to NULL: the router answers it with
+ * a 301 and runs no route (docs/engine-api.md §2.2).
+ * daemon_api outside ROUTE_API_OLDEST..ROUTE_API_NEWEST resolves as the
+ * nearest end. */
+const struct route *route_resolve_at(enum route_method method, struct span path,
+				     unsigned daemon_api);
+
+/* route_resolve_at() for the newest daemon, with NUL-terminated strings. */
+const struct route *route_resolve(const char *method, const char *path);
+
+/* True when a route with this template and method exists at daemon_api;
+ * tests use it to check that a template's sample path reaches it. */
+bool route_registered_at(const struct route *r, unsigned daemon_api);
+
+#endif
