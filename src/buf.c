@@ -138,16 +138,6 @@ static int buf_ensure(struct buf *b)
 	return b->data == NULL ? -1 : 0;
 }
 
-void buf_trim(struct buf *b)
-{
-	if (b->start != b->end)
-		return;
-	pool_give(b->data, b->cap);
-	b->data = NULL;
-	b->start = 0;
-	b->end = 0;
-}
-
 void buf_release(struct buf *b)
 {
 	pool_give(b->data, b->cap);

@@ -26,8 +26,6 @@ struct buf {
 void buf_init(struct buf *b, size_t cap);
 /* Releases the storage; safe on a zeroed or already-released buffer. */
 void buf_release(struct buf *b);
-/* Gives the storage back if the buffer is empty (it returns on demand). */
-void buf_trim(struct buf *b);
 /* Storage given back is kept in a small pool per capacity for the next
  * buffer; this frees the pool (at exit, for leak checkers). */
 void buf_pool_free(void);
@@ -36,6 +34,14 @@ void buf_pool_free(void);
 void buf_pool_decay(void);
 
 static inline size_t buf_len(const struct buf *b) { return b->end - b->start; }
+/* Gives the storage back if the buffer is empty (it returns on demand).
+ * Inline, as it runs several times per request on buffers mostly holding
+ * no storage at all. */
+static inline void buf_trim(struct buf *b)
+{
+	if (b->data != NULL && b->start == b->end)
+		buf_release(b);
+}
 /* The first live byte; NULL while nothing was ever stored (no arithmetic
  * on a null pointer, which C leaves undefined). */
 static inline const char *buf_head(const struct buf *b)

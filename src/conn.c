@@ -175,6 +175,15 @@ void conn_close(struct conn *c)
 	c->state = CONN_DEAD;
 	relay_close(&c->relay);
 	conn_release_upstream(c, true);
+	/* The buffers go back now, not with the struct after the batch: in
+	 * a batch where many clients finish they would all be held at once,
+	 * more than the pool keeps, and each block beyond it is mapped and
+	 * unmapped again. Nothing touches them once the connection is dead. */
+	buf_release(&c->client.in);
+	buf_release(&c->upstream.out);
+	buf_release(&c->upstream.in);
+	buf_release(&c->client.out);
+	c->uin_passed = 0;
 	close(c->client_watch.fd); /* leaves the epoll set with it (no loop_del) */
 	c->client_watch.fd = -1;
 	if (c->prev)
@@ -206,10 +215,6 @@ static void conn_reap(void)
 	while (reap_list) {
 		struct conn *c = reap_list;
 		reap_list = c->next;
-		buf_release(&c->client.in);
-		buf_release(&c->upstream.out);
-		buf_release(&c->upstream.in);
-		buf_release(&c->client.out);
 		free(c->line);
 		free(c);
 	}
@@ -466,9 +471,17 @@ static void conn_run(struct conn *c)
 		trim_buffers(c);
 		free(c->line);
 		c->line = NULL;
+	} else if (c->req == REQ_DONE && c->resp == RESP_HEAD) {
+		/* A request sent whole, waiting for its answer: its emptied
+		 * client.in and upstream.out go back to the pool now, not with
+		 * the answer. Otherwise every client in flight holds two
+		 * blocks, and with more clients in flight than the pool is
+		 * deep each request maps, faults in and unmaps fresh ones.
+		 * (upstream.in and client.out are taken when the answer comes.) */
+		buf_trim(&c->client.in);
+		buf_trim(&c->upstream.out);
 	} else if (c->resp >= RESP_BODY && c->trims_this_tick < CONN_TRIMS_PER_TICK) {
-		/* A body or tunnel in progress (a short request waiting for
-		 * its answer is not worth the churn). */
+		/* A body or tunnel in progress. */
 		trim_buffers(c);
 		c->trims_this_tick++;
 	}
