@@ -108,7 +108,7 @@ static const struct setting settings[] = {
 	{ "MAX_CONNECTIONS_PER_CLIENT", NULL, CFG_T_UINT, CFG_AT(max_connections_per_client),
 	  "1024", 1, 1000000,
 	  "most connections from one client address (TCP) or user id (unix) (503 above it)" },
-	{ "UPSTREAM_POOL", NULL, CFG_T_UINT, CFG_AT(upstream_pool), "64", 0, 100000,
+	{ "UPSTREAM_POOL", NULL, CFG_T_UINT, CFG_AT(upstream_pool), "256", 0, 100000,
 	  "idle daemon connections kept for reuse by the next clients, each for at most "
 	  "IDLE_TIMEOUT (0: a new daemon connection for every client)" },
 	/* USER and GROUP are the shell's own variables, hence RUN_*. */
