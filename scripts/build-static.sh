@@ -1,8 +1,16 @@
 #!/usr/bin/env bash
 # Builds the release binary: fully static (glibc), stripped, into
 # dist/rootfs/dockgate, with the minimal /etc files a FROM-scratch image
-# needs to resolve "nobody"/"nogroup" by name. Then `docker build .` makes
-# the image without pulling anything.
+# needs to resolve "nobody"/"nogroup" by name. Then `docker build -f
+# Dockerfile.prebuilt .` makes the image without pulling anything.
+#
+#   scripts/build-static.sh                  this machine's architecture -> dist/rootfs/
+#   scripts/build-static.sh --arch arm64 ... each named one -> dist/ARCH/rootfs/
+#   scripts/build-static.sh --arch all       every one of scripts/arches.sh
+#
+# Other architectures are cross-compiled with Debian's cross gcc against
+# Debian's libseccomp-dev for that architecture (installed on demand),
+# in build-cross/ARCH/static/, several at a time.
 #
 # Why glibc and not musl: libseccomp and the kernel headers (Landlock) come
 # from Debian for glibc; musl-gcc sees neither. Names are read from
@@ -11,14 +19,88 @@
 # ids always work.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
-[ -f build-static/build.ninja ] ||
-	meson setup build-static -Dtests=disabled -Dbuildtype=release \
-		-Dprefer_static=true -Dc_link_args=-static -Db_pie=false
-ninja -C build-static
-rm -rf dist/rootfs
-mkdir -p dist/rootfs/etc
-strip -o dist/rootfs/dockgate build-static/dockgate
-cp packaging/passwd packaging/group dist/rootfs/etc/
-ls -l dist/rootfs/dockgate
-dist/rootfs/dockgate --version
+. scripts/arches.sh
+
+static_options=(-Dtests=disabled -Dbuildtype=release -Dprefer_static=true
+	-Dc_link_args=-static -Db_pie=false)
+
+# rootfs BINARY STRIP DIR: the image's whole file system.
+rootfs() {
+	rm -rf "$3"
+	mkdir -p "$3/etc"
+	"$2" -o "$3/dockgate" "$1"
+	cp packaging/passwd packaging/group "$3/etc/"
+}
+
+# build_arch ARCH: one architecture into dist/ARCH/rootfs/.
+build_arch() {
+	local arch=$1 dir=build-cross/$1/static
+	arch_info "$arch"
+	if [ "$arch" = "$(native_arch)" ]; then
+		dir=build-static
+		[ -f $dir/build.ninja ] || meson setup $dir "${static_options[@]}"
+		ninja -C $dir
+		rootfs $dir/dockgate strip "dist/$arch/rootfs"
+		return
+	fi
+	if [ ! -f "$dir/build.ninja" ]; then
+		mkdir -p "build-cross/$arch"
+		meson_cross_file "$arch" "build-cross/$arch/cross.ini"
+		meson setup "$dir" --cross-file "build-cross/$arch/cross.ini" \
+			"${static_options[@]}"
+	fi
+	ninja -C "$dir"
+	rootfs "$dir/dockgate" "$ARCH_TRIPLET-strip" "dist/$arch/rootfs"
+}
+
+arches=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--arch)
+		# shellcheck disable=SC2206 # a word list
+		if [ "$2" = all ]; then arches+=($DOCKGATE_ARCHES); else arches+=("$2"); fi
+		shift ;;
+	*) echo "usage: $0 [--arch ARCH|all]..." >&2; exit 2 ;;
+	esac
+	shift
+done
+
+if [ ${#arches[@]} -eq 0 ]; then
+	scripts/install-deps.sh --build
+	[ -f build-static/build.ninja ] || meson setup build-static "${static_options[@]}"
+	ninja -C build-static
+	rootfs build-static/dockgate strip dist/rootfs
+	ls -l dist/rootfs/dockgate
+	dist/rootfs/dockgate --version
+	exit 0
+fi
+
+deps=()
+for a in "${arches[@]}"; do arch_info "$a"; deps+=(--arch "$a"); done
+scripts/install-deps.sh --build "${deps[@]}"
+# Two at a time: the machine has two cores, and each build is mostly
+# one compiler after another. A log per architecture, shown on failure.
+failed=()
+pids=()
+for a in "${arches[@]}"; do
+	mkdir -p "build-cross/$a"
+	build_arch "$a" >"build-cross/$a/build.log" 2>&1 &
+	pids+=($!)
+	if [ ${#pids[@]} -ge 2 ]; then
+		wait "${pids[0]}" || failed+=("${pids[0]}")
+		pids=("${pids[@]:1}")
+	fi
+done
+for p in "${pids[@]}"; do wait "$p" || failed+=("$p"); done
+status=0
+for a in "${arches[@]}"; do
+	if [ -x "dist/$a/rootfs/dockgate" ] && [ "dist/$a/rootfs/dockgate" -nt "build-cross/$a/build.log" ]; then
+		printf '%-8s %8d bytes  dist/%s/rootfs/dockgate\n' "$a" \
+			"$(stat -c %s "dist/$a/rootfs/dockgate")" "$a"
+	else
+		echo "build-static: $a failed:" >&2
+		tail -n 30 "build-cross/$a/build.log" >&2
+		status=1
+	fi
+done
+exit $status
