@@ -7,6 +7,9 @@
 #   scripts/build-static.sh                  this machine's architecture -> dist/rootfs/
 #   scripts/build-static.sh --arch arm64 ... each named one -> dist/ARCH/rootfs/
 #   scripts/build-static.sh --arch all       every one of scripts/arches.sh
+#   ... --with-unit-tests                     also the unit tests of each other
+#                                            architecture, in build-cross/ARCH/unit/,
+#                                            for scripts/test.sh to run under qemu-user
 #
 # Other architectures are cross-compiled with Debian's cross gcc against
 # Debian's libseccomp-dev for that architecture (installed on demand),
@@ -51,16 +54,26 @@ build_arch() {
 	fi
 	ninja -C "$dir"
 	rootfs "$dir/dockgate" "$ARCH_TRIPLET-strip" "dist/$arch/rootfs"
+	if [ "$with_unit_tests" = 1 ]; then
+		# cmocka has no static library: these link dynamically and run
+		# with ARCH's loader and libraries from the multiarch packages.
+		[ -f "build-cross/$arch/unit/build.ninja" ] ||
+			meson setup "build-cross/$arch/unit" \
+				--cross-file "build-cross/$arch/cross.ini" -Dtests=enabled
+		ninja -C "build-cross/$arch/unit"
+	fi
 }
 
 arches=()
+with_unit_tests=0
 while [ $# -gt 0 ]; do
 	case "$1" in
+	--with-unit-tests) with_unit_tests=1 ;;
 	--arch)
 		# shellcheck disable=SC2206 # a word list
 		if [ "$2" = all ]; then arches+=($DOCKGATE_ARCHES); else arches+=("$2"); fi
 		shift ;;
-	*) echo "usage: $0 [--arch ARCH|all]..." >&2; exit 2 ;;
+	*) echo "usage: $0 [--arch ARCH|all]... [--with-unit-tests]" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -77,24 +90,30 @@ fi
 
 deps=()
 for a in "${arches[@]}"; do arch_info "$a"; deps+=(--arch "$a"); done
-scripts/install-deps.sh --build "${deps[@]}"
+if [ "$with_unit_tests" = 1 ]; then
+	scripts/install-deps.sh "${deps[@]}"
+else
+	scripts/install-deps.sh --build "${deps[@]}"
+fi
 # Two at a time: the machine has two cores, and each build is mostly
 # one compiler after another. A log per architecture, shown on failure.
-failed=()
-pids=()
-for a in "${arches[@]}"; do
-	mkdir -p "build-cross/$a"
-	build_arch "$a" >"build-cross/$a/build.log" 2>&1 &
-	pids+=($!)
-	if [ ${#pids[@]} -ge 2 ]; then
-		wait "${pids[0]}" || failed+=("${pids[0]}")
-		pids=("${pids[@]:1}")
-	fi
+declare -A status_of
+for ((i = 0; i < ${#arches[@]}; i += 2)); do
+	pair=("${arches[@]:i:2}")
+	declare -A pid_of=()
+	for a in "${pair[@]}"; do
+		mkdir -p "build-cross/$a"
+		build_arch "$a" >"build-cross/$a/build.log" 2>&1 &
+		pid_of[$a]=$!
+	done
+	for a in "${pair[@]}"; do
+		status_of[$a]=0
+		wait "${pid_of[$a]}" || status_of[$a]=$?
+	done
 done
-for p in "${pids[@]}"; do wait "$p" || failed+=("$p"); done
 status=0
 for a in "${arches[@]}"; do
-	if [ -x "dist/$a/rootfs/dockgate" ] && [ "dist/$a/rootfs/dockgate" -nt "build-cross/$a/build.log" ]; then
+	if [ "${status_of[$a]}" = 0 ]; then
 		printf '%-8s %8d bytes  dist/%s/rootfs/dockgate\n' "$a" \
 			"$(stat -c %s "dist/$a/rootfs/dockgate")" "$a"
 	else
