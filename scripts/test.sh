@@ -13,11 +13,14 @@ passed=0
 failed=0
 
 # cmocka prints TAP ("ok N - name" / "not ok N - name"): count the rows.
+# Usage: run_unit DIR [RUNNER...] (RUNNER: qemu-user for another
+# architecture's tests).
 run_unit() {
 	local dir=$1 out
+	shift
 	for t in "$dir"/test_*; do
 		[ -f "$t" ] && [ -x "$t" ] || continue
-		out=$(CMOCKA_MESSAGE_OUTPUT=TAP "$t" 2>&1)
+		out=$(CMOCKA_MESSAGE_OUTPUT=TAP "$@" "$t" 2>&1)
 		local rc=$?
 		local ok nok
 		ok=$(grep -c '^ok ' <<<"$out")
@@ -106,5 +109,37 @@ else
 	echo "FAILED: scripts/build-static.sh"; failed=$((failed + 1))
 fi
 [ -d tests/podman ] && run_py "$PWD/build/dockgate" tests/podman
+# Every other architecture: its static binary and unit tests, cross-built
+# two at a time; the unit tests under qemu-user, then each binary's
+# --version/--help and smoke run in front of the real dockerd (tests/arch).
+. scripts/arches.sh
+# Emulation is one core's work per process: two architectures at a time,
+# each counted in a subshell and added here.
+run_unit_arches() {
+	local a logs=() n=0
+	for a in $DOCKGATE_ARCHES; do
+		[ "$a" = "$(native_arch)" ] && continue
+		arch_info "$a"
+		(passed=0 failed=0
+		 run_unit "build-cross/$a/unit" "qemu-$ARCH_QEMU-static"
+		 echo "counted: $passed $failed") >"build-cross/$a/unit.log" 2>&1 &
+		logs+=("build-cross/$a/unit.log")
+		n=$((n + 1))
+		[ $((n % 2)) -eq 0 ] && wait
+	done
+	wait
+	for log in "${logs[@]}"; do
+		grep -v '^counted: ' "$log"
+		read -r _ p f < <(grep '^counted: ' "$log" || echo "counted: 0 1")
+		passed=$((passed + p))
+		failed=$((failed + f))
+	done
+}
+if scripts/build-static.sh --arch all --with-unit-tests >/dev/null; then
+	run_unit_arches
+	run_py "$PWD/dist/rootfs/dockgate" tests/arch
+else
+	echo "FAILED: scripts/build-static.sh --arch all"; failed=$((failed + 1))
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
