@@ -16,9 +16,14 @@
 # (debootstrap) with the build packages already in it, and the build
 # then needs no network:
 #   docker build --build-arg DEBIAN_IMAGE=dockgate-build-base:bookworm .
+#
+# BUILDPLATFORM is BuildKit's; the legacy builder leaves it empty, and
+# its default here is the usual build machine: with the legacy builder
+# on another architecture, pass --build-arg BUILDPLATFORM=linux/arm64
+# (for example).
 ARG DEBIAN_IMAGE=debian:bookworm-slim
 
-FROM --platform=$BUILDPLATFORM ${DEBIAN_IMAGE} AS build
+FROM --platform=${BUILDPLATFORM:-linux/amd64} ${DEBIAN_IMAGE} AS build
 # BuildKit's names of the image's architecture; empty with the legacy
 # builder, which builds for the daemon's own.
 ARG TARGETARCH
