@@ -101,15 +101,8 @@ run_py "$PWD/build-asan/dockgate" tests/integ
 export DIFF_SEED=${DIFF_SEED:-20261201}
 run_py "$PWD/build/dockgate" tests/diff/test_differential.py
 run_py "$PWD/build-asan/dockgate" tests/diff
-# Shipping: the static binary, the FROM-scratch image in its deployment
-# modes, the man page; then podman's Docker-compatible API as upstream.
-if scripts/build-static.sh >/dev/null; then
-	[ -d tests/ship ] && run_py "$PWD/dist/rootfs/dockgate" tests/ship
-else
-	echo "FAILED: scripts/build-static.sh"; failed=$((failed + 1))
-fi
-[ -d tests/podman ] && run_py "$PWD/build/dockgate" tests/podman
-# Every other architecture: its static binary and unit tests, cross-built
+# Every architecture (before the shipping tests, whose release test
+# packs them all): its static binary and unit tests, cross-built
 # two at a time; the unit tests under qemu-user, then each binary's
 # --version/--help and smoke run in front of the real dockerd (tests/arch).
 . scripts/arches.sh
@@ -141,5 +134,14 @@ if scripts/build-static.sh --arch all --with-unit-tests >/dev/null; then
 else
 	echo "FAILED: scripts/build-static.sh --arch all"; failed=$((failed + 1))
 fi
+# Shipping: the static binary, the FROM-scratch image in its deployment
+# modes (also built from source, in a clean clone), the release files, the
+# man page; then podman's Docker-compatible API as upstream.
+if scripts/build-static.sh >/dev/null; then
+	[ -d tests/ship ] && run_py "$PWD/dist/rootfs/dockgate" tests/ship
+else
+	echo "FAILED: scripts/build-static.sh"; failed=$((failed + 1))
+fi
+[ -d tests/podman ] && run_py "$PWD/build/dockgate" tests/podman
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
