@@ -13,7 +13,7 @@
 #
 # DEBIAN_IMAGE: the Debian 12 image of the build stage. Where no registry
 # is reachable, scripts/debian-base.sh makes one from Debian's packages
-# (debootstrap) with the build packages already in it, and the build
+# (mmdebstrap) with the build packages already in it, and the build
 # then needs no network:
 #   docker build --build-arg DEBIAN_IMAGE=dockgate-build-base:bookworm .
 #

@@ -26,7 +26,7 @@ test_packages=(
 	podman                                       # the other engine's Docker API
 	strace systemd groff-base python3-yaml       # shipping: unit filter, man page, manifests
 	qemu-user-static                             # the other architectures' tests
-	debootstrap                                  # the Debian base of the from-source image
+	mmdebstrap                                   # the Debian base of the from-source image
 	skopeo minisign                              # release: the OCI index, signatures
 )
 
