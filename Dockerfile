@@ -28,9 +28,10 @@ FROM --platform=${BUILDPLATFORM:-linux/amd64} ${DEBIAN_IMAGE} AS build
 # builder, which builds for the daemon's own.
 ARG TARGETARCH
 ARG TARGETVARIANT
-WORKDIR /src
-COPY . .
-RUN scripts/image-rootfs.sh "$TARGETARCH" "$TARGETVARIANT" /out/rootfs
+# Two steps, two layers: with a copying storage driver (vfs) every layer
+# is a whole copy of the base.
+COPY . /src
+RUN /src/scripts/image-rootfs.sh "$TARGETARCH" "$TARGETVARIANT" /out/rootfs
 
 FROM scratch
 COPY --from=build /out/rootfs/ /
