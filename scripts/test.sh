@@ -113,8 +113,11 @@ run_unit_arches() {
 	for a in $DOCKGATE_ARCHES; do
 		[ "$a" = "$(native_arch)" ] && continue
 		arch_info "$a"
+		# What this kernel runs itself (i386 on x86-64) needs no qemu.
+		local runner=("qemu-$ARCH_QEMU-static")
+		"dist/$a/rootfs/dockgate" --version >/dev/null 2>&1 && runner=()
 		(passed=0 failed=0
-		 run_unit "build-cross/$a/unit" "qemu-$ARCH_QEMU-static"
+		 run_unit "build-cross/$a/unit" ${runner[@]+"${runner[@]}"}
 		 echo "counted: $passed $failed") >"build-cross/$a/unit.log" 2>&1 &
 		logs+=("build-cross/$a/unit.log")
 		n=$((n + 1))
