@@ -33,6 +33,7 @@ arch_info() {
 		echo "unknown architecture '$1' (known: $DOCKGATE_ARCHES)" >&2
 		return 1
 	fi
+	# shellcheck disable=SC2034 # read by the scripts that source this
 	read -r _ ARCH_TRIPLET ARCH_MULTIARCH ARCH_CPU ARCH_ENDIAN ARCH_QEMU ARCH_PLATFORM ARCH_LIBC <<<"$row"
 }
 

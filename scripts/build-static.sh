@@ -61,6 +61,7 @@ build_arch() {
 			meson setup "build-cross/$arch/unit" \
 				--cross-file "build-cross/$arch/cross.ini" -Dtests=enabled
 		# Only the unit tests: the binary itself is the static one.
+		# shellcheck disable=SC2046 # a word list of target names
 		ninja -C "build-cross/$arch/unit" $(meson introspect --targets \
 			"build-cross/$arch/unit" | /usr/bin/python3 -c 'import json, sys
 print(" ".join(t["name"] for t in json.load(sys.stdin) if t["name"].startswith("test_")))')
