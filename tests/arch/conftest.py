@@ -14,11 +14,12 @@ import sys
 from pathlib import Path
 
 _INTEG = Path(__file__).resolve().parents[1] / "integ" / "conftest.py"
-_spec = importlib.util.spec_from_file_location("dockgate_integ_conftest", _INTEG)
-integ = importlib.util.module_from_spec(_spec)
-sys.modules.setdefault("dockgate_integ_conftest", integ)
-integ = sys.modules["dockgate_integ_conftest"]
-if not hasattr(integ, "Dockerd"):
+if "dockgate_integ_conftest" in sys.modules:     # loaded by tests/ship in this session
+    integ = sys.modules["dockgate_integ_conftest"]
+else:
+    _spec = importlib.util.spec_from_file_location("dockgate_integ_conftest", _INTEG)
+    integ = importlib.util.module_from_spec(_spec)
+    sys.modules["dockgate_integ_conftest"] = integ
     _spec.loader.exec_module(integ)
 
 REPO = integ.REPO
@@ -38,3 +39,7 @@ def _arch_table():
 
 
 ARCH_QEMU = _arch_table()
+
+# The tests import this file under its own name: in a session that also
+# loads tests/ship or tests/integ, "conftest" may be one of theirs.
+sys.modules["dockgate_arch_conftest"] = sys.modules[__name__]

@@ -24,7 +24,7 @@ import time
 
 import pytest
 
-from conftest import ARCH_QEMU, REPO, integ
+from dockgate_arch_conftest import ARCH_QEMU, REPO, integ
 
 # ELF e_machine of each architecture's binary.
 ELF_MACHINE = {"amd64": 62, "arm64": 183, "armhf": 40, "i386": 3, "ppc64el": 21, "s390x": 22}
