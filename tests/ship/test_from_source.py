@@ -10,7 +10,8 @@ import subprocess
 
 import pytest
 
-from dockgate_ship_conftest import REPO, integ
+from dockgate_testlib.daemon import cli_env, unique
+from dockgate_testlib.settings import DOCKER_CLI, REPO
 import test_deploy
 
 SOURCE_IMAGE = "dockgate:source"
@@ -26,9 +27,9 @@ def source_image(dockerd, session_dir):
     cp = subprocess.run(["git", "clone", "-q", "--no-local", str(REPO), str(clone)],
                         capture_output=True, text=True, timeout=120)
     assert cp.returncode == 0, cp.stderr
-    env = integ.cli_env(str(session_dir / "cliconf"))
+    env = cli_env(str(session_dir / "cliconf"))
     env["DOCKER_BUILDKIT"] = "0"
-    cp = subprocess.run([integ.DOCKER_CLI, "-H", "unix://" + dockerd.sock, "build", "-q",
+    cp = subprocess.run([DOCKER_CLI, "-H", "unix://" + dockerd.sock, "build", "-q",
                          "--build-arg", f"DEBIAN_IMAGE={BASE_IMAGE}", "-t", SOURCE_IMAGE,
                          str(clone)], capture_output=True, text=True, timeout=600, env=env)
     assert cp.returncode == 0, cp.stdout[-3000:] + cp.stderr[-3000:]
@@ -46,7 +47,7 @@ def test_from_source_is_one_static_binary(source_image, dockerd):
     build stage; the binary is the static release build."""
     st, info = dockerd.api("GET", f"/images/{source_image}/json")
     assert st == 200 and info["Config"]["Entrypoint"] == ["/dockgate"], info
-    name = integ.unique("dgship-source")
+    name = unique("dgship-source")
     assert dockerd.cli("create", "--name", name, source_image).rc == 0
     try:
         r = dockerd.cli("export", name, text=False)

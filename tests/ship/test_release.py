@@ -14,7 +14,7 @@ import subprocess
 
 import pytest
 
-from dockgate_ship_conftest import REPO, integ
+from dockgate_testlib.settings import REPO
 
 ARCHES = {"amd64": ("amd64", ""), "arm64": ("arm64", "v8"), "armhf": ("arm", "v7"),
           "i386": ("386", ""), "ppc64el": ("ppc64le", ""), "s390x": ("s390x", "")}
