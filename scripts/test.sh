@@ -13,11 +13,14 @@ passed=0
 failed=0
 
 # cmocka prints TAP ("ok N - name" / "not ok N - name"): count the rows.
+# Usage: run_unit DIR [RUNNER...] (RUNNER: qemu-user for another
+# architecture's tests).
 run_unit() {
 	local dir=$1 out
+	shift
 	for t in "$dir"/test_*; do
 		[ -f "$t" ] && [ -x "$t" ] || continue
-		out=$(CMOCKA_MESSAGE_OUTPUT=TAP "$t" 2>&1)
+		out=$(CMOCKA_MESSAGE_OUTPUT=TAP "$@" "$t" 2>&1)
 		local rc=$?
 		local ok nok
 		ok=$(grep -c '^ok ' <<<"$out")
@@ -98,8 +101,45 @@ run_py "$PWD/build-asan/dockgate" tests/integ
 export DIFF_SEED=${DIFF_SEED:-20261201}
 run_py "$PWD/build/dockgate" tests/diff/test_differential.py
 run_py "$PWD/build-asan/dockgate" tests/diff
+# Every architecture (before the shipping tests, whose release test
+# packs them all): its static binary and unit tests, cross-built
+# two at a time; the unit tests under qemu-user, then each binary's
+# --version/--help and smoke run in front of the real dockerd (tests/arch).
+. scripts/arches.sh
+# Emulation is one core's work per process: two architectures at a time,
+# each counted in a subshell and added here.
+run_unit_arches() {
+	local a logs=() n=0
+	for a in $DOCKGATE_ARCHES; do
+		[ "$a" = "$(native_arch)" ] && continue
+		arch_info "$a"
+		# What this kernel runs itself (i386 on x86-64) needs no qemu.
+		local runner=("qemu-$ARCH_QEMU-static")
+		"dist/$a/rootfs/dockgate" --version >/dev/null 2>&1 && runner=()
+		(passed=0 failed=0
+		 run_unit "build-cross/$a/unit" ${runner[@]+"${runner[@]}"}
+		 echo "counted: $passed $failed") >"build-cross/$a/unit.log" 2>&1 &
+		logs+=("build-cross/$a/unit.log")
+		n=$((n + 1))
+		[ $((n % 2)) -eq 0 ] && wait
+	done
+	wait
+	for log in "${logs[@]}"; do
+		grep -v '^counted: ' "$log"
+		read -r _ p f < <(grep '^counted: ' "$log" || echo "counted: 0 1")
+		passed=$((passed + p))
+		failed=$((failed + f))
+	done
+}
+if scripts/build-static.sh --arch all --with-unit-tests >/dev/null; then
+	run_unit_arches
+	run_py "$PWD/dist/rootfs/dockgate" tests/arch
+else
+	echo "FAILED: scripts/build-static.sh --arch all"; failed=$((failed + 1))
+fi
 # Shipping: the static binary, the FROM-scratch image in its deployment
-# modes, the man page; then podman's Docker-compatible API as upstream.
+# modes (also built from source, in a clean clone), the release files, the
+# man page; then podman's Docker-compatible API as upstream.
 if scripts/build-static.sh >/dev/null; then
 	[ -d tests/ship ] && run_py "$PWD/dist/rootfs/dockgate" tests/ship
 else

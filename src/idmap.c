@@ -4,18 +4,21 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
 #define IDMAP_FIELDS_MAX 7
 
 /* A decimal id: digits only (no sign, space or "0x"), at most IDMAP_ID_MAX.
- * The digit count is bounded so that the sum cannot overflow. */
+ * The digit count is bounded so that the sum cannot overflow: ten digits
+ * need more than 32 bits, so the sum is 64-bit even where long is not
+ * (armhf, i386), or "4294967295" would wrap to -1 there. */
 static int parse_id_field(struct span f, long *out)
 {
 	if (f.n == 0 || f.n > 10)
 		return -1;
-	long v = 0;
+	int64_t v = 0;
 	for (size_t i = 0; i < f.n; i++) {
 		if (f.p[i] < '0' || f.p[i] > '9')
 			return -1;
@@ -23,7 +26,7 @@ static int parse_id_field(struct span f, long *out)
 	}
 	if (v > IDMAP_ID_MAX)
 		return -1;
-	*out = v;
+	*out = (long)v;
 	return 0;
 }
 

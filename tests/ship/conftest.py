@@ -27,15 +27,15 @@ HERE = Path(__file__).resolve().parent
 
 @pytest.fixture(scope="session")
 def image(dockerd, session_dir):
-    """The release image, built by the test daemon from Dockerfile and the
-    static rootfs, exactly as the README tells users to (legacy builder, no
-    base image to pull). The context is a copy holding only what
+    """The release image, built by the test daemon from Dockerfile.prebuilt
+    and the static rootfs, exactly as the README tells users to (legacy
+    builder, no base image to pull). The context is a copy holding only what
     .dockerignore lets through, so the build sends ~1 MB, not the repo."""
     if not (ROOTFS / "dockgate").is_file() or ROOTFS.name != "rootfs":
         pytest.skip(f"{DOCKGATE_BIN} is not dist/rootfs/dockgate: run scripts/build-static.sh")
     ctx = session_dir / "image-context"
     (ctx / "dist").mkdir(parents=True)
-    shutil.copy(REPO / "Dockerfile", ctx / "Dockerfile")
+    shutil.copy(REPO / "Dockerfile.prebuilt", ctx / "Dockerfile")
     shutil.copy(REPO / ".dockerignore", ctx / ".dockerignore")
     shutil.copytree(ROOTFS, ctx / "dist" / "rootfs", symlinks=True)
     env = cli_env(str(session_dir / "cliconf"))
