@@ -7,7 +7,8 @@ One module per concern:
     settings   where the binaries are (DOCKGATE_BIN, DOCKER_CLI, ...)
     net        ports and sockets: free_port, connect, wait_for, UnixServer
     rawhttp    raw HTTP/1.1 over a socket: request bytes, RawConn, Response
-    procs      processes seen through /proc: start time, VmRSS, fds, ASan
+    procs      ChildProcess (own session, stopped by group), and processes
+               seen through /proc: start time, CPU, VmRSS, fds, sockets, ASan
     session    the /tmp/dgt-XXXXXX session directory and its clean-up
     daemon     the private dockerd, the docker CLI, the busybox image
     proxy      starting, talking to and stopping dockgate

@@ -165,6 +165,7 @@ class Dockerd:
         self.root = Path(root)
         self.sock = str(self.root / "docker.sock")
         self.log = self.root / "dockerd.log"
+        self.cli_config = str(self.root / "cliconf")    # the CLI's DOCKER_CONFIG
         self.proc = None
 
     # -- lifecycle -----------------------------------------------------
@@ -271,20 +272,21 @@ class Dockerd:
     def cli(self, *args, input=None, timeout=120, text=True):
         """The docker CLI straight at the daemon (for setup and ground truth)."""
         return run_cli(DOCKER_CLI, "unix://" + self.sock, args, input=input,
-                       timeout=timeout, text=text, config_dir=str(self.root / "cliconf"))
+                       timeout=timeout, text=text, config_dir=self.cli_config)
 
     # -- images and containers -----------------------------------------
-    def import_image(self, tarpath, image):
+    def import_image(self, tarpath, image, timeout=120):
         """`docker import` of a root filesystem tar as image, with CMD sh."""
-        r = self.cli("import", "--change", 'CMD ["sh"]', str(tarpath), image)
+        r = self.cli("import", "--change", 'CMD ["sh"]', str(tarpath), image, timeout=timeout)
         assert r.rc == 0, r
 
-    def import_busybox(self, image=IMAGE, extra=None):
+    def import_busybox(self, image=IMAGE, extra=None, timeout=120):
         """Imports a busybox root filesystem (make_rootfs_tar, with extra
-        files) as image; returns image."""
+        files) as image; returns image. timeout: of the import, which
+        takes long with large extra files."""
         tarpath = self.root / (image.replace("/", "_").replace(":", "_") + ".tar")
         make_rootfs_tar(tarpath, extra)
-        self.import_image(tarpath, image)
+        self.import_image(tarpath, image, timeout)
         return image
 
     def run_container(self, cmd=None, *opts, name=None, start=True):

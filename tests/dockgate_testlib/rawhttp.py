@@ -128,10 +128,14 @@ class RawConn:
             headers.append((k.strip().lower(), v.strip()))
         return parts[0], int(parts[1]), (parts[2] if len(parts) > 2 else ""), headers, head
 
-    def read_response(self, timeout=10, head_request=False, skip_1xx=False, keep_body=True):
+    def read_response(self, timeout=10, head_request=False, skip_1xx=False, keep_body=True,
+                      length_required=False):
         """The next complete response (1xx responses are returned unless
         skip_1xx). keep_body=False reads the body without keeping it:
-        body stays b"" and body_length says how long it was."""
+        body stays b"" and body_length says how long it was.
+        length_required: a body with neither Content-Length nor chunked
+        raises ConnectionError at once instead of being read to the close
+        (a keep-alive client, which would wait for a close that never comes)."""
         deadline = time.monotonic() + timeout
         while True:
             version, status, reason, headers, raw = self.read_head(max(0.01, deadline - time.monotonic()))
@@ -162,6 +166,8 @@ class RawConn:
             rsp.body = self._read_exact(int(cl), deadline, keep_body)
             rsp.body_length = int(cl)
         else:
+            if length_required:
+                raise ConnectionError(f"a {status} response without a length: {raw!r:.300}")
             while self._fill(deadline):
                 pass
             rsp.body, self.buf = self.buf, b""
