@@ -1,8 +1,9 @@
 """The optional phase of a 62 KB head whose Connection line names
 thousands of options: dockgate's CPU per request."""
 
-from .env import HttpClient
-from .procstat import cpu_seconds
+from dockgate_testlib.procs import cpu_seconds
+from dockgate_testlib.rawhttp import RawConn
+
 from .subjects import start_subject
 
 
@@ -34,15 +35,15 @@ def phase_connopts(session, res, upstream):
                                 access_log=False)
         for options in (True, False):
             req = connopts_head(options)
-            h = HttpClient(("127.0.0.1", port), timeout=60)
+            c = RawConn.open(("127.0.0.1", port), timeout=60, nodelay=True)
             c0 = cpu_seconds(p.pid)
             for _ in range(n):
-                h.send(req)
-                st, _n = h.response()
+                c.send(req)
+                st = c.read_response(60, length_required=True).status
                 if st != 200:
                     raise RuntimeError(f"dockgate answered {st} to the connopts head")
             cpu = cpu_seconds(p.pid) - c0
-            h.close()
+            c.close()
             what = ("20,400 Connection options" if options
                     else "one Connection option, same size")
             res.add(f"connopts_{options}", "dockgate", cpu / n * 1000,

@@ -1,11 +1,26 @@
-"""Many client sockets at once: crowds of idle connections, and GETs over
-many concurrent connections from one thread."""
+"""The benchmark's GET, and many client sockets at once: crowds of idle
+connections, and GETs over many concurrent connections from one thread."""
 
 import selectors
 import socket
 import time
 
-from .env import HttpClient
+from dockgate_testlib.rawhttp import RawConn, http_request
+
+
+def get_request(path, close=False):
+    """The bytes of every GET the benchmark's own clients send: Host:
+    docker, and Connection: close if close."""
+    headers = [("Host", "docker")] + ([("Connection", "close")] if close else [])
+    return http_request("GET", path, headers, host=False)
+
+
+def keepalive_get(conn, path, timeout):
+    """One GET of path on the RawConn conn, its whole answer read; returns
+    its status. Raises ConnectionError on an answer without a length,
+    which would leave the connection unusable."""
+    conn.send(get_request(path))
+    return conn.read_response(timeout, length_required=True).status
 
 
 def open_idle(port, n):
@@ -85,8 +100,7 @@ def concurrent_gets(port, path, conns, requests, close=False, stall=120.0):
     its answer is whole; close=True: every GET says Connection: close on a
     new connection, read to EOF, and a new connection replaces it at once.
     Raises if an answer is not 200, or if no answer came for `stall` s."""
-    req = (f"GET {path} HTTP/1.1\r\nHost: docker\r\n"
-           + ("Connection: close\r\n" if close else "") + "\r\n").encode()
+    req = get_request(path, close)
     sel = selectors.DefaultSelector()
     sent = answered = 0
 
@@ -146,15 +160,15 @@ def concurrent_gets(port, path, conns, requests, close=False, stall=120.0):
 
 def drive_gets(port, path, requests, conns=1, close=False, what="the subject"):
     """`requests` GETs of path to 127.0.0.1:port. conns=1 and not close:
-    keep-alive GETs one after the other on one connection, from
-    HttpClient; else concurrent_gets over `conns` connections (close: a
-    new connection per GET). Raises if an answer is not 200."""
+    keep-alive GETs one after the other on one connection (keepalive_get);
+    else concurrent_gets over `conns` connections (close: a new connection
+    per GET). Raises if an answer is not 200."""
     if conns == 1 and not close:
-        h = HttpClient(("127.0.0.1", port), timeout=60)
+        c = RawConn.open(("127.0.0.1", port), timeout=60, nodelay=True)
         for _ in range(requests):
-            st, _n = h.get(path)
+            st = keepalive_get(c, path, 60)
             if st != 200:
                 raise RuntimeError(f"{what} answered {st}")
-        h.close()
+        c.close()
     else:
         concurrent_gets(port, path, conns, requests, close)

@@ -3,7 +3,8 @@
 import subprocess
 import time
 
-from .procstat import cpu_seconds
+from dockgate_testlib.procs import cpu_seconds
+
 from .session import log
 from .settings import BIG, BIG_SIZE, subject_order
 

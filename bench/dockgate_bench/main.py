@@ -4,7 +4,6 @@ the end, also when a phase or the whole run fails."""
 import argparse
 import datetime
 import os
-import shutil
 import signal
 import sys
 import tempfile
@@ -12,11 +11,14 @@ import time
 import traceback
 from pathlib import Path
 
+from dockgate_testlib.daemon import Dockerd
+from dockgate_testlib.procs import ChildProcess
+from dockgate_testlib.session import remove_session_dir
+
 from . import report
 from .callgrind import phase_callgrind
 from .connopts import phase_connopts
 from .download import phase_download
-from .env import ChildProcess, Dockerd
 from .memory import phase_events, phase_memory
 from .prepare import ensure_debs, pick_binary, raise_nofile, versions
 from .realdaemon import phase_latency, phase_save, start_bench_dockerd
@@ -174,12 +176,11 @@ def main(argv=None):
         failed["run"] = repr(e)[:500]
     finally:
         for p in list(ChildProcess.live):
-            if p.name != "dockerd":
-                p.stop()
+            p.stop()
         if dockerd is not None:
             dockerd.stop()
-            dockerd.remove()
-        shutil.rmtree(work, ignore_errors=True)
+        # Also what dockerd left: containerd, shims, containers, mounts.
+        remove_session_dir(work)
 
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     out = Path(args.out) if args.out else results / f"{stamp}-{mode_name}.json"

@@ -6,21 +6,42 @@ import hashlib
 import subprocess
 import time
 
-from .env import HttpClient
+from dockgate_testlib.daemon import cli_env
+from dockgate_testlib.rawhttp import RawConn
+
+from .crowd import keepalive_get
 from .session import log
 from .settings import JSON_PATH, PING, SUBJECTS, subject_order
 
+BIG_IMAGE_EXTRA = 200 << 20      # random bytes in bench/big
+
+
+def write_random(path, size):
+    """A file of size random bytes: nothing on the way can compress it."""
+    with open("/dev/urandom", "rb") as rnd, open(path, "wb") as f:
+        left = size
+        while left:
+            left -= f.write(rnd.read(min(left, 1 << 20)))
+
 
 def start_bench_dockerd(dockerd):
-    """Starts the private dockerd and gives it bench/busybox, bench/big
-    (plus 200 MiB of random bytes) and three containers running sleep
-    3600. The caller stops and removes it, also when this raises."""
+    """Starts the private dockerd (a dockgate_testlib Dockerd) and gives it
+    bench/busybox, bench/big (plus 200 MiB of random bytes) and three
+    containers running sleep 3600. The caller stops it and removes its
+    directory, also when this raises."""
     dockerd.start()
-    dockerd.import_busybox_image("bench/busybox:latest")
+    dockerd.import_busybox("bench/busybox:latest", timeout=600)
     for i in range(3):
-        dockerd.cli("run", "-d", "--network", "none", "--name",
-                    f"bench-{i}", "bench/busybox:latest", "sleep", "3600")
-    dockerd.import_busybox_image("bench/big:latest", 200 << 20)
+        r = dockerd.cli("run", "-d", "--network", "none", "--name",
+                        f"bench-{i}", "bench/busybox:latest", "sleep", "3600",
+                        timeout=600)
+        if r.rc != 0:
+            raise RuntimeError(f"container bench-{i} did not start: {r}")
+    blob = dockerd.root / "big-blob"
+    write_random(blob, BIG_IMAGE_EXTRA)
+    dockerd.import_busybox("bench/big:latest", {"data/blob": str(blob)},
+                           timeout=600)
+    blob.unlink()
 
 
 def phase_latency(session, res, subjects):
@@ -31,17 +52,17 @@ def phase_latency(session, res, subjects):
         for path, pname in ((PING, "/_ping"), (JSON_PATH, "containers/json")):
             session.wait_quiet()
             for s in subject_order(rep):
-                h = HttpClient(subjects[s], 10)
+                c = RawConn.open(subjects[s], 10, nodelay=True)
                 for _ in range(50):                       # warm-up
-                    h.get(path)
+                    keepalive_get(c, path, 10)
                 lat = []
                 for _ in range(n):
                     t0 = time.perf_counter_ns()
-                    st, _ = h.get(path)
+                    st = keepalive_get(c, path, 10)
                     lat.append((time.perf_counter_ns() - t0) / 1e6)
                     if st != 200:
                         raise RuntimeError(f"{s} answered {st} for {path}")
-                h.close()
+                c.close()
                 lat.sort()
                 res.add(f"real_{pname}_p50", s, lat[len(lat) // 2],
                         f"real dockerd, keep-alive GET {pname}: p50", "ms",
@@ -63,7 +84,8 @@ def phase_save(session, res, dockerd, subjects):
                 else f"tcp://127.0.0.1:{addr[1]}"
             t0 = time.perf_counter()
             p = subprocess.Popen(["docker", "-H", host, "save", "bench/big:latest"],
-                                 env=dockerd.env, stdout=subprocess.PIPE,
+                                 env=cli_env(dockerd.cli_config),
+                                 stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE)
             sha, size = hashlib.sha256(), 0
             while True:

@@ -8,8 +8,10 @@ import signal
 import subprocess
 import time
 
+from dockgate_testlib.net import free_port
+from dockgate_testlib.procs import ChildProcess
+
 from .crowd import drive_gets
-from .env import ChildProcess, free_port, wait_tcp, wait_unix
 from .settings import BENCH, BIG_SIZE, MAXCONN, POLICY
 
 NGINX_CONF = """\
@@ -93,8 +95,8 @@ def start_nginx(session):
     p = ChildProcess("nginx", ["nginx", "-p", str(work), "-e",
                                str(work / "nginx-error.log"), "-c", str(conf)],
                      work)
-    wait_tcp(port, p)
-    wait_unix(sock)
+    p.wait_listening(("127.0.0.1", port))
+    p.wait_listening(sock)
     worker = None
     for _ in range(100):
         kids = subprocess.run(["pgrep", "-P", str(p.pid)], capture_output=True,
@@ -117,7 +119,7 @@ def start_single_nginx(session, port, wrapper):
     p = ChildProcess(f"cg-nginx-{port}", list(wrapper) + [
         "nginx", "-p", str(work), "-e", str(work / "nginx-cg-error.log"),
         "-c", str(conf)], work)
-    wait_tcp(port, p, timeout=60)
+    p.wait_listening(("127.0.0.1", port), timeout=60)
     return p
 
 
@@ -160,11 +162,12 @@ def start_subject(session, kind, upstream, port=None, wrapper=(), tag="",
             env.update(SECCOMP="0", LANDLOCK="0")
         argv = [str(session.dockgate)]
     # Logs of the proxies under load go to /dev/null (a file would grow and
-    # cost disk writes); startup messages are checked by wait_tcp on failure.
+    # cost disk writes); startup messages are shown by wait_listening on
+    # failure.
     out = subprocess.DEVNULL if access_log and not wrapper else None
     p = ChildProcess(name, list(wrapper) + argv, session.work, env=env,
                      stdout=out)
-    wait_tcp(port, p, timeout=60 if wrapper else 20)
+    p.wait_listening(("127.0.0.1", port), timeout=60 if wrapper else 20)
     return p, port
 
 

@@ -5,7 +5,8 @@ import re
 import subprocess
 import time
 
-from .procstat import cpu_seconds
+from dockgate_testlib.procs import cpu_seconds
+
 from .session import log
 from .settings import DENIED, JSON_PATH, PING, subject_order
 
