@@ -16,6 +16,7 @@ import pytest
 from dockgate_testlib.daemon import IMAGE, LineReader, denied_message, make_rootfs_tar, unique
 from dockgate_testlib.fixtures import cli_params
 from dockgate_testlib.net import wait_for
+from dockgate_testlib.procs import rss_kb
 from dockgate_testlib.proxy import assert_denied
 from dockgate_testlib.rawhttp import http_request
 
@@ -436,14 +437,6 @@ def big_image(dockerd, busybox, session_dir):
     os.unlink(saved)
 
 
-def _rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
-
 def test_load_and_save_100mb(proxy, dockerd, big_image, tmp_path):
     p = proxy(IMAGES=1, POST=1)
     assert_ok(dockerd.cli("rmi", "-f", big_image["tag"]))
@@ -452,13 +445,13 @@ def test_load_and_save_100mb(proxy, dockerd, big_image, tmp_path):
     # Bodies stream through fixed buffers: the proxy's memory must not grow
     # with the 100 MB passing through it (sanitizer builds carry their own
     # shadow memory, hence the generous bound).
-    rss_before = _rss_kib(p.proc.pid)
+    rss_before = rss_kb(p.proc.pid)
     peak = [rss_before]
     done = threading.Event()
 
     def sample():
         while not done.is_set():
-            peak[0] = max(peak[0], _rss_kib(p.proc.pid))
+            peak[0] = max(peak[0], rss_kb(p.proc.pid))
             time.sleep(0.02)
     sampler = threading.Thread(target=sample)
     sampler.start()

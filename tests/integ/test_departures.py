@@ -28,6 +28,7 @@ import pytest
 
 from dockgate_testlib.daemon import unique
 from dockgate_testlib.net import UnixServer, wait_for
+from dockgate_testlib.procs import socket_inodes
 from dockgate_testlib.rawhttp import http_request
 
 # The exact request of the report: a stream that stays quiet (no plugin
@@ -44,22 +45,10 @@ LINGER_0 = struct.pack("ii", 1, 0)
 # counting what the proxy holds
 # --------------------------------------------------------------------------
 
-def socket_inodes(pid):
-    out = set()
-    for fd in os.listdir(f"/proc/{pid}/fd"):
-        try:
-            target = os.readlink(f"/proc/{pid}/fd/{fd}")
-        except OSError:
-            continue
-        if target.startswith("socket:["):
-            out.add(int(target[8:-1]))
-    return out
-
-
 def daemon_connections(p):
     """Connections from the proxy to the daemon. `ss -x` names the daemon's
     end by the socket path it is bound to, and its peer by inode."""
-    mine = socket_inodes(p.proc.pid)
+    mine = set(socket_inodes(p.proc.pid))
     rows = subprocess.run(["ss", "-xHn"], capture_output=True, text=True, check=True).stdout
     n = 0
     for row in rows.splitlines():

@@ -10,6 +10,7 @@ import threading
 import time
 
 from dockgate_testlib.net import wait_for
+from dockgate_testlib.procs import cpu_seconds
 from dockgate_testlib.rawhttp import http_request
 
 
@@ -150,13 +151,9 @@ def test_out_of_fds_refuses_clients_and_recovers(proxy):
         for c in refused:
             assert c.closed_by_peer(timeout=5), "a client was kept without a descriptor"
             c.close()
-
-        def cpu_s():
-            f = open(f"/proc/{p.proc.pid}/stat").read().rsplit(")", 1)[1].split()
-            return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
-        t0 = cpu_s()
+        t0 = cpu_seconds(p.proc.pid)
         time.sleep(2)
-        assert cpu_s() - t0 < 0.5, "the proxy spun while out of descriptors"
+        assert cpu_seconds(p.proc.pid) - t0 < 0.5, "the proxy spun while out of descriptors"
         assert "out of file descriptors" in p.stderr()
     finally:
         for c in held:

@@ -38,7 +38,7 @@ def image(dockerd, session_dir):
     shutil.copy(REPO / "Dockerfile.prebuilt", ctx / "Dockerfile")
     shutil.copy(REPO / ".dockerignore", ctx / ".dockerignore")
     shutil.copytree(ROOTFS, ctx / "dist" / "rootfs", symlinks=True)
-    env = cli_env(str(session_dir / "cliconf"))
+    env = cli_env(dockerd.cli_config)
     env["DOCKER_BUILDKIT"] = "0"
     cp = subprocess.run([DOCKER_CLI, "-H", "unix://" + dockerd.sock, "build", "-q",
                          "-t", RELEASE_IMAGE, str(ctx)], capture_output=True, text=True,

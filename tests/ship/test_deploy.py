@@ -33,7 +33,7 @@ def logs(dockerd, name):
 
 def through(dockerd, host, *args):
     """The real docker CLI, pointed at the proxy instead of the daemon."""
-    return run_cli(DOCKER_CLI, host, args, config_dir=str(dockerd.root / "cliconf"))
+    return run_cli(DOCKER_CLI, host, args, config_dir=dockerd.cli_config)
 
 
 def assert_denied(r, what):

@@ -110,7 +110,7 @@ def test_stack_deploys_on_swarm(image, dockerd, session_dir):
     os.chown(rundir, 65534, 65534)
     stack = unique("dgstack")
     try:
-        env = cli_env(str(dockerd.root / "cliconf"))
+        env = cli_env(dockerd.cli_config)
         env.update(DOCKGATE_IMAGE=image, DOCKER_GID=str(dockerd.socket_gid()),
                    DOCKER_SOCKET=dockerd.sock,
                    DOCKGATE_RUN_DIR=str(rundir))

@@ -219,7 +219,7 @@ def test_unit_syscall_filter_allows_what_dockgate_calls(dockerd, busybox, sessio
                                                      *unit_like(gid)])
         try:
             host = f"unix://{rundir}/docker.sock"
-            cfg = str(dockerd.root / "cliconf")
+            cfg = dockerd.cli_config
             assert run_cli(DOCKER_CLI, host, ["ps"], config_dir=cfg).rc == 0
             assert run_cli(DOCKER_CLI, host, ["images"], config_dir=cfg).rc != 0
         finally:
@@ -261,7 +261,7 @@ def test_host_binary_as_the_unit_runs_it(dockerd, busybox, session_dir):
             assert int(status["CapBnd"], 16) == 0 and int(status["CapEff"], 16) == 0, status
             assert status["NoNewPrivs"] == "1" and status["Seccomp"] == "2", status
 
-            host, cfg = f"unix://{sock}", str(dockerd.root / "cliconf")
+            host, cfg = f"unix://{sock}", dockerd.cli_config
 
             def cli(*args):
                 return run_cli(DOCKER_CLI, host, args, config_dir=cfg)
