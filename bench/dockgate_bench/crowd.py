@@ -2,9 +2,9 @@
 connections, and GETs over many concurrent connections from one thread."""
 
 import selectors
-import socket
 import time
 
+from dockgate_testlib.net import connect
 from dockgate_testlib.rawhttp import RawConn, http_request
 
 
@@ -27,9 +27,7 @@ def open_idle(port, n):
     """n connections to 127.0.0.1:port, left non-blocking and silent."""
     socks = []
     for _ in range(n):
-        s = socket.socket()
-        s.settimeout(10)
-        s.connect(("127.0.0.1", port))
+        s = connect(("127.0.0.1", port), 10)
         s.setblocking(False)
         socks.append(s)
     return socks
@@ -107,8 +105,7 @@ def concurrent_gets(port, path, conns, requests, close=False, stall=120.0):
     def send_next(s):
         nonlocal sent
         if s is None:
-            s = socket.create_connection(("127.0.0.1", port), 10)
-            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            s = connect(("127.0.0.1", port), 10, nodelay=True)
             s.setblocking(False)
             sel.register(s, selectors.EVENT_READ, [b""])
         s.setblocking(True)
