@@ -51,7 +51,7 @@ run_py() {
 	echo "pytest $* ($bin): $p passed, $((f + e)) failed"
 }
 
-# Each libFuzzer target runs briefly (FUZZ_SECONDS, 60 by default) from the
+# Each libFuzzer target runs briefly (FUZZ_SECONDS, 45 by default) from the
 # committed seeds: real CLI traffic, hostile cases, and inputs that crashed
 # once (regress-*). Two run at a time, one test per target.
 fuzz_one() {
@@ -75,7 +75,7 @@ fuzz_one() {
 }
 
 run_fuzz() {
-	local secs=${FUZZ_SECONDS:-60} out targets=()
+	local secs=${FUZZ_SECONDS:-45} out targets=()
 	for t in build-fuzz/fuzz_*; do
 		[ -f "$t" ] && [ -x "$t" ] && targets+=("$t")
 	done
