@@ -194,6 +194,16 @@ static const char *empty_bool_as_off(struct cfg *c, const char *name, const char
 	return "0";
 }
 
+/* The booleans that guard dockgate itself, not the API: docker-socket-
+ * proxy has none of them, and off is the weaker setting. An empty value
+ * (SECCOMP= from an unset compose variable) is refused, never read as
+ * off. */
+static bool guards_dockgate(const struct setting *s)
+{
+	return s->offset == CFG_AT(seccomp) || s->offset == CFG_AT(landlock) ||
+	       s->offset == CFG_AT(refuse_root);
+}
+
 static bool same_ignoring_case(const char *a, size_t an, const char *b)
 {
 	return strlen(b) == an && strncasecmp(a, b, an) == 0;
@@ -278,12 +288,15 @@ static void note_lookalikes(struct cfg *c, char **env)
 		}
 		if (exact)
 			continue;
+		/* The name is anyone's who sets the environment: escaped, so
+		 * that it cannot end the log line. */
+		char name[64 * 4 + 1];
+		log_escape(name, sizeof name, *env, n < 64 ? n : 64);
 		if (near != NULL)
-			add_note(c, "%.*s is not a setting and is ignored: did you mean %s?",
-				 (int)(n < 64 ? n : 64), *env, near);
+			add_note(c, "%s is not a setting and is ignored: did you mean %s?", name, near);
 		else if (has_reserved_prefix(*env, n))
-			add_note(c, "%.*s is not a setting and is ignored (dockgate --help lists "
-				 "them)", (int)(n < 64 ? n : 64), *env);
+			add_note(c, "%s is not a setting and is ignored (dockgate --help lists them)",
+				 name);
 	}
 }
 
@@ -623,7 +636,7 @@ enum cfg_result cfg_load(struct cfg *c, int argc, char **argv, FILE *out, FILE *
 			c->policy.section_on[i - N_SETTINGS] = b;
 			continue;
 		}
-		if (settings[i].type == CFG_T_BOOL)
+		if (settings[i].type == CFG_T_BOOL && !guards_dockgate(&settings[i]))
 			v = empty_bool_as_off(c, settings[i].env, v);
 		if (v == NULL)
 			v = settings[i].def;

@@ -14,7 +14,7 @@
 #define CFG_MAX_LISTENERS 8
 #define CFG_UNIX_PATH_MAX 108
 #define CFG_MAX_NOTES 8
-#define CFG_NOTE_MAX 200
+#define CFG_NOTE_MAX 320
 
 enum cfg_listener_kind { CFG_LISTEN_TCP, CFG_LISTEN_UNIX };
 

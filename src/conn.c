@@ -283,6 +283,10 @@ void conn_set_line(struct conn *c, const char *method, size_t method_n, const ch
 		c->line[n++] = ' ';
 		n += log_escape(c->line + n, CONN_LINE_MAX - 64 - n, target,
 				path_n > 160 ? 160 : path_n);
+		if (path_n > 160) { /* say that the path goes on: its end is its action */
+			memcpy(c->line + n, "...", 3);
+			n += 3;
+		}
 	}
 	if (q != NULL)
 		n = add_logged_query(c->line, n, CONN_LINE_MAX, q + 1, target_n - path_n - 1);

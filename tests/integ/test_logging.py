@@ -334,3 +334,16 @@ def test_streams_are_logged_when_they_start_and_tunnels_when_they_end(proxy, sle
     # a plain request is logged once, when it ends: no start line
     assert p.request(http_request("GET", "/v1.41/containers/json")).status == 200
     assert p.stderr().count(" stream started") == 2
+
+
+def test_access_line_marks_a_cut_path(proxy):
+    """The path is cut at 160 bytes in the access line; the cut is marked,
+    so a long name cannot pass a kill off as something else."""
+    p = proxy(CONTAINERS=1, LOG_LEVEL="info")
+    name = "a" * 200
+    r = p.request(http_request("POST", f"/v1.41/containers/{name}/kill?signal=KILL"))
+    assert r.status == 403, r
+    wait_for(lambda: access_lines(p.stderr()), 5, 0.05, "the access line")
+    (line,) = access_lines(p.stderr())
+    assert f'"POST /v1.41/containers/{name[:160 - len("/v1.41/containers/")]}...?signal=KILL"' \
+        in line, line
