@@ -416,6 +416,24 @@ static void need(char *out, size_t cap, const char *setting)
 	snprintf(out + used, cap - used, "%s%s=1", used ? " and " : "", setting);
 }
 
+/* What a deny rule of kind deny says after "... is denied"; NULL for the
+ * kind whose message names the settings that would allow the request. */
+static const char *deny_rule_reason(enum policy_deny deny)
+{
+	switch (deny) {
+	case POLICY_DENY_NEVER: return ": this endpoint is never allowed";
+	case POLICY_DENY_SECRET_VALUE:
+		return ": it returns the secret's value (set ALLOW_SECRET_VALUES=1)";
+	case POLICY_DENY_VOLUME_EXPORT:
+		return ": it returns the volume's files (set ALLOW_VOLUME_EXPORT=1)";
+	case POLICY_DENY_EXEC_CLOSED:
+		return ": the exec could not be started, as starting it needs EXEC=1 (set EXEC=1)";
+	case POLICY_DENY_WRITES:
+		break;
+	}
+	return NULL;
+}
+
 /* Fills v->message with what was denied and the settings that would allow
  * it, so the docker CLI user reads the fix in the error. A /libpod path is
  * explained by the Docker path after it, plus LIBPOD=1 if that is off. */
@@ -431,21 +449,9 @@ static void explain_denial(const struct policy *p, struct span method,
 		return; /* truncated already: nothing fits after it */
 	char *m = v->message + used;
 	size_t left = sizeof v->message - used;
-	if (rule != NULL && rule->deny == POLICY_DENY_NEVER) {
-		snprintf(m, left, ": this endpoint is never allowed");
-		return;
-	}
-	if (rule != NULL && rule->deny == POLICY_DENY_SECRET_VALUE) {
-		snprintf(m, left, ": it returns the secret's value (set ALLOW_SECRET_VALUES=1)");
-		return;
-	}
-	if (rule != NULL && rule->deny == POLICY_DENY_VOLUME_EXPORT) {
-		snprintf(m, left, ": it returns the volume's files (set ALLOW_VOLUME_EXPORT=1)");
-		return;
-	}
-	if (rule != NULL && rule->deny == POLICY_DENY_EXEC_CLOSED) {
-		snprintf(m, left, ": the exec could not be started, as starting it needs EXEC=1 "
-			 "(set EXEC=1)");
+	const char *why = rule != NULL ? deny_rule_reason(rule->deny) : NULL;
+	if (why != NULL) {
+		snprintf(m, left, "%s", why);
 		return;
 	}
 	bool is_libpod;
