@@ -221,12 +221,6 @@ static void conn_reap(void)
 	upstream_reap();
 }
 
-/* Sets the access log's request line, "METHOD /path", escaped (see
- * log_escape()): a client's quote, backslash or control byte cannot end
- * the quoted field or the line. At most 32 bytes of method and 160 of
- * path are taken, and what the escapes do not leave room for is cut.
- * Keeps the old text when there is no memory (the log line is then merely
- * stale, never wrong about safety). */
 /* Query keys the access line keeps: they say what a request did (which
  * containers, forced or not, which signal, followed or not) and never
  * carry credentials. Anything else (a build's remote URL or buildargs, an
@@ -269,6 +263,13 @@ static size_t add_logged_query(char *out, size_t o, size_t cap, const char *q, s
 	return o;
 }
 
+/* Sets the access log's request line, "METHOD /path?kept-query", escaped
+ * (see log_escape()): a client's quote, backslash or control byte cannot
+ * end the quoted field or the line. At most 32 bytes of method and 160 of
+ * path are taken ("..." marks a cut path), then the kept query pairs, and
+ * what the escapes do not leave room for is cut. Keeps the old text when
+ * there is no memory (the log line is then merely stale, never wrong
+ * about safety). */
 void conn_set_line(struct conn *c, const char *method, size_t method_n, const char *target,
 		   size_t target_n)
 {
@@ -430,6 +431,33 @@ static bool tunnel_finished(const struct conn *c)
 }
 
 /* Moves bytes as far as buffers and sockets allow, for one turn. */
+/* Between requests a connection keeps no buffer memory: an idle client
+ * costs its struct and its sockets only. A stream gives its empty buffers
+ * back a few times a tick, so a quiet one holds none and a busy one does
+ * not allocate per message; conn_tick() takes them from one that went
+ * quiet after that. */
+static void give_back_buffers(struct conn *c)
+{
+	if (c->req == REQ_HEAD && c->resp == RESP_IDLE) {
+		trim_buffers(c);
+		free(c->line);
+		c->line = NULL;
+	} else if (c->req == REQ_DONE && c->resp == RESP_HEAD) {
+		/* A request sent whole, waiting for its answer: its emptied
+		 * client.in and upstream.out go back to the pool now, not with
+		 * the answer. Otherwise every client in flight holds two
+		 * blocks, and with more clients in flight than the pool is
+		 * deep each request maps, faults in and unmaps fresh ones.
+		 * (upstream.in and client.out are taken when the answer comes.) */
+		buf_trim(&c->client.in);
+		buf_trim(&c->upstream.out);
+	} else if (c->resp >= RESP_BODY && c->trims_this_tick < CONN_TRIMS_PER_TICK) {
+		/* A body or tunnel in progress. */
+		trim_buffers(c);
+		c->trims_this_tick++;
+	}
+}
+
 static void conn_run(struct conn *c)
 {
 	bool progress = true;
@@ -464,31 +492,9 @@ static void conn_run(struct conn *c)
 		if (c->state != CONN_DEAD && tunnel_finished(c))
 			conn_close(c);
 	}
-	/* Between requests a connection keeps no buffer memory: an idle
-	 * client costs its struct and its sockets only. A stream gives its
-	 * empty buffers back a few times a tick, so a quiet one holds none
-	 * and a busy one does not allocate per message; conn_tick() takes
-	 * them from one that went quiet after that. */
 	if (c->state == CONN_DEAD)
 		return;
-	if (c->req == REQ_HEAD && c->resp == RESP_IDLE) {
-		trim_buffers(c);
-		free(c->line);
-		c->line = NULL;
-	} else if (c->req == REQ_DONE && c->resp == RESP_HEAD) {
-		/* A request sent whole, waiting for its answer: its emptied
-		 * client.in and upstream.out go back to the pool now, not with
-		 * the answer. Otherwise every client in flight holds two
-		 * blocks, and with more clients in flight than the pool is
-		 * deep each request maps, faults in and unmaps fresh ones.
-		 * (upstream.in and client.out are taken when the answer comes.) */
-		buf_trim(&c->client.in);
-		buf_trim(&c->upstream.out);
-	} else if (c->resp >= RESP_BODY && c->trims_this_tick < CONN_TRIMS_PER_TICK) {
-		/* A body or tunnel in progress. */
-		trim_buffers(c);
-		c->trims_this_tick++;
-	}
+	give_back_buffers(c);
 	c->ran_this_tick = true;
 }
 
