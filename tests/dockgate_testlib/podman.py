@@ -113,12 +113,12 @@ class Podman(Dockerd):
             except OSError:
                 pass
 
-    def import_image(self, tarpath, image):
+    def import_image(self, tarpath, image, timeout=120):
         """POST /images/create?fromSrc=- (the Docker-compatible import)."""
         repo, tag = image.rsplit(":", 1)
         q = urllib.parse.urlencode({"fromSrc": "-", "repo": repo, "tag": tag,
                                     "changes": 'CMD ["sh"]'})
         st, body = self.api("POST", f"/v1.41/images/create?{q}",
                             body=Path(tarpath).read_bytes(),
-                            headers={"Content-Type": "application/x-tar"}, timeout=120)
+                            headers={"Content-Type": "application/x-tar"}, timeout=timeout)
         assert st == 200, (st, body)
