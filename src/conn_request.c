@@ -181,7 +181,7 @@ static void forward(struct conn *c, const struct h1_request *rq,
 	 * it (container.go registers {name:.*}): a link alias, as in
 	 * /containers/webx/db/attach, is the attach route too. */
 	c->req_hijack = policy_may_hijack(rq->method, path);
-	c->req_stream = policy_may_stream(rq->method, path);
+	c->req_stream = c->req_hijack || policy_may_stream(rq->method, path);
 	c->tunnel_pending = false;
 	c->resp = RESP_HEAD;
 	c->resp_scan = 0;

@@ -391,22 +391,27 @@ bool policy_may_hijack(struct span method, const struct path_info *path)
 	       policy_pattern_match("/exec/**/start", rest);
 }
 
-bool policy_may_stream(struct span method, const struct path_info *path)
-{
-	bool is_libpod;
-	struct span rest = libpod_inner(path->rest, &is_libpod);
-	if (policy_method_bit(method) == POLICY_M_GET)
-		return policy_pattern_match("/events", rest) ||
-		       policy_pattern_match("/containers/**/logs", rest) ||
-		       policy_pattern_match("/containers/**/stats", rest) ||
-		       policy_pattern_match(POLICY_ATTACH_WS, rest);
-	return policy_may_hijack(method, path);
-}
-
 static struct span first_segment(struct span rest)
 {
 	const char *end = memchr(rest.p + 1, '/', rest.n - 1);
 	return (struct span){ rest.p + 1, end ? (size_t)(end - rest.p - 1) : rest.n - 1 };
+}
+
+bool policy_may_stream(struct span method, const struct path_info *path)
+{
+	if (policy_method_bit(method) != POLICY_M_GET)
+		return false;
+	bool is_libpod;
+	struct span rest = libpod_inner(path->rest, &is_libpod);
+	/* Every request asks: the first segment spares most of them the
+	 * pattern walks. */
+	struct span section = first_segment(rest);
+	if (span_eq(section, "events"))
+		return policy_pattern_match("/events", rest);
+	return span_eq(section, "containers") &&
+	       (policy_pattern_match("/containers/**/logs", rest) ||
+		policy_pattern_match("/containers/**/stats", rest) ||
+		policy_pattern_match(POLICY_ATTACH_WS, rest));
 }
 
 /* Appends "NAME=1" to a " and "-separated list in out. */

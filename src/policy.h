@@ -157,9 +157,10 @@ void policy_judge(const struct policy *p, const struct policy_request *rq,
  * them. */
 bool policy_may_hijack(struct span method, const struct path_info *path);
 
-/* True for the requests whose answer may run as long as the client
- * wants (events, logs and stats that may follow, attach, exec start): the
- * access log says when they start, not only when they end. */
+/* True for the reads whose answer may run as long as the client wants
+ * (events, logs and stats that may follow, the attach WebSocket): the
+ * access log says when they start, not only when they end. Hijacks
+ * (attach, exec start) are policy_may_hijack()'s. */
 bool policy_may_stream(struct span method, const struct path_info *path);
 
 /* True when pattern (syntax above) matches the decoded path rest. What
