@@ -38,6 +38,7 @@
 #include "span.h"
 
 struct path_info;
+struct route;
 
 /* The API sections of docker-socket-proxy, one per first path segment. */
 struct policy_section {
@@ -144,6 +145,11 @@ struct policy_request {
 	struct span method;
 	const struct path_info *path; /* checked by path_check() */
 	bool has_body; /* Transfer-Encoding, or a Content-Length above 0 */
+	/* The route the daemon runs for it (route.h), resolved once per
+	 * request; NULL when none. libpod: reached as its /libpod twin.
+	 * Profiles (profile.h) judge by these; the rule list by the path. */
+	const struct route *route;
+	bool libpod;
 };
 
 /* Judges a request. Fills *v; never fails. */

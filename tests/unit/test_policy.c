@@ -675,7 +675,7 @@ static void judge(const char *settings, const char *method, const char *target,
 		policy_free(p);
 		fail_msg("path_check rejects %s: %s", target, info.error);
 	}
-	struct policy_request rq = { { method, strlen(method) }, &info, false };
+	struct policy_request rq = { .method = { method, strlen(method) }, .path = &info };
 	policy_judge(p, &rq, v);
 	policy_free(p);
 }
@@ -874,7 +874,8 @@ static void test_lifecycle(void **state)
 		policy_free(p);
 		fail_msg("path_check rejects %s: %s", lr->row.target, info.error);
 	}
-	struct policy_request rq = { { lr->row.method, strlen(lr->row.method) }, &info, lr->body };
+	struct policy_request rq = { .method = { lr->row.method, strlen(lr->row.method) },
+				     .path = &info, .has_body = lr->body };
 	struct policy_verdict v;
 	policy_judge(p, &rq, &v);
 	policy_free(p);
