@@ -55,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct policy_verdict v;
 		struct span methods[] = { { "GET", 3 }, { "POST", 4 }, { "DELETE", 6 } };
 		for (size_t m = 0; m < 3; m++) {
-			struct policy_request preq = { methods[m], &info, m == 1 };
+			struct policy_request preq = { .method = methods[m], .path = &info, .has_body = m == 1 };
 			policy_judge(open_all, &preq, &v);
 			if (v.allow)
 				assert(info.section.n > 0 && !span_eq(info.section, "debug"));

@@ -70,8 +70,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct policy *pol = policy_compile(&s, NULL, 0);
 		struct policy_verdict v;
 		struct policy_request preq = {
-			rq.method, &info,
-			rq.body == H1_BODY_CHUNKED || (rq.body == H1_BODY_LENGTH && rq.content_length > 0)
+			.method = rq.method,
+			.path = &info,
+			.has_body = rq.body == H1_BODY_CHUNKED ||
+				    (rq.body == H1_BODY_LENGTH && rq.content_length > 0),
 		};
 		policy_judge(pol, &preq, &v);
 		if (v.allow)

@@ -1303,7 +1303,7 @@ static void test_long_method(void **state)
 		unsigned char guard[1024];
 	} out;
 	memset(out.guard, 0x5a, sizeof out.guard);
-	struct policy_request rq = { { method, sizeof method }, &info, false };
+	struct policy_request rq = { .method = { method, sizeof method }, .path = &info };
 	policy_judge(p, &rq, &out.v);
 	policy_free(p);
 	assert_false(out.v.allow);
