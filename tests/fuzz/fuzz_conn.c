@@ -131,8 +131,10 @@ static void daemon_consume(struct daemon_conn *u)
 		assert(path_check(rq.target, scratch, sizeof scratch, &info) == 0);
 		struct policy_verdict v;
 		struct policy_request preq = {
-			rq.method, &info,
-			rq.body == H1_BODY_CHUNKED || (rq.body == H1_BODY_LENGTH && rq.content_length > 0)
+			.method = rq.method,
+			.path = &info,
+			.has_body = rq.body == H1_BODY_CHUNKED ||
+				    (rq.body == H1_BODY_LENGTH && rq.content_length > 0),
 		};
 		policy_judge(pol, &preq, &v);
 		assert(v.allow); /* invariant 1: only allowed requests arrive */
