@@ -56,6 +56,20 @@ enum profile_decision profile_get(const struct profile *p, const struct route *r
 /* Copies every decision (and origin) of parent into p: "extends". */
 void profile_inherit(struct profile *p, const struct profile *parent);
 
+/* Sets decision d on every route that rule names: an operation name
+ * ("ContainerList"), or a method and a template ("GET
+ * /containers/{id}/json": variable names are free, every {...} matches
+ * any variable of the same place; "*" as the method names every method).
+ * With libpod, their /libpod twins too. Returns how many routes were set:
+ * 0 when the rule names none (the caller reports that as an error). */
+int profile_apply_rule(struct profile *p, const char *rule, bool libpod,
+		       enum profile_decision d, const char *origin);
+
+/* Sets decision d on every route of a section ("containers"), whose
+ * method bit (1u << enum route_method) is in methods. Returns how many. */
+int profile_apply_section(struct profile *p, const char *section, unsigned methods,
+			  bool libpod, enum profile_decision d, const char *origin);
+
 /* Judges a request whose route was resolved into rq->route (NULL: none).
  * On deny, v->message names the operation, the profile and what would
  * allow it (the setting, or the policy file's line), never the policy. */
