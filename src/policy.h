@@ -39,6 +39,7 @@
 
 struct path_info;
 struct route;
+struct route_candidates;
 
 /* The API sections of docker-socket-proxy, one per first path segment. */
 struct policy_section {
@@ -150,6 +151,10 @@ struct policy_request {
 	 * Profiles (profile.h) judge by these; the rule list by the path. */
 	const struct route *route;
 	bool libpod;
+	/* Every route it may reach on the daemons the table knows
+	 * (route_resolve_all()); route and libpod are its newest. Profiles
+	 * judge them all. NULL: only route, as resolved. */
+	const struct route_candidates *routes;
 };
 
 /* Judges a request. Fills *v; never fails. */
