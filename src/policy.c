@@ -283,6 +283,11 @@ void policy_free(struct policy *p)
 	free(p);
 }
 
+const struct policy_settings *policy_settings_of(const struct policy *p)
+{
+	return &p->settings;
+}
+
 const struct policy_rule *policy_rules(const struct policy *p, size_t *n)
 {
 	*n = p->n_rules;

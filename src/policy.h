@@ -134,6 +134,9 @@ void policy_free(struct policy *p);
 /* The rules, in evaluation order, for the startup summary. */
 const struct policy_rule *policy_rules(const struct policy *p, size_t *n);
 
+/* The settings p was compiled from. */
+const struct policy_settings *policy_settings_of(const struct policy *p);
+
 struct policy_verdict {
 	bool allow;
 	const char *because; /* the deciding rule's setting, or NULL */

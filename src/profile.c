@@ -381,6 +381,22 @@ static void summarize_widening(const struct profile *p, char *summary, size_t ca
 	}
 }
 
+/* The setting of a section that env opens and base does not, for route
+ * r (its twin with libpod, which env must open too); NULL when none. */
+static const char *section_opened(const struct policy *env, const struct policy *base,
+				  const struct route *r, bool libpod)
+{
+	const struct policy_settings *on = policy_settings_of(env);
+	const struct policy_settings *off = policy_settings_of(base);
+	if (libpod && !on->libpod)
+		return NULL;
+	for (size_t k = 0; k < policy_n_sections; k++)
+		if (strcmp(policy_sections[k].segment, r->section) == 0)
+			return on->section_on[k] && !off->section_on[k] ? policy_sections[k].setting
+									 : NULL;
+	return NULL;
+}
+
 int profile_widen(struct profile *p, const struct policy *base, char *summary, size_t cap)
 {
 	if (summary != NULL && cap > 0)
@@ -395,8 +411,11 @@ int profile_widen(struct profile *p, const struct policy *base, char *summary, s
 			if ((libpod && !(r->flags & ROUTE_F_LIBPOD)) ||
 			    profile_get(p, r, libpod, NULL) == PROFILE_ALLOW)
 				continue;
-			const char *because = NULL;
-			if (!slot_granted(p->env, base, r, libpod, &because))
+			/* A section a setting opens: all its routes, so that
+			 * what the settings deny there they deny with their
+			 * own words (set POST=1, set EXEC=1). */
+			const char *because = section_opened(p->env, base, r, libpod);
+			if (because == NULL && !slot_granted(p->env, base, r, libpod, &because))
 				continue;
 			/* A twin whose Docker route the defaults open is
 			 * LIBPOD's doing, and a write in a section open by
