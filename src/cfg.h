@@ -15,6 +15,7 @@
 #define CFG_UNIX_PATH_MAX 108
 #define CFG_MAX_NOTES 8
 #define CFG_NOTE_MAX 320
+#define CFG_FILE_PATH_MAX 256
 
 enum cfg_listener_kind { CFG_LISTEN_TCP, CFG_LISTEN_UNIX };
 
@@ -32,6 +33,7 @@ struct cfg {
 	size_t n_listeners;
 	int log_level; /* enum log_level */
 	struct policy_settings policy;
+	char policy_file[CFG_FILE_PATH_MAX]; /* POLICY_FILE; "": none */
 	unsigned long max_head_size;
 	unsigned long max_headers;
 	unsigned long header_timeout_s;
