@@ -310,8 +310,8 @@ static bool sample_path(const char *tpl, bool libpod, const char *lead, char *ou
 	return true;
 }
 
-/* Whether env allows a request of method to path and base does not;
- * env's deciding setting in *because. */
+/* Whether env allows a request of method to path and base (unless NULL)
+ * does not; env's deciding setting in *because. */
 static bool allowed_beyond(const struct policy *env, const struct policy *base,
 			   const char *method, const char *path, const struct route *r,
 			   bool libpod, const char **because)
@@ -328,9 +328,11 @@ static bool allowed_beyond(const struct policy *env, const struct policy *base,
 		.libpod = libpod,
 	};
 	struct policy_verdict v;
-	policy_judge(base, &rq, &v);
-	if (v.allow)
-		return false;
+	if (base != NULL) {
+		policy_judge(base, &rq, &v);
+		if (v.allow)
+			return false;
+	}
 	policy_judge(env, &rq, &v);
 	*because = v.because;
 	return v.allow;
@@ -354,6 +356,15 @@ static bool slot_granted(const struct policy *env, const struct policy *base,
 	return false;
 }
 
+/* True when setting names a section that is open by default. */
+static bool open_by_default(const char *setting)
+{
+	for (size_t i = 0; setting != NULL && i < policy_n_sections; i++)
+		if (strcmp(policy_sections[i].setting, setting) == 0)
+			return policy_sections[i].default_on;
+	return false;
+}
+
 /* Appends "ORIGIN on N routes" for every origin of a BY_ENV slot. */
 static void summarize_widening(const struct profile *p, char *summary, size_t cap)
 {
@@ -370,6 +381,22 @@ static void summarize_widening(const struct profile *p, char *summary, size_t ca
 	}
 }
 
+/* The setting of a section that env opens and base does not, for route
+ * r (its twin with libpod, which env must open too); NULL when none. */
+static const char *section_opened(const struct policy *env, const struct policy *base,
+				  const struct route *r, bool libpod)
+{
+	const struct policy_settings *on = policy_settings_of(env);
+	const struct policy_settings *off = policy_settings_of(base);
+	if (libpod && !on->libpod)
+		return NULL;
+	for (size_t k = 0; k < policy_n_sections; k++)
+		if (strcmp(policy_sections[k].segment, r->section) == 0)
+			return on->section_on[k] && !off->section_on[k] ? policy_sections[k].setting
+									 : NULL;
+	return NULL;
+}
+
 int profile_widen(struct profile *p, const struct policy *base, char *summary, size_t cap)
 {
 	if (summary != NULL && cap > 0)
@@ -384,10 +411,21 @@ int profile_widen(struct profile *p, const struct policy *base, char *summary, s
 			if ((libpod && !(r->flags & ROUTE_F_LIBPOD)) ||
 			    profile_get(p, r, libpod, NULL) == PROFILE_ALLOW)
 				continue;
-			const char *because = NULL;
-			if (!slot_granted(p->env, base, r, libpod, &because))
+			/* A section a setting opens: all its routes, so that
+			 * what the settings deny there they deny with their
+			 * own words (set POST=1, set EXEC=1). */
+			const char *because = section_opened(p->env, base, r, libpod);
+			if (because == NULL && !slot_granted(p->env, base, r, libpod, &because))
 				continue;
+			/* A twin whose Docker route the defaults open is
+			 * LIBPOD's doing, and a write in a section open by
+			 * default POST's, not the section's. */
+			const char *unused;
 			char origin[PROFILE_ORIGIN_MAX];
+			if (libpod && slot_granted(base, NULL, r, false, &unused))
+				because = "LIBPOD";
+			else if (open_by_default(because))
+				because = "POST";
 			snprintf(origin, sizeof origin, "%s=1", because ? because : "a setting");
 			if (profile_set(p, r, libpod, PROFILE_BY_ENV, origin) == -1)
 				return -1;
@@ -443,6 +481,23 @@ static void deny_unrouted(const struct profile *p, const struct policy_request *
 		 p->name);
 }
 
+/* True when the slot of hit says DENY (or hit is no route of the table),
+ * with the denial in v. */
+static bool denied(const struct profile *p, const struct policy_request *rq,
+		   const struct route_hit *hit, struct policy_verdict *v)
+{
+	long slot = slot_of(hit->route, hit->libpod);
+	if (slot >= 0 && p->decision[slot] != PROFILE_DENY)
+		return false;
+	if (slot < 0) {
+		/* Not the table's: nothing to name, and nothing allowed it. */
+		deny_unrouted(p, rq, true, v);
+		return true;
+	}
+	deny_route(p, rq, hit, p->origin[slot] ? p->origins[p->origin[slot]] : NULL, v);
+	return true;
+}
+
 /* Asks the environment's rule list, once per request: true when it
  * allows, with its verdict in v; false with its denial in v. */
 static bool env_allows(const struct profile *p, const struct policy_request *rq,
@@ -476,20 +531,19 @@ void profile_judge(const struct profile *p, const struct policy_request *rq,
 	v->allow = false;
 	v->because = NULL;
 	v->message[0] = '\0';
+	/* The newest daemon's route first: when it is denied, the denial
+	 * names the operation the client meant. */
+	if (rq->route != NULL && denied(p, rq, &(struct route_hit){ rq->route, rq->libpod }, v))
+		return;
 	bool asked = false;
 	for (unsigned i = 0; i < c->n; i++) {
 		const struct route_hit *hit = &c->hit[i];
 		long slot = slot_of(hit->route, hit->libpod);
-		enum profile_decision d = slot < 0 ? PROFILE_DENY
-						   : (enum profile_decision)p->decision[slot];
-		if (d == PROFILE_BY_ENV && !env_allows(p, rq, &asked, v))
+		if (slot >= 0 && p->decision[slot] == PROFILE_BY_ENV &&
+		    !env_allows(p, rq, &asked, v))
 			return;
-		if (d == PROFILE_DENY) {
-			const char *origin = slot < 0 || p->origin[slot] == 0
-						     ? NULL : p->origins[p->origin[slot]];
-			deny_route(p, rq, hit, origin, v);
+		if (denied(p, rq, hit, v))
 			return;
-		}
 	}
 	/* A daemon version that runs no route answers 404: no grant, so
 	 * it matters only when no daemon runs one. Podman running a route

@@ -98,12 +98,14 @@ struct profile *profile_from_preset(const struct preset *pr, const struct policy
 
 /* PROFILE=<preset> with settings (policy.h): a setting at a value other
  * than its default widens the preset by exactly what it grants in env
- * mode. Every route slot (twins included) that p is not already
- * allowing, and for which a sample request (the template with every name
- * "x", behind /v1.41) is allowed by p's env rule list but not by base
- * (the rule list of the settings at their defaults), becomes BY_ENV, so
- * that POST, the lifecycle switches and the gates keep their meaning
- * there; its origin is the deciding setting, "CONTAINERS=1". Defaults add
+ * mode. A route slot that p does not already allow becomes BY_ENV when
+ * its section is open in p's env rule list and not in base (the rule list
+ * of the settings at their defaults; twins only with LIBPOD), or when a
+ * sample request of it (the template with every name "x", behind /v1.41)
+ * is allowed by the env rule list and not by base (ALLOW_START, LIBPOD,
+ * POST on what the defaults open). So POST, the lifecycle switches and
+ * the gates keep their meaning there, and their denials their words. Its
+ * origin is the setting, "CONTAINERS=1", "LIBPOD=1". Defaults add
  * nothing: EVENTS=1 is the default, so a preset without SystemEvents
  * stays without it. summary (cap bytes; may be NULL) gets "CONTAINERS=1
  * on 31 routes, ..." for the log. Returns the slots widened, or -1 with

@@ -76,48 +76,54 @@ def test_missing_file_exits_2(dockerd, session_dir):
     assert f"{path}: No such file or directory" in out, out
 
 
-def write_default_policy(session_dir, tcp, unix):
-    path = session_dir / "policy.yml"
-    path.write_text(
-        "version: 1\n"
-        "profiles:\n"
-        "  default:\n"
-        "    extends: env\n"
-        "    deny:\n"
-        "      - ContainerArchive\n"          # 6:9
-        "  pinger:\n"
-        "    allow: [SystemPing]\n"
-        "clients:\n"
-        f"  - listener: {unix}\n"
-        "    uid: [4294967294]\n"
-        "    profile: pinger\n")
-    return path
+DEFAULT_PROFILE = (
+    "version: 1\n"
+    "profiles:\n"
+    "  default:\n"
+    "    extends: env\n"
+    "    deny:\n"
+    "      - ContainerArchive\n"          # 6:9
+    "  pinger:\n"
+    "    allow: [SystemPing]\n")
 
 
 def test_valid_file_starts_and_is_logged(proxy, session_dir):
     listen, tcp, unix = listeners(session_dir, "valid")
-    path = write_default_policy(session_dir, tcp, unix)
+    path = session_dir / "clients-policy.yml"
+    path.write_text(DEFAULT_PROFILE + f"clients:\n  - listener: {unix}\n"
+                    "    uid: [4294967294]\n    profile: pinger\n")
     p = proxy(listen=listen, POLICY_FILE=path, CONTAINERS=1)
     assert p.request(b"GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n").status == 200
     log = p.stderr()
     assert (f"policy file {path}: profiles default, pinger; 1 client entries; clients no "
             "entry matches are served by its profile default") in log, log
+    # The entries are checked; serving them per client is not wired yet,
+    # and the log says so rather than let anyone believe they apply.
+    assert "does not serve its entries yet" in log, log
 
 
-@pytest.mark.xfail(strict=True, reason="serving requests with the file's profiles is wired "
-                   "into the connection by the integrator (policy_file_pick, default)")
 def test_default_profile_judges_requests(proxy, session_dir, container):
     """The file's default profile, extending env (CONTAINERS=1), denies
     docker cp out of a container and lets the rest of CONTAINERS through."""
     cid = container()
-    listen, tcp, unix = listeners(session_dir, "judge")
-    path = write_default_policy(session_dir, tcp, unix)
-    p = proxy(listen=listen, POLICY_FILE=path, CONTAINERS=1)
+    path = session_dir / "policy.yml"
+    path.write_text(DEFAULT_PROFILE)
+    p = proxy(POLICY_FILE=path, CONTAINERS=1)
     assert p.request(b"GET /containers/json HTTP/1.1\r\nHost: x\r\n\r\n").status == 200
     rsp = p.request(f"GET /v1.41/containers/{cid}/archive?path=/etc HTTP/1.1\r\n"
                     "Host: x\r\n\r\n".encode())
     assert rsp.status == 403, rsp
     assert ("ContainerArchive is denied by profile default (policy.yml:6:9)"
             in rsp.body.decode()), rsp.body
+    # Its /libpod twin too, though the profile does not say libpod: true.
+    rsp = p.request(f"GET /v4.0.0/libpod/containers/{cid}/archive?path=/etc HTTP/1.1\r\n"
+                    "Host: x\r\n\r\n".encode())
+    assert rsp.status == 403, rsp
     r = p.docker("cp", f"{cid}:/etc/hostname", str(session_dir / "hostname"))
     assert r.rc != 0 and not (session_dir / "hostname").exists(), r
+    assert "ContainerArchive is denied by profile default" in r.err, r
+    # What the file does not deny is the environment's to judge: exec is
+    # not in CONTAINERS, and stays closed.
+    rsp = p.request(f"POST /v1.41/containers/{cid}/exec HTTP/1.1\r\nHost: x\r\n"
+                    "Content-Length: 0\r\n\r\n".encode())
+    assert rsp.status == 403, rsp
