@@ -14,11 +14,13 @@
 #include <unistd.h>
 
 #include "answer.h"
+#include "binding.h"
 #include "buf.h"
 #include "cfg.h"
 #include "limit.h"
 #include "log.h"
 #include "loop.h"
+#include "profile.h"
 #include "relay.h"
 #include "upstream.h"
 
@@ -97,7 +99,10 @@ void conn_set_idle_deadline(struct conn *c)
 	c->deadline_ms = loop_now_ms() + (long long)conn_cfg->idle_timeout_s * 1000;
 }
 
-int conn_start(int fd, const char *peer, const struct limit_key *key)
+_Static_assert(CFG_MAX_LISTENERS <= 255, "a listener index must fit struct conn's byte");
+
+int conn_start(int fd, size_t listener, struct binding *served_by, const char *peer,
+	       const struct limit_key *key)
 {
 	struct conn *c = calloc(1, sizeof *c);
 	if (c == NULL)
@@ -113,7 +118,8 @@ int conn_start(int fd, const char *peer, const struct limit_key *key)
 	relay_init(&c->relay);
 	snprintf(c->peer, sizeof c->peer, "%s", peer);
 	c->client_key = *key;
-	c->profile = 0; /* the settings' profile; per listener or client later */
+	c->listener = (unsigned char)listener; /* < CFG_MAX_LISTENERS */
+	c->served_by = served_by;
 	if (loop_add(loop, &c->client_watch, EPOLLIN | EPOLLOUT | EPOLLRDHUP) == -1) {
 		int saved = errno;
 		free(c);
@@ -216,6 +222,9 @@ static void conn_reap(void)
 	while (reap_list) {
 		struct conn *c = reap_list;
 		reap_list = c->next;
+		/* Only now: the last access line of the connection may name
+		 * strings of its profile (a retired one lives until this). */
+		binding_release(c->served_by);
 		free(c->line);
 		free(c);
 	}
@@ -300,9 +309,22 @@ const char *conn_line_of(const struct conn *c)
 	return c->line ? c->line : "-";
 }
 
-/* One line per request: who, what, the decision, the outcome. Built
- * without printf (it is most of a request's cost otherwise); the reason
- * of a denial may quote the client's decoded path, so it is escaped. */
+/* " profile=NAME" at the end of a line, when a profile judges c's
+ * requests; nothing when the env rule list does (the line is then as it
+ * was before profiles). */
+static void log_profile(struct log_line *l, const struct conn *c)
+{
+	const struct profile *p = c->served_by ? c->served_by->profile : NULL;
+	if (p == NULL)
+		return;
+	log_line_add(l, " profile=", 9);
+	log_line_str(l, profile_name(p));
+}
+
+/* One line per request: who, what, the decision, the outcome, and the
+ * profile that judged it. Built without printf (it is most of a
+ * request's cost otherwise); the reason of a denial may quote the
+ * client's decoded path, so it is escaped. */
 void conn_log_access(struct conn *c, bool allowed, const char *why)
 {
 	struct log_line l;
@@ -330,6 +352,7 @@ void conn_log_access(struct conn *c, bool allowed, const char *why)
 		log_line_escaped(&l, why ? why : "-", why ? strlen(why) : 1);
 		log_line_add(&l, "\"", 1);
 	}
+	log_profile(&l, c);
 	log_line_end(&l);
 }
 
@@ -360,6 +383,7 @@ void conn_log_stream(struct conn *c, bool started)
 		log_line_uint(&l, ms > 0 ? (unsigned long long)ms : 0);
 		log_line_str(&l, " tunnel ended");
 	}
+	log_profile(&l, c);
 	log_line_end(&l);
 }
 

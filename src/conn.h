@@ -3,7 +3,8 @@
  * on a daemon connection that is this client's own while it is connected
  * (upstream.c may hand it to a later client), and streams the answers back.
  * The request is judged in conn_request.c at judge_request(), by the env
- * rule list (policy_judge()) or a profile (profile_judge()); conn_int.h
+ * rule list (policy_judge()) or a profile (profile_judge()), as the
+ * client's binding (binding.h) says; conn_int.h
  * says how the module's files divide the work. */
 #ifndef DOCKGATE_CONN_H
 #define DOCKGATE_CONN_H
@@ -21,24 +22,22 @@ struct limit_key;
  * stops (what was allocated is released already). */
 int conn_setup(struct loop *l, const struct cfg *c, const struct policy *p);
 
-struct profile;
-
-/* The profiles a connection may judge by, by index; the list and the
- * profiles must outlive every connection. A connection whose index has
- * no profile (NULL, or none set) is judged by the env rule list given to
- * conn_setup(). Every connection uses index 0 today. */
-void conn_set_profiles(const struct profile *const *profiles, size_t n);
-
 /* Releases what conn_setup() allocated, at exit. */
 void conn_setup_free(void);
 
 /* Longest client name kept for logs ("[IPv6]:port", "unix:pid=N,uid=N"). */
 #define CONN_PEER_MAX 56
 
-/* Takes ownership of an accepted non-blocking client socket. peer names
- * the client in logs; key is its per-client count, released at close.
- * 0, or -1 with errno (the caller closes fd and releases key). */
-int conn_start(int fd, const char *peer, const struct limit_key *key);
+struct binding;
+
+/* Takes ownership of an accepted non-blocking client socket. listener is
+ * the index of the listener it came from (binding.h), served_by what
+ * judges its requests (binding_pick()); peer names the client in logs;
+ * key is its per-client count. The key and the binding are released at
+ * close. 0, or -1 with errno (the caller closes fd and releases key and
+ * binding). */
+int conn_start(int fd, size_t listener, struct binding *served_by, const char *peer,
+	       const struct limit_key *key);
 
 /* Open client connections. */
 size_t conn_count(void);

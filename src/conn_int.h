@@ -31,6 +31,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "binding.h"
 #include "buf.h"
 #include "chunk.h"
 #include "conn.h"
@@ -140,11 +141,13 @@ struct conn {
 	bool resp_keep_alive : 1;
 	unsigned char trims_this_tick; /* gave its buffers back since then */
 	unsigned char connect_tries;
-	/* Which profile judges its requests (conn_set_profiles()), chosen
-	 * at accept: today the one of the settings, 0. */
-	unsigned char profile;
+	unsigned char listener; /* the index of the listener it came from */
 	struct conn *next_queued;
 	unsigned lingered; /* bytes dropped while closing */
+	enum h1_body resp_body; /* here, not below: the two fill 8 bytes */
+	/* What judges its requests (binding.h): chosen at accept, chosen
+	 * again at the first request head after a reload. A reference. */
+	struct binding *served_by;
 	/* Body bytes at the front of uin that go to the client as they are,
 	 * after cout, without a copy. While there are any nothing else may
 	 * enter cout (it would overtake them): the next request waits. */
@@ -152,7 +155,6 @@ struct conn {
 	size_t head_scan, resp_scan;
 	unsigned long long req_left;
 	struct chunk_dec req_chunk;
-	enum h1_body resp_body;
 	unsigned long long resp_left;
 	struct chunk_dec resp_chunk;
 	struct relay relay; /* RESP_RELAY only */

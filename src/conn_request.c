@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "binding.h"
 #include "buf.h"
 #include "cfg.h"
 #include "chunk.h"
@@ -26,10 +27,6 @@
 /* Shared by every connection's request path; set by conn_request_setup().
  * The policy is reachable from this file only, and used at one place. */
 static const struct policy *policy;
-/* The profiles connections judge by, by index (struct conn's profile);
- * NULL at an index, or an index past them: the env rule list judges. */
-static const struct profile *const *profiles;
-static size_t n_profiles;
 static struct h1_limits limits;
 static struct h1_header *header_slots;
 static char *path_scratch;
@@ -49,12 +46,6 @@ int conn_request_setup(const struct cfg *c, const struct policy *p)
 		return -1;
 	}
 	return 0;
-}
-
-void conn_set_profiles(const struct profile *const *list, size_t n)
-{
-	profiles = list;
-	n_profiles = n;
 }
 
 void conn_request_free(void)
@@ -96,8 +87,9 @@ static void remember_line(struct conn *c, const struct h1_request *rq)
 	c->req_health_probe = is_health_probe(rq);
 }
 
-/* The one place a request is judged: by the connection's profile when it
- * has one, else by the env rule list, exactly as before profiles. A body
+/* The one place a request is judged: as the connection's binding says,
+ * by its profile, by the env rule list exactly as before profiles, or by
+ * nobody (no entry of the policy file matches the client). A body
  * is any Transfer-Encoding (even one that turns out empty) or a
  * Content-Length above 0: the lifecycle switches admit none. */
 static void judge_request(const struct conn *c, const struct h1_request *rq,
@@ -113,11 +105,13 @@ static void judge_request(const struct conn *c, const struct h1_request *rq,
 		.libpod = routes->newest.libpod,
 		.routes = routes,
 	};
-	const struct profile *p = c->profile < n_profiles ? profiles[c->profile] : NULL;
-	if (p != NULL)
-		profile_judge(p, &req, v);
-	else
+	const struct binding *b = c->served_by;
+	if (b->profile != NULL)
+		profile_judge(b->profile, &req, v);
+	else if (!b->unmatched)
 		policy_judge(policy, &req, v);
+	else
+		binding_deny_unmatched(c->listener, c->client_watch.fd, &req, v);
 }
 
 static void deny(struct conn *c, const struct h1_request *rq, size_t head_len,
@@ -227,6 +221,10 @@ static void handle_request(struct conn *c, const struct h1_request *rq, size_t h
 	c->bytes_out = 0;
 	c->status = 0;
 	c->because = NULL;
+	/* After a reload the next request is the new policy's: who the
+	 * client is is read from its socket again. */
+	if (binding_stale(c->served_by))
+		binding_repick(&c->served_by, c->listener, c->client_watch.fd);
 	c->req_was_head = span_eq(rq->method, "HEAD");
 	remember_line(c, rq);
 	struct path_info path;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "answer.h"
+#include "binding.h"
 #include "buf.h"
 #include "conn.h"
 #include "health.h"
@@ -28,6 +29,7 @@
 struct listener {
 	struct loop_watch watch;
 	const struct cfg_listener *spec;
+	size_t index; /* in LISTEN, as binding.h and the policy file count */
 	struct sockfile file; /* unix listeners: the socket file we made */
 };
 
@@ -198,8 +200,14 @@ static void on_accept(struct loop_watch *w, uint32_t events)
 			refuse(fd);
 			continue;
 		}
-		if (conn_start(fd, peer, &key) == -1) {
+		/* Who serves it: what accept4 and SO_PEERCRED said. */
+		bool is_unix = pr.addr.ss_family == AF_UNIX;
+		struct binding *served_by =
+			binding_pick(ls->index, is_unix ? NULL : (struct sockaddr *)&pr.addr,
+				     is_unix ? &pr.cred : NULL);
+		if (conn_start(fd, ls->index, served_by, peer, &key) == -1) {
 			log_err("cannot set up a connection from %s: %s", peer, strerror(errno));
+			binding_release(served_by);
 			limit_release(&key);
 			close(fd);
 		}
@@ -341,6 +349,7 @@ int listen_open_all(struct loop *l, const struct cfg *c)
 		}
 		n_listeners++;
 		ls->spec = spec;
+		ls->index = i;
 		ls->watch = (struct loop_watch){ fd, on_accept, ls };
 		if (loop_add(l, &ls->watch, EPOLLIN) == -1) {
 			log_err("epoll: %s", strerror(errno));

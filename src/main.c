@@ -13,6 +13,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "binding.h"
 #include "cfg.h"
 #include "conn.h"
 #include "health.h"
@@ -31,17 +32,23 @@ static struct cfg settings;
 static long long shutdown_deadline_ms; /* 0 while running */
 
 /* SIGTERM/SIGINT: stop accepting, let in-flight requests finish, and stop
- * the loop once they have or the grace period is over. SIGHUP, SIGUSR1,
- * SIGUSR2 and SIGALRM: logged and otherwise ignored. */
+ * the loop once they have or the grace period is over. SIGHUP: reload
+ * POLICY_FILE (binding.h). SIGUSR1, SIGUSR2 and SIGALRM: logged and
+ * otherwise ignored. */
 static void on_signal(struct loop_watch *w, uint32_t events)
 {
 	(void)events;
 	struct signalfd_siginfo si;
 	while (read(w->fd, &si, sizeof si) == (ssize_t)sizeof si) {
+		if (si.ssi_signo == SIGHUP && shutdown_deadline_ms == 0) {
+			log_notice("SIGHUP from pid %u: reloading", (unsigned)si.ssi_pid);
+			binding_reload();
+			continue;
+		}
 		if (si.ssi_signo != SIGTERM && si.ssi_signo != SIGINT) {
 			/* Their default action would kill the proxy with no
-			 * drain and leave the socket file behind. Nothing is
-			 * reloaded yet: say so, and keep serving. */
+			 * drain and leave the socket file behind: say so, and
+			 * keep serving. */
 			log_notice("%s from pid %u: ignored (only SIGTERM and SIGINT stop dockgate)",
 				   strsignal((int)si.ssi_signo), (unsigned)si.ssi_pid);
 			continue;
@@ -217,13 +224,8 @@ static void log_policy_file(const struct policy_file *f)
 	log_notice("policy file %s: profiles %s; %zu client entries; clients no entry "
 		   "matches are served by %s", settings.policy_file, o ? names : "none",
 		   f->n_clients, f->default_profile >= 0 ? "its profile default"
-							 : "the environment's policy");
-	/* Until connections pick their profile (policy_file_pick), no
-	 * client may believe an entry of clients: serves it. */
-	if (f->n_clients > 0)
-		log_warn("policy file %s: this build checks clients: but does not serve its "
-			 "entries yet: every client is served by the environment's policy",
-			 settings.policy_file);
+							 : "the environment's policy, or on a "
+							   "listener with entries by nobody (403)");
 }
 
 int main(int argc, char **argv)
@@ -272,18 +274,16 @@ int main(int argc, char **argv)
 	cfg_log_summary(&settings, p);
 	if (file != NULL)
 		log_policy_file(file);
-	/* Every connection judges by this one (index 0), or by the env rule
-	 * list when there is no PROFILE. */
-	static const struct profile *profiles[1];
+	/* The environment's policy: the PROFILE preset, or the env rule list
+	 * when there is none. It serves every client the file does not. */
 	struct profile *profile = NULL;
 	if (settings.profile[0] != '\0' && (profile = env_profile(&settings, p)) == NULL)
 		return 1;
-	profiles[0] = profile;
-	/* A file's profile "default" serves the clients no entry of clients:
-	 * matches: with no entries, every client. */
-	if (file != NULL && file->n_clients == 0 && file->default_profile >= 0)
-		profiles[0] = file->profiles[file->default_profile];
-	conn_set_profiles(profiles, 1);
+	if (binding_setup(settings.listeners, settings.n_listeners, settings.policy_file, p,
+			  profile, file) == -1) {
+		log_err("policy: %s", strerror(errno));
+		return 1;
+	}
 	if (conn_setup(&main_loop, &settings, p) == -1) {
 		log_err("cannot allocate the buffers every connection shares "
 			"(MAX_HEAD_SIZE %lu, MAX_HEADERS %lu): %s",
@@ -297,6 +297,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	check_upstream(settings.socket_path);
+	binding_check_readable(); /* as the final user */
 	if (listen_start_janitor(&settings) == -1 || sandbox_restrict(&settings) == -1) {
 		listen_close_all(&main_loop);
 		return 1;
@@ -312,7 +313,7 @@ int main(int argc, char **argv)
 	close(signals.fd);
 	log_set_backlog_hook(NULL); /* the loop that watched stderr goes */
 	loop_fini(&main_loop);
-	policy_file_free(file);
+	binding_free(); /* every connection has released its binding */
 	profile_free(profile);
 	policy_free(p);
 	conn_setup_free();

@@ -140,11 +140,12 @@ static int allow_path(int ruleset, const char *path, uint64_t rights)
 	return r == 0 ? 0 : -1;
 }
 
-/* After startup the proxy needs no file but /dev/null (the EMFILE reserve);
- * it never binds or connects TCP, and it removes nothing: the unix listener
- * files are removed by the janitor (sockfile.c), whose own ruleset grants
- * just that. Connecting to the upstream unix socket is not a filesystem
- * right Landlock governs, so it keeps working. */
+/* After startup the proxy needs no file but /dev/null (the EMFILE reserve)
+ * and POLICY_FILE, which a reload reads again; it never binds or connects
+ * TCP, and it removes nothing: the unix listener files are removed by the
+ * janitor (sockfile.c), whose own ruleset grants just that. Connecting to
+ * the upstream unix socket is not a filesystem right Landlock governs, so
+ * it keeps working. */
 /* A ruleset handling every right this kernel's Landlock knows (so that
  * what is not granted is denied), or -1 after logging. */
 static int create_ruleset(int abi)
@@ -176,7 +177,21 @@ static int restrict_self(int ruleset, int bad)
 	return 0;
 }
 
-static int landlock_restrict(void)
+/* Reading POLICY_FILE, for a reload, and nothing else: a rule on the file
+ * itself (Landlock rules hold inodes, not names), so a file rewritten in
+ * place can be read again and one renamed over it cannot. When the file
+ * cannot be opened now, a reload could not read it anyway: say so and go
+ * on without the rule. */
+static void allow_policy_file(int ruleset, const char *path)
+{
+	if (path[0] == '\0')
+		return;
+	if (allow_path(ruleset, path, LANDLOCK_ACCESS_FS_READ_FILE) == -1)
+		log_warn("landlock: POLICY_FILE %s: %s; a reload (SIGHUP) will not be able to "
+			 "read it", path, strerror(errno));
+}
+
+static int landlock_restrict(const struct cfg *c)
 {
 	int abi = landlock_abi();
 	if (abi == 0) {
@@ -187,13 +202,15 @@ static int landlock_restrict(void)
 	if (ruleset < 0)
 		return -1;
 	int bad = allow_path(ruleset, "/dev/null", LANDLOCK_ACCESS_FS_READ_FILE);
+	allow_policy_file(ruleset, c->policy_file);
 #ifdef SANITIZER_BUILD
 	/* LeakSanitizer reads /proc/self/task at exit. */
 	bad |= allow_path(ruleset, "/proc", LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR);
 #endif
 	if (restrict_self(ruleset, bad) == -1)
 		return -1;
-	log_notice("landlock: ABI %d: no file access but reading /dev/null, no removal%s", abi,
+	log_notice("landlock: ABI %d: no file access but reading /dev/null%s, no removal%s",
+		   abi, c->policy_file[0] ? " and POLICY_FILE" : "",
 		   abi >= 4 ? ", no TCP bind or connect" : "");
 	return 0;
 }
@@ -327,7 +344,7 @@ int sandbox_restrict(const struct cfg *c)
 		log_err("prctl(PR_SET_NO_NEW_PRIVS): %s", strerror(errno));
 		return -1;
 	}
-	if (c->landlock && landlock_restrict() == -1)
+	if (c->landlock && landlock_restrict(c) == -1)
 		return -1;
 	if (!c->seccomp) {
 		log_notice("seccomp: off (SECCOMP=0)");

@@ -20,6 +20,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "binding.h"
 #include "cfg.h"
 #include "chunk.h"
 #include "conn.h"
@@ -80,6 +81,8 @@ static void setup(void)
 	assert(loop_init(&lp) == 0);
 	lp.after_batch = conn_after_batch;
 	assert(conn_setup(&lp, &settings, pol) == 0);
+	/* No policy file: every connection is served by the env rule list. */
+	assert(binding_setup(NULL, 0, NULL, pol, NULL, NULL) == 0);
 	assert(limit_init(16) == 0);
 	listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
@@ -211,7 +214,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	struct limit_key key = { { 0 } };
 	assert(limit_acquire(&key, 1000));
-	assert(conn_start(sv[0], "fuzz", &key) == 0);
+	assert(conn_start(sv[0], 0, binding_pick(0, NULL, NULL), "fuzz", &key) == 0);
 	/* Feed in two writes so that the split point varies with the input. */
 	size_t first = size ? data[0] % (size + 1) : 0;
 	ssize_t unused = write(sv[1], data, first);

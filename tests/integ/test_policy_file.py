@@ -97,9 +97,11 @@ def test_valid_file_starts_and_is_logged(proxy, session_dir):
     log = p.stderr()
     assert (f"policy file {path}: profiles default, pinger; 1 client entries; clients no "
             "entry matches are served by its profile default") in log, log
-    # The entries are checked; serving them per client is not wired yet,
-    # and the log says so rather than let anyone believe they apply.
-    assert "does not serve its entries yet" in log, log
+    # The entries apply: a unix client of uid 0 is not the entry's uid, so
+    # the profile default serves it, and its access line says so.
+    assert p.request(b"GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n", via="unix").status == 200
+    assert any(" unix:" in ln and '"GET /_ping"' in ln and ln.endswith(" profile=default")
+               for ln in p.stderr().splitlines()), p.stderr()
 
 
 def test_default_profile_judges_requests(proxy, session_dir, container):
