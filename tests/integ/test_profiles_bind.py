@@ -15,12 +15,13 @@ import tempfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 from dockgate_testlib.daemon import run_cli, unique
 from dockgate_testlib.net import free_port
 from dockgate_testlib.proxy import assert_denied, needs_real_proxy
 from dockgate_testlib.rawhttp import RawConn, http_request
-from dockgate_testlib.settings import DOCKER_CLI
+from dockgate_testlib.settings import DOCKER_CLI, REPO
 
 NOBODY = 65534
 
@@ -219,3 +220,77 @@ def test_default_serves_who_no_entry_names(proxy, session_dir):
     assert ask(addr, INFO, "127.0.0.5").status == 200
     assert any('"GET /v1.41/info" allow(default)' in ln and ln.endswith("profile=default")
                for ln in p.stderr().splitlines())
+
+
+# --------------------------------------------------------------------------
+# recipes/per-client.yml: one dockgate, one socket per client
+# --------------------------------------------------------------------------
+
+RECIPE = REPO / "recipes" / "per-client.yml"
+
+
+def test_recipe_compose_config():
+    if shutil.which("docker-compose") is None:
+        pytest.skip("docker-compose is not installed (scripts/install-deps.sh installs it)")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DOCKER_", "COMPOSE_"))}
+    env["DOCKER_GID"] = "999"
+    cp = subprocess.run(["docker-compose", "-f", str(RECIPE), "config", "-q"], env=env,
+                        capture_output=True, text=True, timeout=60)
+    assert cp.returncode == 0 and cp.stdout == "", cp.stderr
+
+
+def test_recipe_serves_each_client_its_profile(proxy, session_dir, dockerd, sleeper):
+    """The recipe's own settings and policy file, with its socket paths moved
+    under the test's directory: Traefik's calls pass on Traefik's socket,
+    Homepage's on Homepage's, and neither gets the other's operations or
+    anything else, with the daemon unchanged."""
+    doc = yaml.safe_load(RECIPE.read_text())
+    env = {k: str(v) for k, v in doc["services"]["dockgate"]["environment"].items()}
+    mounts = doc["services"]["dockgate"]["volumes"]
+    source = next(v.split(":")[0] for v in mounts if v.endswith(":/etc/dockgate/policy.yml:ro"))
+    run = session_dir / f"pc{free_port()}"
+    for client in ("traefik", "homepage"):
+        (run / client).mkdir(parents=True)
+    policy = session_dir / "per-client-policy.yml"
+    policy.write_text((RECIPE.parent / source).read_text().replace("/run/dockgate/", f"{run}/"))
+    env["LISTEN"] = env["LISTEN"].replace("/run/dockgate/", f"{run}/")
+    env["POLICY_FILE"] = str(policy)
+    del env["LISTEN_GROUP"]  # the test's clients are root
+    listen = env.pop("LISTEN")
+    proxy(listen=listen, **env)
+    traefik, homepage = run / "traefik" / "docker.sock", run / "homepage" / "docker.sock"
+    sid = sleeper
+    allowed = {
+        traefik: [("HEAD", "/_ping"), ("GET", "/v1.41/version"),
+                  ("GET", "/v1.41/containers/json"), ("GET", f"/v1.41/containers/{sid}/json")],
+        homepage: [("GET", "/containers/json?all=1"), ("GET", f"/containers/{sid}/json"),
+                   ("GET", f"/containers/{sid}/stats?stream=false")],
+    }
+    denied = {
+        traefik: [("GET", f"/v1.41/containers/{sid}/stats?stream=false", "ContainerStats"),
+                  ("GET", f"/v1.41/containers/{sid}/archive?path=/etc", "ContainerArchive"),
+                  ("POST", f"/v1.41/containers/{sid}/stop", "ContainerStop")],
+        homepage: [("GET", "/events", "SystemEvents"), ("GET", "/version", "SystemVersion"),
+                   ("GET", f"/containers/{sid}/logs?stdout=1", "ContainerLogs"),
+                   ("POST", "/containers/create", "ContainerCreate")],
+    }
+    names = {traefik: "traefik-provider", homepage: "homepage-status"}
+    before = (dockerd.container_ids(), dockerd.inspect(sid)["State"]["Running"])
+    for sock, calls in allowed.items():
+        for method, target in calls:
+            rsp = ask(str(sock), http_request(method, target))
+            assert rsp.status == 200, (sock, target, rsp)
+    # Traefik's event stream: the head comes, the stream stays open.
+    c = RawConn.open(str(traefik))
+    try:
+        c.send(http_request("GET", "/v1.41/events"))
+        c.sock.settimeout(10)
+        assert c.sock.recv(4096).startswith(b"HTTP/1.1 200 ")
+    finally:
+        c.close()
+    for sock, calls in denied.items():
+        for method, target, op in calls:
+            rsp = ask(str(sock), http_request(method, target))
+            assert rsp.status == 403, (sock, target, rsp)
+            assert f"{op} is not allowed by profile {names[sock]}".encode() in rsp.body, rsp
+    assert (dockerd.container_ids(), dockerd.inspect(sid)["State"]["Running"]) == before
