@@ -97,7 +97,8 @@ static const struct setting settings[] = {
 	/* Read once at startup, before a socket is opened; policy_file.h. */
 	{ "POLICY_FILE", "--policy", CFG_T_FILE, CFG_AT(policy_file), NULL, 0, 0,
 	  "a YAML policy file: named profiles and which clients each serves (README.md, "
-	  "\"Policy file\"); any error in it stops dockgate with status 2" },
+	  "\"Policy file\"); any error in it stops dockgate with status 2; SIGHUP reads it "
+	  "again, and an error then keeps the policy in force" },
 	{ "LISTEN_MODE", NULL, CFG_T_MODE, CFG_AT(listen_mode), "0660", 0, 0777,
 	  "file mode (octal) of unix listener sockets" },
 	{ "LISTEN_OWNER", NULL, CFG_T_USER, CFG_AT(listen_uid), NULL, 0, 0,
