@@ -15,6 +15,8 @@
 
 #include "log.h"
 #include "path.h"
+#include "policy_file.h"
+#include "profile.h"
 
 /* One loaded policy and the bindings of its clients. */
 struct binding_generation {
@@ -99,10 +101,13 @@ static void generation_put(struct binding_generation *g)
 
 void binding_free(void)
 {
-	if (current != NULL)
-		generation_put(current);
-	current = NULL;
-	/* Normally none: every connection released its binding. */
+	if (current != NULL) {
+		current->next_retired = retired;
+		retired = current;
+		current = NULL;
+		generation_put(retired);
+	}
+	/* Normally none is left: every connection released its binding. */
 	while (retired != NULL) {
 		struct binding_generation *g = retired;
 		retired = g->next_retired;

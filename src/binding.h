@@ -43,10 +43,10 @@
 
 #include "cfg.h"
 #include "policy.h"
-#include "policy_file.h"
-#include "profile.h"
 
 struct binding_generation;
+struct policy_file;
+struct profile;
 
 /* What serves a connection. */
 struct binding {

@@ -31,7 +31,6 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "binding.h"
 #include "buf.h"
 #include "chunk.h"
 #include "conn.h"
@@ -39,6 +38,8 @@
 #include "limit.h"
 #include "loop.h"
 #include "relay.h"
+
+struct binding;
 
 #define CONN_RESP_BUF 16384
 /* A denied request's Content-Length body up to this size is read and
