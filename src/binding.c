@@ -245,8 +245,9 @@ void binding_deny_unmatched(size_t listener, int fd, const struct policy_request
 		memcpy(v->message + sizeof v->message - 4, "...", 4);
 }
 
-/* One line of what a policy file says: its profiles, how many client
- * entries, and who serves the clients none matches. */
+/* What a policy file says, in the words of the startup line (main.c):
+ * its profiles, how many client entries, and who serves the clients none
+ * matches. */
 static void describe_file(const struct policy_file *f, char *out, size_t cap)
 {
 	size_t o = (size_t)snprintf(out, cap, "profiles ");
@@ -254,9 +255,9 @@ static void describe_file(const struct policy_file *f, char *out, size_t cap)
 		o += (size_t)snprintf(out + o, cap - o, "%s%s", i ? ", " : "",
 				      profile_name(f->profiles[i]));
 	if (o < cap)
-		snprintf(out + o, cap - o, "%s; %zu client entries; a client no entry matches is "
+		snprintf(out + o, cap - o, "%s; %zu client entries; clients no entry matches are "
 			 "served by %s", f->n_profiles ? "" : "none", f->n_clients,
-			 f->default_profile >= 0 ? "the profile default"
+			 f->default_profile >= 0 ? "its profile default"
 						 : "the environment's policy, or on a listener "
 						   "with entries by nobody (403)");
 }
