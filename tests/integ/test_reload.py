@@ -56,6 +56,9 @@ class Reloadable:
         self.path = session_dir / f"reload-{port}.yml"
         self.write("A")
         self.p = proxy(listen=f"{self.tcp},{self.unix}", POLICY_FILE=self.path, **env)
+        # The listeners take connections before the sandbox is up: a file
+        # replaced before Landlock names it would be the one it holds.
+        wait_for(lambda: "seccomp: " in self.p.stderr(), 10, 0.02, "the sandbox's log line")
 
     def text(self, which):
         serve = {"A": "lister", "B": "informer"}[which]
