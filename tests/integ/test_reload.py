@@ -23,7 +23,7 @@ from dockgate_testlib.rawhttp import RawConn, http_request
 POLICY = """version: 1
 profiles:
   {a}:
-    allow: [SystemPing, SystemPingHead, SystemVersion, ContainerList, SystemEvents]
+    allow: [SystemPing, SystemPingHead, SystemVersion, ContainerList, SystemEvents, ExecStart]
   {b}:
     allow: [SystemPing, SystemPingHead, SystemVersion, SystemInfo]
     deny: [ContainerList]
@@ -181,6 +181,50 @@ def test_open_stream_stays_open_across_a_reload(proxy, session_dir, dockerd, con
     try:
         rsp = ask(c, http_request("GET", "/v1.41/events"))
         assert rsp.status == 403 and b"SystemEvents is not allowed by profile informer" in rsp.body
+    finally:
+        c.close()
+
+
+def until(c, needle, timeout=15):
+    """Bytes read from c (after what it holds) until needle is among them."""
+    deadline = time.monotonic() + timeout
+    while needle not in c.buf:
+        assert c._fill(deadline), f"closed before {needle!r}; got {c.buf!r:.300}"
+    return c.buf
+
+
+def test_open_tunnel_stays_open_across_a_reload(proxy, session_dir, dockerd, sleeper):
+    """An exec session A started (a hijacked tunnel to `cat`) carries
+    stdin and output on after a reload to B, which does not allow
+    ExecStart; a new exec start is B's to judge."""
+    r = Reloadable(proxy, session_dir)
+    st, made = dockerd.api("POST", f"/containers/{sleeper}/exec",
+                           {"AttachStdin": True, "AttachStdout": True, "Cmd": ["cat"]})
+    assert st == 201, made
+    c = r.conn("unix")
+    try:
+        c.send(http_request("POST", f"/v1.41/exec/{made['Id']}/start",
+                            [("Content-Type", "application/json"), ("Connection", "Upgrade"),
+                             ("Upgrade", "tcp")], b'{"Detach": false, "Tty": false}'))
+        assert c.read_head()[1] == 101
+        c.send(b"before-reload\n")
+        until(c, b"before-reload")
+        r.write("B")
+        r.reload()
+        c.send(b"after-reload\n")
+        until(c, b"after-reload")
+        c.shutdown_write()
+        c.read_until_close(timeout=15)  # cat saw EOF; the tunnel ends
+    finally:
+        c.close()
+    st, again = dockerd.api("POST", f"/containers/{sleeper}/exec",
+                            {"AttachStdout": True, "Cmd": ["true"]})
+    c = r.conn("unix")
+    try:
+        rsp = ask(c, http_request("POST", f"/v1.41/exec/{again['Id']}/start",
+                                  [("Content-Type", "application/json")],
+                                  b'{"Detach": false, "Tty": false}'))
+        assert rsp.status == 403 and b"ExecStart is not allowed by profile informer" in rsp.body
     finally:
         c.close()
 
