@@ -348,8 +348,9 @@ def autoheal_allows(ctx):
         if d.inspect(sick)["State"].get("Health", {}).get("Status") == "unhealthy":
             break
         time.sleep(0.1)
-    url = '/containers/json?filters={"health":["unhealthy"],"label":["autoheal=true"]}'
-    rsp = yield Req("GET", urllib.parse.quote(url, safe='/?=&'), expect=(200,))
+    # curl sends the filter as the script writes it, JSON unencoded
+    rsp = yield Req("GET", '/containers/json?filters={"health":["unhealthy"],"label":["autoheal=true"]}',
+                    expect=(200,))
     found = [c["Id"] for c in rsp.json()]
     assert found == [d.inspect(sick)["Id"]], found
     started = d.inspect(sick)["State"]["StartedAt"]
@@ -517,6 +518,35 @@ def denied_calls(ctx, allow):
         req = make(victims)
         req.op = op
         reqs.append(req)
+    return reqs
+
+
+# Podman's /libpod twins of operations some preset allows: a preset says
+# what a Docker client calls, so each must be denied even where the Docker
+# route is allowed.
+LIBPOD_TWINS = [
+    ("ContainerList", lambda x: Req("GET", "/v4.0.0/libpod/containers/json")),
+    ("ContainerInspect", lambda x: Req("GET", f"/v4.0.0/libpod/containers/{x.run}/json")),
+    ("ContainerStats", lambda x: Req("GET", f"/v4.0.0/libpod/containers/{x.run}/stats?stream=false")),
+    ("ContainerRestart", lambda x: Req("POST", f"/v4.0.0/libpod/containers/{x.run}/restart?t=1")),
+    ("ImageInspect", lambda x: Req("GET", f"/v4.0.0/libpod/images/{IMAGE}/json")),
+    ("ImageList", lambda x: Req("GET", "/v4.0.0/libpod/images/json")),
+    ("SystemPing", lambda x: Req("GET", "/v4.0.0/libpod/_ping")),
+    ("SystemVersion", lambda x: Req("GET", "/v4.0.0/libpod/version")),
+    ("SystemInfo", lambda x: Req("GET", "/v4.0.0/libpod/info")),
+    ("SystemEvents", lambda x: Req("GET", "/v4.0.0/libpod/events?stream=false")),
+]
+
+
+def libpod_twin_calls(ctx, allow):
+    """The /libpod twins of the allowed operations LIBPOD_TWINS holds."""
+    victims = Victims(ctx)
+    reqs = []
+    for op, make in LIBPOD_TWINS:
+        if op in allow:
+            req = make(victims)
+            req.op = op
+            reqs.append(req)
     return reqs
 
 

@@ -16,6 +16,8 @@ the test follows the data that is built.
   networks, volumes, Swarm, plugins) and the denied exec never ran. The
   catalogue holds EVENTS, PING and VERSION's routes: their default values
   (on) must add nothing to a preset.
+- test_preset_denies_libpod_twins[X]: Podman's /libpod twins of the
+  operations X allows are denied (a preset is Docker's routes only).
 - test_preset_over_unix[X]: one call allowed and one denied through the
   unix listener, which judges alike.
 - test_every_preset_has_a_client, test_catalogue_covers_every_grant: the
@@ -27,7 +29,8 @@ import dataclasses
 
 import pytest
 
-from dockgate_testlib.clients import CLIENTS, FORBIDDEN, denied_calls, preset_allow_lists
+from dockgate_testlib.clients import (CLIENTS, FORBIDDEN, denied_calls, libpod_twin_calls,
+                                      preset_allow_lists)
 from dockgate_testlib.proxy import run_dockgate_once
 from dockgate_testlib.replay import (Ctx, dockgate_message, exec_never_ran, replay_allowed,
                                      replay_denied, send, snapshot)
@@ -83,6 +86,18 @@ def test_preset_denies(proxy, dockerd, ctx, name):
                                           f"{before[key]!r} -> {after[key]!r}"
     exec_never_ran(dockerd, ctx.exec_id, ctx.exec_container, ctx.exec_marker)
     assert p.alive()
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_preset_denies_libpod_twins(proxy, dockerd, ctx, name):
+    """A preset allows Docker's routes only: the /libpod twin of an
+    allowed operation is denied."""
+    p = proxy(PROFILE=name)
+    reqs = libpod_twin_calls(ctx, ALLOW[name])
+    assert reqs, f"no /libpod twin sampled for {name}"
+    before = snapshot(dockerd)
+    replay_denied(p, "tcp", reqs, name)
+    assert snapshot(dockerd) == before
 
 
 @pytest.mark.parametrize("name", ["traefik", "ci-runner"])
