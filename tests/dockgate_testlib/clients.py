@@ -177,14 +177,16 @@ def portainer_allows(ctx):
     yield Req("POST", f"/containers/create?name={name}",
               {"Image": IMAGE, "Cmd": SLEEPER_CMD, "HostConfig": {"NetworkMode": "none"}}, expect=(201,))
     yield Req("POST", f"/containers/{name}/start", expect=(204,))
-    yield Req("POST", f"/containers/{name}/pause", expect=(204,))
-    yield Req("POST", f"/containers/{name}/unpause", expect=(204,))
-    yield Req("POST", f"/containers/{name}/update", {"RestartPolicy": {"Name": "no"}}, expect=(200,))
+    # pause needs the freezer cgroup and update may touch cgroups: whatever
+    # the daemon answers, it must be the daemon
+    yield Req("POST", f"/containers/{name}/pause")
+    yield Req("POST", f"/containers/{name}/unpause")
+    yield Req("POST", f"/containers/{name}/update", {"RestartPolicy": {"Name": "no"}})
     yield Req("POST", f"/containers/{name}/restart?t=1", expect=(204,))
     renamed = ctx.name("dgt-portainer-renamed")
     yield Req("POST", f"/containers/{name}/rename?name={renamed}", expect=(204,))
     yield Req("POST", f"/containers/{renamed}/kill", expect=(204,))
-    yield Req("POST", f"/containers/{renamed}/stop?t=1", expect=(304,))      # already stopped
+    yield Req("POST", f"/containers/{renamed}/stop?t=1", expect=(204, 304))  # 304: already stopped
     yield Req("DELETE", f"/containers/{renamed}?v=1&force=true", expect=(204,))
     # volumes and networks
     vol = ctx.volume()
@@ -231,7 +233,7 @@ def ci_runner_allows(ctx):
     yield Req("POST", f"{v}/images/create?fromImage={DEAD_REGISTRY_IMAGE}&tag=latest",
               headers=REGISTRY_AUTH)
     # the helper image from its bundled tar (ImageLoad), tagged for the job
-    st, saved = d.api("GET", f"/images/{urllib.parse.quote(IMAGE, safe='')}/get")
+    st, saved = d.api("GET", f"/images/{IMAGE}/get")
     assert st == 200, saved
     yield Req("POST", f"{v}/images/load?quiet=1", saved, content_type="application/x-tar", expect=(200,))
     tag = ctx.image_tag("dgtest/runner-helper")
