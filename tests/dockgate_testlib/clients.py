@@ -445,6 +445,7 @@ FORBIDDEN = [
     ("ContainerRestart", lambda x: Req("POST", f"/containers/{x.run}/restart?t=1")),
     ("ContainerStart", lambda x: Req("POST", f"/containers/{x.stopped}/start")),
     ("ContainerPause", lambda x: Req("POST", f"/containers/{x.run}/pause")),
+    ("ContainerUnpause", lambda x: Req("POST", f"/containers/{x.run}/unpause")),
     ("ContainerWait", lambda x: Req("POST", f"/containers/{x.stopped}/wait")),
     ("ContainerResize", lambda x: Req("POST", f"/containers/{x.run}/resize?h=10&w=10")),
     ("ContainerRename", lambda x: Req("POST", f"/containers/{x.run}/rename?name={x.new_name}")),
