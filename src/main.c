@@ -21,6 +21,8 @@
 #include "log.h"
 #include "loop.h"
 #include "policy.h"
+#include "presets.h"
+#include "profile.h"
 #include "sandbox.h"
 
 static struct loop main_loop;
@@ -118,6 +120,39 @@ static void check_upstream(const char *path)
 		 (unsigned)st.st_gid, (unsigned)st.st_gid);
 }
 
+/* PROFILE=<preset>: the preset as a profile over the env rule list env,
+ * widened by every setting at a value other than its default (profile.h,
+ * profile_widen()); what was widened is logged. NULL after logging why
+ * (a preset rule naming no route is a fault of this build). */
+static struct profile *env_profile(const struct cfg *c, const struct policy *env)
+{
+	const struct preset *pr = preset_find(c->profile); /* cfg_load checked it */
+	const char *bad = NULL;
+	struct profile *p = pr ? profile_from_preset(pr, env, &bad) : NULL;
+	if (p == NULL && bad != NULL)
+		log_err("PROFILE=%s: the preset's rule '%s' names no route", c->profile, bad);
+	else if (p == NULL)
+		log_err("PROFILE=%s: %s", c->profile, strerror(errno));
+	if (p == NULL)
+		return NULL;
+	struct policy_settings defaults;
+	cfg_default_policy(&defaults);
+	char why[POLICY_ERROR_MAX], widened[512];
+	struct policy *base = policy_compile(&defaults, why, sizeof why);
+	int n = base ? profile_widen(p, base, widened, sizeof widened) : -1;
+	policy_free(base);
+	if (n < 0) {
+		log_err("PROFILE=%s: %s", c->profile, base ? strerror(errno) : why);
+		profile_free(p);
+		return NULL;
+	}
+	log_notice("policy: PROFILE=%s judges every request by route (%s); %s%s", c->profile,
+		   pr->client, n ? "widened by the settings at non-default values: " :
+			       "no setting at a non-default value widens it",
+		   n ? widened : "");
+	return p;
+}
+
 /* Many idle clients and event streams need many descriptors: take the
  * hard limit. */
 static void raise_fd_limit(void)
@@ -189,6 +224,14 @@ int main(int argc, char **argv)
 	}
 	log_set_backlog_hook(on_log_backlog);
 	cfg_log_summary(&settings, p);
+	/* Every connection judges by this one (index 0), or by the env rule
+	 * list when there is no PROFILE. */
+	static const struct profile *profiles[1];
+	struct profile *profile = NULL;
+	if (settings.profile[0] != '\0' && (profile = env_profile(&settings, p)) == NULL)
+		return 1;
+	profiles[0] = profile;
+	conn_set_profiles(profiles, 1);
 	if (conn_setup(&main_loop, &settings, p) == -1) {
 		log_err("cannot allocate the buffers every connection shares "
 			"(MAX_HEAD_SIZE %lu, MAX_HEADERS %lu): %s",
@@ -217,6 +260,7 @@ int main(int argc, char **argv)
 	close(signals.fd);
 	log_set_backlog_hook(NULL); /* the loop that watched stderr goes */
 	loop_fini(&main_loop);
+	profile_free(profile);
 	policy_free(p);
 	conn_setup_free();
 	limit_fini();
