@@ -22,7 +22,8 @@ the test follows the data that is built.
   unix listener, which judges alike.
 - test_every_preset_has_a_client, test_catalogue_covers_every_grant: the
   test data keeps up with the presets.
-- test_unknown_preset: PROFILE naming no preset stops startup (status 2).
+- test_unknown_preset: PROFILE naming no preset stops startup (status 2)
+  and offers every preset.
 """
 
 import dataclasses
@@ -110,8 +111,10 @@ def test_preset_over_unix(proxy, ctx, name):
     assert done
 
 
-def test_unknown_preset(dockerd):
-    rc, out = run_dockgate_once({"PROFILE": "traefic", "SOCKET_PATH": str(dockerd.sock),
-                                 "LISTEN": "tcp://127.0.0.1:1"})
+def test_unknown_preset():
+    """A misspelt preset stops startup, and the message offers every preset."""
+    rc, out = run_dockgate_once({"PROFILE": "traefic"})
     assert rc == 2, out
-    assert "traefic" in out, out
+    assert "'traefic' is not valid" in out, out
+    for name in PRESETS:
+        assert name in out, f"the message does not offer {name}: {out}"
