@@ -22,11 +22,14 @@ the test follows the data that is built.
   unix listener, which judges alike.
 - test_every_preset_has_a_client, test_catalogue_covers_every_grant: the
   test data keeps up with the presets.
+- test_docs_list_each_presets_calls: docs/presets.md lists exactly each
+  preset's operations.
 - test_unknown_preset: PROFILE naming no preset stops startup (status 2)
   and offers every preset.
 """
 
 import dataclasses
+import re
 
 import pytest
 
@@ -35,6 +38,7 @@ from dockgate_testlib.clients import (CLIENTS, FORBIDDEN, denied_calls, libpod_t
 from dockgate_testlib.proxy import run_dockgate_once
 from dockgate_testlib.replay import (Ctx, dockgate_message, exec_never_ran, replay_allowed,
                                      replay_denied, send, snapshot)
+from dockgate_testlib.settings import REPO
 
 ALLOW = preset_allow_lists()
 PRESETS = sorted(ALLOW)
@@ -51,6 +55,24 @@ def test_every_preset_has_a_client():
     assert set(PRESETS) == set(CLIENTS), "a preset without a replayed client, or a client without a preset"
     assert {"ping", "traefik", "portainer", "watchtower", "homepage", "dozzle", "netdata",
             "ci-runner", "uptime-kuma", "wud", "diun", "autoheal"} <= set(PRESETS)
+
+
+def documented_calls():
+    """{preset: operations} from the "Calls:" item of each preset's section
+    in docs/presets.md."""
+    text = (REPO / "docs" / "presets.md").read_text()
+    calls = {}
+    for m in re.finditer(r"^### `([a-z-]+)`\n(.*?)(?=^### |^## |\Z)", text, re.S | re.M):
+        item = re.search(r"^- Calls:(.*?)^- Source:", m.group(2), re.S | re.M)
+        assert item, f"docs/presets.md: the section of {m.group(1)} has no Calls: item"
+        calls[m.group(1)] = set(re.findall(r"`([A-Z][A-Za-z]+)`", item.group(1)))
+    return calls
+
+
+def test_docs_list_each_presets_calls():
+    """docs/presets.md names exactly the operations each preset allows, so
+    a grant cannot be added without saying where it comes from."""
+    assert documented_calls() == ALLOW
 
 
 def test_catalogue_covers_every_grant():
