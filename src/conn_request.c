@@ -38,6 +38,7 @@ static char *tail_scratch; /* CONN_TAIL_PEEK bytes, see peek_tail() */
 int conn_request_setup(const struct cfg *c, const struct policy *p)
 {
 	policy = p;
+	route_prepare(); /* not at the first request */
 	limits.head_bytes = c->max_head_size;
 	limits.headers = c->max_headers;
 	header_slots = calloc(c->max_headers, sizeof *header_slots);

@@ -139,10 +139,12 @@ bool route_registered_at(const struct route *r, unsigned daemon_api);
  * not claimed: the request counts as unrouted. The docker routes of such
  * a path are resolved as well (only OPTIONS /{anyroute:.*} takes one).
  *
- * Resolution is cheap: an index of the table by method and first segment,
- * built on first use (the table never changes), and a version bit mask
- * per route, so that a route is matched only when it could still be a
- * candidate. */
+ * Resolution is cheap: built on first use (the table never changes), an
+ * index of the table by method and first segment, with each template's
+ * literal head and tail and a version bit mask per route, so that a route
+ * is matched only when it could still be a candidate; and the candidates
+ * of every template without variables (/_ping, /containers/json), walked
+ * once, found by a hash of the path. */
 
 /* One route a request may reach: a route of the table, or its /libpod
  * twin. */
@@ -172,6 +174,11 @@ struct route_candidates {
 	struct route_hit newest;
 	unsigned flags; /* ROUTE_F_* of every candidate, or'ed */
 };
+
+/* Builds what route_resolve_all() looks things up in, once: at startup,
+ * so that no request pays for it (route_resolve_all() calls it when it
+ * was not). */
+void route_prepare(void);
 
 /* Fills *out with every route a request with this method and path (as for
  * route_resolve_at(), version prefix included) may reach. */
