@@ -274,7 +274,7 @@ def test_recipe_serves_each_client_its_profile(proxy, session_dir, dockerd, slee
                    ("GET", f"/containers/{sid}/logs?stdout=1", "ContainerLogs"),
                    ("POST", "/containers/create", "ContainerCreate")],
     }
-    names = {traefik: "traefik-provider", homepage: "homepage-status"}
+    names = {traefik: "traefik", homepage: "homepage"}
     before = (dockerd.container_ids(), dockerd.inspect(sid)["State"]["Running"])
     for sock, calls in allowed.items():
         for method, target in calls:
