@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cfg.h"
+#include "check.h"
 #include "conn.h"
 #include "health.h"
 #include "limit.h"
@@ -186,17 +187,42 @@ static int watch_signals(struct loop_watch *w)
 	return loop_add(&main_loop, w, EPOLLIN);
 }
 
+/* `dockgate check`: the settings were validated as a start validates
+ * them; report what each profile grants instead of serving. No socket is
+ * opened and no daemon is asked. A NULL profile is the env rule list. */
+static int run_check(const struct profile *const *profiles, size_t n, const struct policy *env)
+{
+	printf("dockgate check: the settings are valid\n\n");
+	int rc = check_print_all(stdout, profiles, n, env) == -1 ? 1 : 0;
+	if (rc != 0)
+		log_err("check: %s", strerror(errno));
+	fflush(stdout);
+	log_drain(2000);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
+	/* "check" is a command, not a setting: the flags after it are read
+	 * as a start reads them. */
+	bool checking = check_requested(argc, argv);
+	if (checking) {
+		argv[1] = argv[0];
+		argv++;
+		argc--;
+	}
 	enum cfg_result r = cfg_load(&settings, argc, argv, stdout, stderr);
 	if (r == CFG_EXIT)
 		return 0;
 	if (r == CFG_ERROR)
 		return 2;
-	if (settings.healthcheck)
+	if (settings.healthcheck && !checking)
 		return health_check(&settings);
 	if (sandbox_preflight(&settings) == -1)
 		return 2;
+	/* check reports on stdout; the log says only what is wrong. */
+	if (checking && settings.log_level > LOG_L_WARNING)
+		settings.log_level = LOG_L_WARNING;
 	log_set_level((enum log_level)settings.log_level);
 	/* Before the sandbox: it reopens stderr through /proc. Output still
 	 * works, maybe blocking, when it cannot. */
@@ -217,12 +243,7 @@ int main(int argc, char **argv)
 		log_err("%s", why);
 		return 1;
 	}
-	struct loop_watch signals;
-	if (loop_init(&main_loop) == -1 || watch_signals(&signals) == -1) {
-		log_err("event loop setup: %s", strerror(errno));
-		return 1;
-	}
-	log_set_backlog_hook(on_log_backlog);
+	/* With check, at its log level, only the notes. */
 	cfg_log_summary(&settings, p);
 	/* Every connection judges by this one (index 0), or by the env rule
 	 * list when there is no PROFILE. */
@@ -231,6 +252,20 @@ int main(int argc, char **argv)
 	if (settings.profile[0] != '\0' && (profile = env_profile(&settings, p)) == NULL)
 		return 1;
 	profiles[0] = profile;
+	if (checking) {
+		int rc = run_check(profiles, 1, p);
+		profile_free(profile);
+		policy_free(p);
+		return rc;
+	}
+	struct loop_watch signals;
+	if (loop_init(&main_loop) == -1 || watch_signals(&signals) == -1) {
+		log_err("event loop setup: %s", strerror(errno));
+		return 1;
+	}
+	/* Lines that wait for stderr now get flushed by the loop. */
+	log_set_backlog_hook(on_log_backlog);
+	check_log_all(profiles, 1, p);
 	conn_set_profiles(profiles, 1);
 	if (conn_setup(&main_loop, &settings, p) == -1) {
 		log_err("cannot allocate the buffers every connection shares "
