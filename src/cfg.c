@@ -624,8 +624,13 @@ static void print_help(FILE *out)
 {
 	fprintf(out,
 		"Usage: dockgate [--SETTING=VALUE]...\n"
+		"       dockgate check [--SETTING=VALUE]...\n"
 		"A strict proxy for the Docker Engine API socket: it lets through only\n"
-		"the API sections you allow and answers everything else with 403.\n\n"
+		"the API sections you allow and answers everything else with 403.\n"
+		"'dockgate check' validates the settings as a start would (exit 2 with the\n"
+		"same message when they are not valid), then prints, per profile, every\n"
+		"operation they allow and a warning for each that is root-equivalent or\n"
+		"hands data out, with the setting that closes it; it opens no socket.\n\n"
 		"Every setting is an environment variable or the flag shown; flags win.\n"
 		"Booleans accept 1/0, true/false, yes/no, on/off.\n\n");
 	char flag[40];
