@@ -30,6 +30,7 @@ extern char **environ;
 enum cfg_type {
 	CFG_T_BOOL,
 	CFG_T_PATH,
+	CFG_T_FILE,
 	CFG_T_LISTEN,
 	CFG_T_LEVEL,
 	CFG_T_UINT,
@@ -128,6 +129,10 @@ static const struct setting settings[] = {
 	{ "ALLOW_VOLUME_EXPORT", NULL, CFG_T_BOOL, CFG_AT(policy.allow_volume_export), "0", 0, 0,
 	  "with LIBPOD=1 VOLUMES=1, allow GET /libpod/volumes/{name}/export (Podman 5.6 and "
 	  "later return the volume's files); denied otherwise, whatever POST says" },
+	/* Read once at startup, before a socket is opened; policy_file.h. */
+	{ "POLICY_FILE", "--policy", CFG_T_FILE, CFG_AT(policy_file), NULL, 0, 0,
+	  "a YAML policy file: named profiles and which clients each serves (README.md, "
+	  "\"Policy file\"); any error in it stops dockgate with status 2" },
 	{ "LISTEN_MODE", NULL, CFG_T_MODE, CFG_AT(listen_mode), "0660", 0, 0777,
 	  "file mode (octal) of unix listener sockets" },
 	{ "LISTEN_OWNER", NULL, CFG_T_USER, CFG_AT(listen_uid), NULL, 0, 0,
@@ -504,6 +509,7 @@ static const char *accepted(const struct setting *s, char *tmp, size_t cap)
 	switch (s->type) {
 	case CFG_T_BOOL: return "use 1/0, true/false, yes/no, on/off";
 	case CFG_T_PATH: return "use an absolute path shorter than 108 bytes";
+	case CFG_T_FILE: return "use a path shorter than 256 bytes";
 	case CFG_T_LEVEL: return "use debug, info, notice, warning, err, crit, alert or emerg";
 	case CFG_T_MODE: return "use an octal file mode such as 0660";
 	case CFG_T_USER: return "use a numeric uid or a user name from /etc/passwd";
@@ -558,6 +564,7 @@ static int apply_setting(const struct setting *s, const char *v, const char *src
 					 "local user; use 0660 or stricter plus LISTEN_GROUP");
 		break;
 	case CFG_T_PATH: bad = v[0] != '/' || strlen(v) >= sizeof c->socket_path; break;
+	case CFG_T_FILE: bad = strlen(v) >= sizeof c->policy_file; break;
 	case CFG_T_LEVEL: bad = log_level_parse(v) < 0; break;
 	case CFG_T_LISTEN:
 		if (parse_listen(v, c, &why))
@@ -579,7 +586,8 @@ static int apply_setting(const struct setting *s, const char *v, const char *src
 	case CFG_T_BOOL: *(bool *)at = b; break;
 	case CFG_T_UINT: *(unsigned long *)at = n; break;
 	case CFG_T_MODE: *(unsigned *)at = (unsigned)n; break;
-	case CFG_T_PATH: strcpy(at, v); break;
+	case CFG_T_PATH:
+	case CFG_T_FILE: strcpy(at, v); break;
 	case CFG_T_PROFILE: snprintf(at, PROFILE_NAME_MAX, "%s", v); break;
 	case CFG_T_LEVEL: *(int *)at = log_level_parse(v); break;
 	case CFG_T_USER:
@@ -617,6 +625,8 @@ static const char *default_shown(const struct setting *s)
 		return "none";
 	if (s->offset == CFG_AT(run_gid))
 		return "RUN_USER's primary group; unchanged without RUN_USER";
+	if (s->type == CFG_T_FILE)
+		return "none";
 	return "unchanged";
 }
 

@@ -16,6 +16,7 @@
 #define CFG_UNIX_PATH_MAX 108
 #define CFG_MAX_NOTES 8
 #define CFG_NOTE_MAX 320
+#define CFG_FILE_PATH_MAX 256
 
 enum cfg_listener_kind { CFG_LISTEN_TCP, CFG_LISTEN_UNIX };
 
@@ -33,6 +34,7 @@ struct cfg {
 	size_t n_listeners;
 	int log_level; /* enum log_level */
 	struct policy_settings policy;
+	char policy_file[CFG_FILE_PATH_MAX]; /* POLICY_FILE; "": none */
 	/* PROFILE: the preset that judges every request instead of the
 	 * sections, widened by settings at non-default values; "" for none */
 	char profile[PROFILE_NAME_MAX];

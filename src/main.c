@@ -22,6 +22,7 @@
 #include "log.h"
 #include "loop.h"
 #include "policy.h"
+#include "policy_file.h"
 #include "presets.h"
 #include "profile.h"
 #include "sandbox.h"
@@ -187,6 +188,45 @@ static int watch_signals(struct loop_watch *w)
 	return loop_add(&main_loop, w, EPOLLIN);
 }
 
+/* Reads POLICY_FILE, when set, against the listeners and the env rule
+ * list p. NULL with *failed set when it is not valid: the message names
+ * the file, the line and the column. */
+static struct policy_file *load_policy_file(const struct policy *p, bool *failed)
+{
+	*failed = false;
+	if (settings.policy_file[0] == '\0')
+		return NULL;
+	char err[POLICY_DOC_ERROR_MAX];
+	struct policy_file *f = policy_file_read(settings.policy_file, settings.listeners,
+						 settings.n_listeners, p, err, sizeof err);
+	if (f == NULL) {
+		log_err("%s", err);
+		*failed = true;
+	}
+	return f;
+}
+
+/* One line for the policy file: its profiles, its bindings, and who
+ * serves the listeners it does not bind. */
+static void log_policy_file(const struct policy_file *f)
+{
+	char names[512] = "";
+	size_t o = 0;
+	for (size_t i = 0; i < f->n_profiles && o < sizeof names; i++)
+		o += (size_t)snprintf(names + o, sizeof names - o, "%s%s", i ? ", " : "",
+				      profile_name(f->profiles[i]));
+	log_notice("policy file %s: profiles %s; %zu client entries; clients no entry "
+		   "matches are served by %s", settings.policy_file, o ? names : "none",
+		   f->n_clients, f->default_profile >= 0 ? "its profile default"
+							 : "the environment's policy");
+	/* Until connections pick their profile (policy_file_pick), no
+	 * client may believe an entry of clients: serves it. */
+	if (f->n_clients > 0)
+		log_warn("policy file %s: this build checks clients: but does not serve its "
+			 "entries yet: every client is served by the environment's policy",
+			 settings.policy_file);
+}
+
 /* `dockgate check`: the settings were validated as a start validates
  * them; report what each profile grants instead of serving. No socket is
  * opened and no daemon is asked. A NULL profile is the env rule list. */
@@ -199,6 +239,25 @@ static int run_check(const struct profile *const *profiles, size_t n, const stru
 	fflush(stdout);
 	log_drain(2000);
 	return rc;
+}
+
+/* The profiles check and the startup log report: served (the settings'
+ * profile, NULL for the env rule list alone, or the file's default),
+ * then every other profile of the policy file f (may be NULL). The count,
+ * with the list in *out to free; 0 and NULL when out of memory. */
+static size_t profiles_to_report(const struct profile *served, const struct policy_file *f,
+				 const struct profile ***out)
+{
+	size_t n_file = f ? f->n_profiles : 0, n = 0;
+	const struct profile **list = calloc(n_file + 1, sizeof *list);
+	*out = list;
+	if (list == NULL)
+		return 0;
+	list[n++] = served;
+	for (size_t i = 0; i < n_file; i++)
+		if (f->profiles[i] != served)
+			list[n++] = f->profiles[i];
+	return n;
 }
 
 int main(int argc, char **argv)
@@ -243,8 +302,16 @@ int main(int argc, char **argv)
 		log_err("%s", why);
 		return 1;
 	}
+	bool file_failed;
+	struct policy_file *file = load_policy_file(p, &file_failed);
+	if (file_failed) {
+		policy_free(p);
+		return 2;
+	}
 	/* With check, at its log level, only the notes. */
 	cfg_log_summary(&settings, p);
+	if (file != NULL)
+		log_policy_file(file);
 	/* Every connection judges by this one (index 0), or by the env rule
 	 * list when there is no PROFILE. */
 	static const struct profile *profiles[1];
@@ -252,8 +319,22 @@ int main(int argc, char **argv)
 	if (settings.profile[0] != '\0' && (profile = env_profile(&settings, p)) == NULL)
 		return 1;
 	profiles[0] = profile;
+	/* A file's profile "default" serves the clients no entry of clients:
+	 * matches: with no entries, every client. */
+	if (file != NULL && file->n_clients == 0 && file->default_profile >= 0)
+		profiles[0] = file->profiles[file->default_profile];
+	/* Every profile that serves someone: the one above, and the file's. */
+	const struct profile **reported = NULL;
+	size_t n_reported = profiles_to_report(profiles[0], file, &reported);
+	if (reported == NULL) { /* out of memory: the served one alone */
+		reported = profiles;
+		n_reported = 1;
+	}
 	if (checking) {
-		int rc = run_check(profiles, 1, p);
+		int rc = run_check(reported, n_reported, p);
+		if (reported != profiles)
+			free(reported);
+		policy_file_free(file);
 		profile_free(profile);
 		policy_free(p);
 		return rc;
@@ -265,7 +346,9 @@ int main(int argc, char **argv)
 	}
 	/* Lines that wait for stderr now get flushed by the loop. */
 	log_set_backlog_hook(on_log_backlog);
-	check_log_all(profiles, 1, p);
+	check_log_all(reported, n_reported, p);
+	if (reported != profiles)
+		free(reported);
 	conn_set_profiles(profiles, 1);
 	if (conn_setup(&main_loop, &settings, p) == -1) {
 		log_err("cannot allocate the buffers every connection shares "
@@ -295,6 +378,7 @@ int main(int argc, char **argv)
 	close(signals.fd);
 	log_set_backlog_hook(NULL); /* the loop that watched stderr goes */
 	loop_fini(&main_loop);
+	policy_file_free(file);
 	profile_free(profile);
 	policy_free(p);
 	conn_setup_free();

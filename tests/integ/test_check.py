@@ -181,3 +181,47 @@ def test_startup_line_is_checks_summary(proxy):
     assert f"policy: profile env: {n} operations in containers, _ping, events, version; " \
            f"warnings: archive (files out of containers (docker cp); ALLOW_ARCHIVE=0 or " \
            f"CONTAINERS=0 closes it)" in line, line
+
+
+POLICY = """\
+version: 1
+profiles:
+  watcher:
+    allow:
+      - ContainerList
+      - GET /containers/{id}/logs
+  builder:
+    extends: watcher
+    allow:
+      - ImageBuild
+"""
+
+
+def without_time(out):
+    """The log's lines without their timestamps, which differ run to run."""
+    return re.sub(r"^\d{4}-\d\d-\d\dT[\d:.]+Z ", "", out, flags=re.M)
+
+
+def test_policy_file_profiles(tmp_path):
+    policy = tmp_path / "policy.yml"
+    policy.write_text(POLICY)
+    rc, out = check({}, args=("--policy", str(policy)))
+    assert rc == 0, out
+    assert "profile env: 4 operations allowed" in out, out
+    assert "profile watcher: 2 operations allowed" in out, out
+    assert "profile builder: 3 operations allowed" in out, out
+    assert ("warning: logs (ContainerLogs): leaks what containers print (tokens, passwords); "
+            "denying it in a policy file profile (policy.yml:6:9 allows it) closes it") in out
+    assert "warning: build (ImageBuild): root-equivalent" in out, out
+
+
+def test_bad_policy_file_exits_2_as_startup(tmp_path):
+    policy = tmp_path / "policy.yml"
+    policy.write_text(POLICY.replace("ImageBuild", "NoSuchOperation"))
+    rc, out = check({}, args=("--policy", str(policy)))
+    assert rc == 2, out
+    assert "policy.yml:10:9:" in out, out
+    start_rc, start_out = run_dockgate_once({"SOCKET_PATH": NOWHERE},
+                                            args=("--policy", str(policy)))
+    assert start_rc == 2, start_out
+    assert without_time(out) == without_time(start_out), "check must say what startup says"
