@@ -136,8 +136,19 @@ static const char *sample_method(const struct route *r)
 	return r->method == ROUTE_ANY ? "GET" : route_method_name(r->method);
 }
 
+/* True when route r (its twin with libpod) is among c's. */
+static bool reaches(const struct route_candidates *c, const struct route *r, bool libpod)
+{
+	for (unsigned i = 0; i < c->n; i++)
+		if (c->hit[i].route == r && c->hit[i].libpod == libpod)
+			return true;
+	return false;
+}
+
 /* Judges one sample request of route r (its twin with libpod) as a
- * client's would be: by p, or by env alone when p is NULL. */
+ * client's is judged (conn_request.c): path checked, every route it may
+ * reach resolved, then p, or env alone when p is NULL. False as well
+ * when the sample does not reach r. */
 static bool judge_sample(const struct profile *p, const struct policy *env,
 			 const struct route *r, bool libpod, const char *path,
 			 const struct probe *pr, const char **because)
@@ -149,12 +160,18 @@ static bool judge_sample(const struct profile *p, const struct policy *env,
 		       &info) == -1)
 		return false;
 	const char *method = sample_method(r);
+	struct span m = { method, strlen(method) };
+	struct route_candidates routes;
+	route_resolve_all(route_method_of(m), info.path, &routes);
+	if (!reaches(&routes, r, libpod))
+		return false;
 	struct policy_request rq = {
-		.method = { method, strlen(method) },
+		.method = m,
 		.path = &info,
 		.has_body = pr->body,
-		.route = r,
-		.libpod = libpod,
+		.route = routes.newest.route,
+		.libpod = routes.newest.libpod,
+		.routes = &routes,
 	};
 	struct policy_verdict v;
 	if (p != NULL)

@@ -4,8 +4,11 @@
  * Nothing here is a second policy. A profile's grants are found by
  * judging, for every route of route_table and its /libpod twin, sample
  * requests of it (each template variable a name "x", a {name:.*} also
- * the two segments "x/y") with profile_judge(), or policy_judge() for the
- * environment's rule list alone: the very functions that judge a client.
+ * the two segments "x/y"), resolved to every route they may reach and
+ * judged with profile_judge(), or policy_judge() for the environment's
+ * rule list alone, as conn_request.c judges a client's. A sample that
+ * does not reach the route (a twin another registration shadows) grants
+ * nothing.
  * A grant whose decision changes with the query or a body (a lifecycle
  * switch admits only its own query parameters; showsecret) or with the
  * name is marked conditional, saying what it depends on.
