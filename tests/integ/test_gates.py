@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from dockgate_testlib.daemon import LineReader, unique
+from dockgate_testlib.daemon import IMAGE, LineReader, unique
 from dockgate_testlib.fixtures import cli_params
 from dockgate_testlib.net import wait_for
 from dockgate_testlib.proxy import assert_denied
@@ -203,6 +203,20 @@ def test_start_attached_is_not_started(proxy, dockerd, container, cli):
     assert_attach_refused(p, p.docker("start", "-ai", cid, cli=cli, input="x\n", timeout=20))
     assert not dockerd.inspect(cid)["State"]["Running"]
     assert dockerd.inspect(cid)["State"]["StartedAt"].startswith("0001-"), "it was started"
+
+
+def test_run_attached_is_created_not_started(proxy, dockerd):
+    """docker run without -d creates, then attaches: the container the
+    create made stays, never started (as the README says)."""
+    name = unique("dgt-run")
+    p = proxy(**gated())
+    try:
+        assert_attach_refused(p, p.docker("run", "-i", "--network", "none", "--name", name,
+                                          IMAGE, "cat", input="x\n", timeout=30))
+        state = dockerd.inspect(name)["State"]
+        assert not state["Running"] and state["StartedAt"].startswith("0001-"), state
+    finally:
+        dockerd.cli("rm", "-f", name)
 
 
 # --------------------------------------------------------------------------
