@@ -245,16 +245,26 @@ void conn_request_free(void);
 bool conn_process_request(struct conn *c);
 /* Whether the request side may have a step to take: a forwarded request
  * (REQ_DONE) waits for its response, a stopped one (REQ_CLOSED) for the
- * close. Tested inline, as conn_run() asks in every round; the same holds
- * for RESP_IDLE on the response side. */
+ * close, and a head needs bytes or the client's EOF. Tested inline, as
+ * conn_run() asks in every round and mostly there is nothing to do. */
 static inline bool conn_request_may_move(const struct conn *c)
 {
+	if (c->req == REQ_HEAD)
+		return buf_len(&c->client.in) > 0 || c->client.eof;
 	return c->req != REQ_DONE && c->req != REQ_CLOSED;
 }
 
 /* conn_response.c: the response path. */
 /* Moves the response side on by one step; true when it made progress. */
 bool conn_process_response(struct conn *c);
+/* The same for the response side: none is expected (RESP_IDLE), or a
+ * head needs bytes from the daemon or its EOF. */
+static inline bool conn_response_may_move(const struct conn *c)
+{
+	if (c->resp == RESP_HEAD)
+		return buf_len(&c->upstream.in) > 0 || c->upstream.eof;
+	return c->resp != RESP_IDLE;
+}
 /* The daemon failed us: a 502 if the client saw nothing yet, else a cut. */
 void conn_upstream_failed(struct conn *c, const char *why);
 

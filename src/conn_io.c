@@ -334,7 +334,8 @@ void conn_run(struct conn *c)
 		if (c->state != CONN_DEAD)
 			progress |= conn_upstream_read(c);
 		/* A response head and what follows of its body leave in one send. */
-		while (c->state != CONN_DEAD && c->resp != RESP_IDLE && conn_process_response(c))
+		while (c->state != CONN_DEAD && conn_response_may_move(c) &&
+		       conn_process_response(c))
 			progress = true;
 		if (c->state != CONN_DEAD)
 			progress |= conn_client_write(c);

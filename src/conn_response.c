@@ -115,10 +115,6 @@ static void start_response_body(struct conn *c, const struct h1_response *rs)
 
 static bool response_head(struct conn *c)
 {
-	/* Nothing from the daemon yet (the turn that forwarded the request
-	 * asks too): no parse, whose answer would be "need more". */
-	if (buf_len(&c->upstream.in) == 0 && !c->upstream.eof)
-		return false;
 	struct h1_response rs;
 	ssize_t r = h1_parse_response(buf_head(&c->upstream.in), buf_len(&c->upstream.in),
 				      &c->resp_scan, c->upstream.in.cap, c->req_was_head, &rs);
