@@ -232,7 +232,7 @@ struct framing {
  * here. The stricter rule holds: an element is a token with optional
  * whitespace around it; a quoted string, a ';' parameter or two tokens
  * with only whitespace between them make the whole value malformed. */
-static int next_connection_option(struct span v, size_t *at, struct span *tok)
+static inline int next_connection_option(struct span v, size_t *at, struct span *tok)
 {
 	size_t i = *at;
 	while (i < v.n && (v.p[i] == ' ' || v.p[i] == '\t' || v.p[i] == ','))
