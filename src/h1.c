@@ -271,11 +271,15 @@ static int framing_connection(struct framing *f, struct span v)
 	return r;
 }
 
-/* framing_field() for a field whose name has the length of a framing or
- * connection field's name. */
-static int framing_field_named(struct framing *f, const struct h1_header *h,
-			       const char **err)
+/* Takes in h when it is a framing or connection field: 1 when it was one,
+ * 0 for any other field, -1 with *err set (a static string) when it is
+ * malformed or repeated. It runs for every field of every head, and most
+ * are none of the three: a bit test of the name's length (14, 17 or 10)
+ * tells so first. */
+static inline int framing_field(struct framing *f, const struct h1_header *h, const char **err)
 {
+	if (h->name.n >= 32 || !((1u << 14 | 1u << 17 | 1u << 10) >> h->name.n & 1u))
+		return 0;
 	if (field_is(h->name, "content-length")) {
 		/* RFC 9112 §6.3: differing or repeated lengths are fatal; even
 		 * identical repeats are, see above. */
@@ -302,23 +306,6 @@ static int framing_field_named(struct framing *f, const struct h1_header *h,
 		return 0;
 	}
 	return 1;
-}
-
-/* The lengths of "content-length" (14), "transfer-encoding" (17) and
- * "connection" (10) as bits. Most fields of a head are none of the three
- * and framing_field() runs for every field in both directions: one test
- * of the name's length spares those the call and the comparisons. */
-#define FRAMING_NAME_LENGTHS (1u << 14 | 1u << 17 | 1u << 10)
-
-/* Takes in h when it is a framing or connection field: 1 when it was one,
- * 0 for any other field, -1 with *err set (a static string) when it is
- * malformed or repeated. */
-static inline int framing_field(struct framing *f, const struct h1_header *h,
-				const char **err)
-{
-	if (h->name.n >= 32 || !(FRAMING_NAME_LENGTHS >> h->name.n & 1u))
-		return 0;
-	return framing_field_named(f, h, err);
 }
 
 /* Judges the framing fields together once the head is complete: NULL, or
