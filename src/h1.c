@@ -37,7 +37,6 @@ const unsigned char h1_byte_class[256] = {
 	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,  /* 0xf0 */
 };
 
-
 /* Case-insensitive equality of a span of field bytes (a name, a token, a
  * value) with a lower-case literal of letters, digits and '-', eight
  * bytes at a time. OR-ing 0x20 maps exactly the upper-case letters onto
@@ -271,15 +270,8 @@ static int framing_connection(struct framing *f, struct span v)
 	return r;
 }
 
-/* Takes in h when it is a framing or connection field: 1 when it was one,
- * 0 for any other field, -1 with *err set (a static string) when it is
- * malformed or repeated. It runs for every field of every head, and most
- * are none of the three: a bit test of the name's length (14, 17 or 10)
- * tells so first. */
-static inline int framing_field(struct framing *f, const struct h1_header *h, const char **err)
+static int framing_field_named(struct framing *f, const struct h1_header *h, const char **err)
 {
-	if (h->name.n >= 32 || !((1u << 14 | 1u << 17 | 1u << 10) >> h->name.n & 1u))
-		return 0;
 	if (field_is(h->name, "content-length")) {
 		/* RFC 9112 §6.3: differing or repeated lengths are fatal; even
 		 * identical repeats are, see above. */
@@ -306,6 +298,15 @@ static inline int framing_field(struct framing *f, const struct h1_header *h, co
 		return 0;
 	}
 	return 1;
+}
+
+/* Takes in h when it is a framing or connection field: 1 when it was one, 0
+ * for another, -1 with *err set (a static string) when it is malformed or
+ * repeated. Inline, a test of the name's length first: most fields are none. */
+static inline int framing_field(struct framing *f, const struct h1_header *h, const char **err)
+{
+	bool framing_length = h->name.n < 32 && ((1u << 14 | 1u << 17 | 1u << 10) >> h->name.n & 1u);
+	return framing_length ? framing_field_named(f, h, err) : 0;
 }
 
 /* Judges the framing fields together once the head is complete: NULL, or
