@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 image=dockgate-build-base:bookworm
 # What scripts/install-deps.sh --build installs.
-include=gcc,libc6-dev,meson,ninja-build,pkg-config,libseccomp-dev
+include=gcc,libc6-dev,meson,ninja-build,pkg-config,libseccomp-dev,libyaml-dev
 tar=build-base/bookworm.tar
 stamp=build-base/bookworm.include
 

@@ -2,7 +2,7 @@
 # Installs what building and testing dockgate needs, from Debian 12's
 # packages only; with --build, only what building and running need.
 # --arch ARCH (repeatable) adds what building for ARCH needs on this
-# machine: Debian's cross compiler and libseccomp-dev for ARCH, from
+# machine: Debian's cross compiler, libseccomp-dev and libyaml-dev for ARCH, from
 # the multiarch archive (see scripts/arches.sh). The test set includes every architecture of
 # scripts/arches.sh, with qemu-user to run them.
 # Idempotent: apt runs only when something is missing.
@@ -15,6 +15,7 @@ cd "$(dirname "$0")/.."
 build_packages=(
 	gcc libc6-dev meson ninja-build pkg-config   # build
 	libseccomp-dev                               # system call allowlist
+	libyaml-dev                                  # the policy file (POLICY_FILE)
 )
 test_packages=(
 	libcmocka-dev                                # unit tests
@@ -47,15 +48,15 @@ if [ "$build_only" = 0 ]; then
 	arches+=($DOCKGATE_ARCHES)
 fi
 
-# A foreign architecture needs its cross compiler and its libseccomp;
-# the tests also link cmocka for it.
+# A foreign architecture needs its cross compiler, its libseccomp and its
+# libyaml; the tests also link cmocka for it.
 native=$(native_arch)
 foreign=()
 for a in "${arches[@]}"; do
 	arch_info "$a"
 	[ "$a" = "$native" ] && continue
 	foreign+=("$a")
-	packages+=("gcc-$ARCH_TRIPLET" "libseccomp-dev:$a")
+	packages+=("gcc-$ARCH_TRIPLET" "libseccomp-dev:$a" "libyaml-dev:$a")
 	if [ "$ARCH_LIBC" = cross ]; then packages+=("libc6-dev-$a-cross"); else packages+=("libc6-dev:$a"); fi
 	[ "$build_only" = 1 ] || packages+=("libcmocka-dev:$a")
 done

@@ -1,6 +1,6 @@
 """Prints the SPDX 2.3 SBOM (JSON) of the release files in OUT: each
-static binary, with the Debian packages linked into it (glibc and
-libseccomp, static) and the compiler that built it, at the versions
+static binary, with the Debian packages linked into it (glibc, libseccomp
+and libyaml, static) and the compiler that built it, at the versions
 installed on the machine that built it (dpkg-query).
 
 Usage: python3 scripts/sbom.py VERSION OUT
@@ -38,10 +38,12 @@ def ingredients(arch, triplet, libc, native):
     if arch == native:
         return [("glibc", f"libc6-dev:{arch}", "STATIC_LINK"),
                 ("libseccomp", f"libseccomp-dev:{arch}", "STATIC_LINK"),
+                ("libyaml", f"libyaml-dev:{arch}", "STATIC_LINK"),
                 ("gcc", "gcc-12", "BUILD_TOOL_OF")]
     glibc = f"libc6-dev-{arch}-cross" if libc == "cross" else f"libc6-dev:{arch}"
     return [("glibc", glibc, "STATIC_LINK"),
             ("libseccomp", f"libseccomp-dev:{arch}", "STATIC_LINK"),
+            ("libyaml", f"libyaml-dev:{arch}", "STATIC_LINK"),
             ("gcc", f"gcc-12-{triplet}", "BUILD_TOOL_OF")]
 
 

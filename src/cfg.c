@@ -16,6 +16,7 @@
 
 #include "idmap.h"
 #include "log.h"
+#include "presets.h"
 
 extern char **environ;
 
@@ -29,12 +30,14 @@ extern char **environ;
 enum cfg_type {
 	CFG_T_BOOL,
 	CFG_T_PATH,
+	CFG_T_FILE,
 	CFG_T_LISTEN,
 	CFG_T_LEVEL,
 	CFG_T_UINT,
 	CFG_T_MODE,
 	CFG_T_USER,
 	CFG_T_GROUP,
+	CFG_T_PROFILE,
 };
 
 struct setting {
@@ -61,6 +64,11 @@ static const struct setting settings[] = {
 	  "listen on 0.0.0.0 instead of dual-stack [::] by default" },
 	{ "LOG_LEVEL", NULL, CFG_T_LEVEL, CFG_AT(log_level), "info", 0, 0,
 	  "debug, info, notice, warning, err, crit, alert or emerg" },
+	{ "PROFILE", NULL, CFG_T_PROFILE, CFG_AT(profile), NULL, 0, 0,
+	  "judge every request by the operations of a built-in profile (a preset; an unknown "
+	  "name is refused with the list) instead of by API section; a section, POST or "
+	  "ALLOW_* setting at a value other than its default widens it by what that value "
+	  "allows; empty: no profile" },
 	{ "POST", NULL, CFG_T_BOOL, CFG_AT(policy.post), "0", 0, 0,
 	  "allow methods other than GET and HEAD on the allowed sections" },
 	{ "ALLOW_START", NULL, CFG_T_BOOL, CFG_AT(policy.allow_start), "0", 0, 0,
@@ -86,6 +94,10 @@ static const struct setting settings[] = {
 	{ "ALLOW_VOLUME_EXPORT", NULL, CFG_T_BOOL, CFG_AT(policy.allow_volume_export), "0", 0, 0,
 	  "with LIBPOD=1 VOLUMES=1, allow GET /libpod/volumes/{name}/export (Podman 5.6 and "
 	  "later return the volume's files); denied otherwise, whatever POST says" },
+	/* Read once at startup, before a socket is opened; policy_file.h. */
+	{ "POLICY_FILE", "--policy", CFG_T_FILE, CFG_AT(policy_file), NULL, 0, 0,
+	  "a YAML policy file: named profiles and which clients each serves (README.md, "
+	  "\"Policy file\"); any error in it stops dockgate with status 2" },
 	{ "LISTEN_MODE", NULL, CFG_T_MODE, CFG_AT(listen_mode), "0660", 0, 0777,
 	  "file mode (octal) of unix listener sockets" },
 	{ "LISTEN_OWNER", NULL, CFG_T_USER, CFG_AT(listen_uid), NULL, 0, 0,
@@ -455,6 +467,7 @@ static const char *accepted(const struct setting *s, char *tmp, size_t cap)
 	switch (s->type) {
 	case CFG_T_BOOL: return "use 1/0, true/false, yes/no, on/off";
 	case CFG_T_PATH: return "use an absolute path shorter than 108 bytes";
+	case CFG_T_FILE: return "use a path shorter than 256 bytes";
 	case CFG_T_LEVEL: return "use debug, info, notice, warning, err, crit, alert or emerg";
 	case CFG_T_MODE: return "use an octal file mode such as 0660";
 	case CFG_T_USER: return "use a numeric uid or a user name from /etc/passwd";
@@ -463,8 +476,21 @@ static const char *accepted(const struct setting *s, char *tmp, size_t cap)
 		snprintf(tmp, cap, "use a whole number from %lu to %lu", s->min, s->max);
 		return tmp;
 	case CFG_T_LISTEN: return "use tcp://HOST:PORT or unix:///PATH, comma-separated";
+	case CFG_T_PROFILE: break; /* profile_choices() */
 	}
 	return "";
+}
+
+/* "use one of ping, traefik, ... (or empty for none)" into out. */
+static const char *profile_choices(char *out, size_t cap)
+{
+	size_t used = (size_t)snprintf(out, cap, "use one of");
+	for (size_t i = 0; i < n_presets && used < cap; i++)
+		used += (size_t)snprintf(out + used, cap - used, "%s %s", i ? "," : "",
+					 presets[i].name);
+	if (used < cap)
+		snprintf(out + used, cap - used, ", or empty for none");
+	return out;
 }
 
 static int bad_value(FILE *err, const char *name, const char *source,
@@ -496,6 +522,7 @@ static int apply_setting(const struct setting *s, const char *v, const char *src
 					 "local user; use 0660 or stricter plus LISTEN_GROUP");
 		break;
 	case CFG_T_PATH: bad = v[0] != '/' || strlen(v) >= sizeof c->socket_path; break;
+	case CFG_T_FILE: bad = strlen(v) >= sizeof c->policy_file; break;
 	case CFG_T_LEVEL: bad = log_level_parse(v) < 0; break;
 	case CFG_T_LISTEN:
 		if (parse_listen(v, c, &why))
@@ -503,6 +530,12 @@ static int apply_setting(const struct setting *s, const char *v, const char *src
 		return 0;
 	case CFG_T_USER: bad = parse_id(v, false, &id); break;
 	case CFG_T_GROUP: bad = parse_id(v, true, &id); break;
+	case CFG_T_PROFILE:
+		if (v[0] != '\0' && preset_find(v) == NULL) {
+			char choices[CFG_NOTE_MAX];
+			return bad_value(err, s->env, src, v, profile_choices(choices, sizeof choices));
+		}
+		break;
 	}
 	if (bad)
 		return bad_value(err, s->env, src, v, accepted(s, tmp, sizeof tmp));
@@ -511,7 +544,9 @@ static int apply_setting(const struct setting *s, const char *v, const char *src
 	case CFG_T_BOOL: *(bool *)at = b; break;
 	case CFG_T_UINT: *(unsigned long *)at = n; break;
 	case CFG_T_MODE: *(unsigned *)at = (unsigned)n; break;
-	case CFG_T_PATH: strcpy(at, v); break;
+	case CFG_T_PATH:
+	case CFG_T_FILE: strcpy(at, v); break;
+	case CFG_T_PROFILE: snprintf(at, PROFILE_NAME_MAX, "%s", v); break;
 	case CFG_T_LEVEL: *(int *)at = log_level_parse(v); break;
 	case CFG_T_USER:
 	case CFG_T_GROUP: *(long *)at = id; break;
@@ -527,8 +562,12 @@ static const char *default_shown(const struct setting *s)
 		return s->def;
 	if (s->type == CFG_T_LISTEN)
 		return "tcp://[::]:2375";
+	if (s->type == CFG_T_PROFILE)
+		return "none";
 	if (s->offset == CFG_AT(run_gid))
 		return "RUN_USER's primary group; unchanged without RUN_USER";
+	if (s->type == CFG_T_FILE)
+		return "none";
 	return "unchanged";
 }
 
@@ -653,6 +692,22 @@ enum cfg_result cfg_load(struct cfg *c, int argc, char **argv, FILE *out, FILE *
 			bad |= apply_setting(&settings[i], v, raw.source[i], c, err);
 	}
 	return bad ? CFG_ERROR : CFG_RUN;
+}
+
+void cfg_default_policy(struct policy_settings *s)
+{
+	memset(s, 0, sizeof *s);
+	for (size_t i = 0; i < policy_n_sections; i++)
+		s->section_on[i] = policy_sections[i].default_on;
+	for (size_t i = 0; i < N_SETTINGS; i++) {
+		const struct setting *st = &settings[i];
+		bool b;
+		if (st->type != CFG_T_BOOL || st->def == NULL || st->offset < CFG_AT(policy) ||
+		    st->offset >= CFG_AT(policy) + sizeof(struct policy_settings) ||
+		    parse_bool(st->def, &b) != 0)
+			continue;
+		*(bool *)((char *)s + (st->offset - CFG_AT(policy))) = b;
+	}
 }
 
 socklen_t cfg_listener_address(const struct cfg_listener *l, const char *host,

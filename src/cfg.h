@@ -10,11 +10,13 @@
 #include <sys/socket.h>
 
 #include "policy.h"
+#include "profile.h"
 
 #define CFG_MAX_LISTENERS 8
 #define CFG_UNIX_PATH_MAX 108
 #define CFG_MAX_NOTES 8
 #define CFG_NOTE_MAX 320
+#define CFG_FILE_PATH_MAX 256
 
 enum cfg_listener_kind { CFG_LISTEN_TCP, CFG_LISTEN_UNIX };
 
@@ -32,6 +34,10 @@ struct cfg {
 	size_t n_listeners;
 	int log_level; /* enum log_level */
 	struct policy_settings policy;
+	char policy_file[CFG_FILE_PATH_MAX]; /* POLICY_FILE; "": none */
+	/* PROFILE: the preset that judges every request instead of the
+	 * sections, widened by settings at non-default values; "" for none */
+	char profile[PROFILE_NAME_MAX];
 	unsigned long max_head_size;
 	unsigned long max_headers;
 	unsigned long header_timeout_s;
@@ -72,6 +78,10 @@ socklen_t cfg_listener_address(const struct cfg_listener *l, const char *host,
 
 /* Reads the environment, then argv (flags win), into *c. */
 enum cfg_result cfg_load(struct cfg *c, int argc, char **argv, FILE *out, FILE *err);
+
+/* The policy settings every setting at its default gives: what the
+ * image's ENV sets, which PROFILE's widening compares with. */
+void cfg_default_policy(struct policy_settings *s);
 
 /* Logs the effective settings and policy at startup, and warns about
  * c->notes. */

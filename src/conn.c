@@ -113,6 +113,7 @@ int conn_start(int fd, const char *peer, const struct limit_key *key)
 	relay_init(&c->relay);
 	snprintf(c->peer, sizeof c->peer, "%s", peer);
 	c->client_key = *key;
+	c->profile = 0; /* the settings' profile; per listener or client later */
 	if (loop_add(loop, &c->client_watch, EPOLLIN | EPOLLOUT | EPOLLRDHUP) == -1) {
 		int saved = errno;
 		free(c);

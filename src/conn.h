@@ -2,9 +2,9 @@
  * reads requests, has each one judged, forwards allowed ones to the daemon
  * on a daemon connection that is this client's own while it is connected
  * (upstream.c may hand it to a later client), and streams the answers back.
- * The request is judged in conn_request.c at judge_request(), the only
- * caller of policy_judge(); conn_int.h says how the module's files divide
- * the work. */
+ * The request is judged in conn_request.c at judge_request(), by the env
+ * rule list (policy_judge()) or a profile (profile_judge()); conn_int.h
+ * says how the module's files divide the work. */
 #ifndef DOCKGATE_CONN_H
 #define DOCKGATE_CONN_H
 
@@ -20,6 +20,14 @@ struct limit_key;
  * 0, or -1 with errno (ENOMEM) when its buffers cannot be had: the caller
  * stops (what was allocated is released already). */
 int conn_setup(struct loop *l, const struct cfg *c, const struct policy *p);
+
+struct profile;
+
+/* The profiles a connection may judge by, by index; the list and the
+ * profiles must outlive every connection. A connection whose index has
+ * no profile (NULL, or none set) is judged by the env rule list given to
+ * conn_setup(). Every connection uses index 0 today. */
+void conn_set_profiles(const struct profile *const *profiles, size_t n);
 
 /* Releases what conn_setup() allocated, at exit. */
 void conn_setup_free(void);

@@ -7,8 +7,9 @@
  *   conn_io.c        the turn that moves a connection on (conn_run), and
  *                    the bytes it moves between the sockets and the
  *                    buffers, one set of calls for both sides
- *   conn_request.c   the request path: head parse, judge_request() (the
- *                    only caller of policy_judge()), forwarding, bodies
+ *   conn_request.c   the request path: head parse, judge_request() (where
+ *                    every request is judged: policy_judge() or
+ *                    profile_judge()), forwarding, bodies
  *   conn_response.c  the response path: heads, bodies, relay, tunnel
  *
  * Each client connection has two sides, each with an input and an output
@@ -139,6 +140,9 @@ struct conn {
 	bool resp_keep_alive : 1;
 	unsigned char trims_this_tick; /* gave its buffers back since then */
 	unsigned char connect_tries;
+	/* Which profile judges its requests (conn_set_profiles()), chosen
+	 * at accept: today the one of the settings, 0. */
+	unsigned char profile;
 	struct conn *next_queued;
 	unsigned lingered; /* bytes dropped while closing */
 	/* Body bytes at the front of uin that go to the client as they are,

@@ -1,8 +1,8 @@
 /* conn_request.c - the request path of a connection: reading a request
- * head from cin, judging it (judge_request(), the only caller of
- * policy_judge()), answering it or forwarding it rebuilt into uout, and
- * the request body that follows: forwarded re-chunked, or dropped after a
- * denial. See conn_int.h for the rest of the module. */
+ * head from cin, judging it (judge_request(), the one place a request is
+ * judged: by the env rule list or by a profile), answering it or
+ * forwarding it rebuilt into uout, and the request body that follows:
+ * forwarded re-chunked, or dropped after a denial. See conn_int.h for the rest of the module. */
 #include "conn_int.h"
 
 #include <errno.h>
@@ -20,10 +20,16 @@
 #include "loop.h"
 #include "path.h"
 #include "policy.h"
+#include "profile.h"
+#include "route.h"
 
 /* Shared by every connection's request path; set by conn_request_setup().
  * The policy is reachable from this file only, and used at one place. */
 static const struct policy *policy;
+/* The profiles connections judge by, by index (struct conn's profile);
+ * NULL at an index, or an index past them: the env rule list judges. */
+static const struct profile *const *profiles;
+static size_t n_profiles;
 static struct h1_limits limits;
 static struct h1_header *header_slots;
 static char *path_scratch;
@@ -32,6 +38,7 @@ static char *tail_scratch; /* CONN_TAIL_PEEK bytes, see peek_tail() */
 int conn_request_setup(const struct cfg *c, const struct policy *p)
 {
 	policy = p;
+	route_prepare(); /* not at the first request */
 	limits.head_bytes = c->max_head_size;
 	limits.headers = c->max_headers;
 	header_slots = calloc(c->max_headers, sizeof *header_slots);
@@ -43,6 +50,12 @@ int conn_request_setup(const struct cfg *c, const struct policy *p)
 		return -1;
 	}
 	return 0;
+}
+
+void conn_set_profiles(const struct profile *const *list, size_t n)
+{
+	profiles = list;
+	n_profiles = n;
 }
 
 void conn_request_free(void)
@@ -84,10 +97,12 @@ static void remember_line(struct conn *c, const struct h1_request *rq)
 	c->req_health_probe = is_health_probe(rq);
 }
 
-/* The one place a request is judged. A body is any Transfer-Encoding
- * (even one that turns out empty) or a Content-Length above 0: the
- * lifecycle switches admit none. */
-static void judge_request(const struct h1_request *rq, const struct path_info *path,
+/* The one place a request is judged: by the connection's profile when it
+ * has one, else by the env rule list, exactly as before profiles. A body
+ * is any Transfer-Encoding (even one that turns out empty) or a
+ * Content-Length above 0: the lifecycle switches admit none. */
+static void judge_request(const struct conn *c, const struct h1_request *rq,
+			  const struct path_info *path, const struct route_candidates *routes,
 			  struct policy_verdict *v)
 {
 	struct policy_request req = {
@@ -95,8 +110,15 @@ static void judge_request(const struct h1_request *rq, const struct path_info *p
 		.path = path,
 		.has_body = rq->body == H1_BODY_CHUNKED ||
 			    (rq->body == H1_BODY_LENGTH && rq->content_length > 0),
+		.route = routes->newest.route,
+		.libpod = routes->newest.libpod,
+		.routes = routes,
 	};
-	policy_judge(policy, &req, v);
+	const struct profile *p = c->profile < n_profiles ? profiles[c->profile] : NULL;
+	if (p != NULL)
+		profile_judge(p, &req, v);
+	else
+		policy_judge(policy, &req, v);
 }
 
 static void deny(struct conn *c, const struct h1_request *rq, size_t head_len,
@@ -159,7 +181,7 @@ static bool take_upstream(struct conn *c, size_t head_len)
  * client's bytes as they came), and the request and response states set
  * for its body and its answer. */
 static void forward(struct conn *c, const struct h1_request *rq,
-		    const struct path_info *path, size_t head_len)
+		    const struct route_candidates *routes, size_t head_len)
 {
 	if (!take_upstream(c, head_len))
 		return;
@@ -176,12 +198,13 @@ static void forward(struct conn *c, const struct h1_request *rq,
 	c->req_was_head = span_eq(rq->method, "HEAD");
 	c->req_upgrade = rq->upgrade;
 	/* attach and exec start may hijack with a plain 200 and no framing
-	 * (moby api/server/router/container/container_routes.go); only these
-	 * routes may become tunnels so. The name is "**" as the daemon routes
-	 * it (container.go registers {name:.*}): a link alias, as in
-	 * /containers/webx/db/attach, is the attach route too. */
-	c->req_hijack = policy_may_hijack(rq->method, path);
-	c->req_stream = c->req_hijack || policy_may_stream(rq->method, path);
+	 * (moby api/server/router/container/container_routes.go); only the
+	 * routes the table marks as hijacking may become tunnels so, on any
+	 * daemon the request may reach (a link alias, as in
+	 * /containers/webx/db/attach, is the attach route too: the daemon
+	 * routes names with {name:.*}). The others answer with framing. */
+	c->req_hijack = (routes->flags & ROUTE_F_HIJACK) != 0;
+	c->req_stream = (routes->flags & (ROUTE_F_HIJACK | ROUTE_F_STREAM)) != 0;
 	c->tunnel_pending = false;
 	c->resp = RESP_HEAD;
 	c->resp_scan = 0;
@@ -216,13 +239,17 @@ static void handle_request(struct conn *c, const struct h1_request *rq, size_t h
 		conn_log_access(c, false, path.error);
 		return;
 	}
+	/* Resolved once: the verdict and the connection's hijack and stream
+	 * knowledge come from the same routes. */
+	struct route_candidates routes;
+	route_resolve_all(route_method_of(rq->method), path.path, &routes);
 	struct policy_verdict v;
-	judge_request(rq, &path, &v);
+	judge_request(c, rq, &path, &routes, &v);
 	c->because = v.because;
 	if (!v.allow)
 		deny(c, rq, head_len, &v);
 	else
-		forward(c, rq, &path, head_len);
+		forward(c, rq, &routes, head_len);
 }
 
 static bool process_head(struct conn *c)

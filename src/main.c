@@ -21,6 +21,9 @@
 #include "log.h"
 #include "loop.h"
 #include "policy.h"
+#include "policy_file.h"
+#include "presets.h"
+#include "profile.h"
 #include "sandbox.h"
 
 static struct loop main_loop;
@@ -118,6 +121,39 @@ static void check_upstream(const char *path)
 		 (unsigned)st.st_gid, (unsigned)st.st_gid);
 }
 
+/* PROFILE=<preset>: the preset as a profile over the env rule list env,
+ * widened by every setting at a value other than its default (profile.h,
+ * profile_widen()); what was widened is logged. NULL after logging why
+ * (a preset rule naming no route is a fault of this build). */
+static struct profile *env_profile(const struct cfg *c, const struct policy *env)
+{
+	const struct preset *pr = preset_find(c->profile); /* cfg_load checked it */
+	const char *bad = NULL;
+	struct profile *p = pr ? profile_from_preset(pr, env, &bad) : NULL;
+	if (p == NULL && bad != NULL)
+		log_err("PROFILE=%s: the preset's rule '%s' names no route", c->profile, bad);
+	else if (p == NULL)
+		log_err("PROFILE=%s: %s", c->profile, strerror(errno));
+	if (p == NULL)
+		return NULL;
+	struct policy_settings defaults;
+	cfg_default_policy(&defaults);
+	char why[POLICY_ERROR_MAX], widened[512];
+	struct policy *base = policy_compile(&defaults, why, sizeof why);
+	int n = base ? profile_widen(p, base, widened, sizeof widened) : -1;
+	policy_free(base);
+	if (n < 0) {
+		log_err("PROFILE=%s: %s", c->profile, base ? strerror(errno) : why);
+		profile_free(p);
+		return NULL;
+	}
+	log_notice("policy: PROFILE=%s judges every request by route (%s); %s%s", c->profile,
+		   pr->client, n ? "widened by the settings at non-default values: " :
+			       "no setting at a non-default value widens it",
+		   n ? widened : "");
+	return p;
+}
+
 /* Many idle clients and event streams need many descriptors: take the
  * hard limit. */
 static void raise_fd_limit(void)
@@ -151,6 +187,45 @@ static int watch_signals(struct loop_watch *w)
 	return loop_add(&main_loop, w, EPOLLIN);
 }
 
+/* Reads POLICY_FILE, when set, against the listeners and the env rule
+ * list p. NULL with *failed set when it is not valid: the message names
+ * the file, the line and the column. */
+static struct policy_file *load_policy_file(const struct policy *p, bool *failed)
+{
+	*failed = false;
+	if (settings.policy_file[0] == '\0')
+		return NULL;
+	char err[POLICY_DOC_ERROR_MAX];
+	struct policy_file *f = policy_file_read(settings.policy_file, settings.listeners,
+						 settings.n_listeners, p, err, sizeof err);
+	if (f == NULL) {
+		log_err("%s", err);
+		*failed = true;
+	}
+	return f;
+}
+
+/* One line for the policy file: its profiles, its bindings, and who
+ * serves the listeners it does not bind. */
+static void log_policy_file(const struct policy_file *f)
+{
+	char names[512] = "";
+	size_t o = 0;
+	for (size_t i = 0; i < f->n_profiles && o < sizeof names; i++)
+		o += (size_t)snprintf(names + o, sizeof names - o, "%s%s", i ? ", " : "",
+				      profile_name(f->profiles[i]));
+	log_notice("policy file %s: profiles %s; %zu client entries; clients no entry "
+		   "matches are served by %s", settings.policy_file, o ? names : "none",
+		   f->n_clients, f->default_profile >= 0 ? "its profile default"
+							 : "the environment's policy");
+	/* Until connections pick their profile (policy_file_pick), no
+	 * client may believe an entry of clients: serves it. */
+	if (f->n_clients > 0)
+		log_warn("policy file %s: this build checks clients: but does not serve its "
+			 "entries yet: every client is served by the environment's policy",
+			 settings.policy_file);
+}
+
 int main(int argc, char **argv)
 {
 	enum cfg_result r = cfg_load(&settings, argc, argv, stdout, stderr);
@@ -182,6 +257,12 @@ int main(int argc, char **argv)
 		log_err("%s", why);
 		return 1;
 	}
+	bool file_failed;
+	struct policy_file *file = load_policy_file(p, &file_failed);
+	if (file_failed) {
+		policy_free(p);
+		return 2;
+	}
 	struct loop_watch signals;
 	if (loop_init(&main_loop) == -1 || watch_signals(&signals) == -1) {
 		log_err("event loop setup: %s", strerror(errno));
@@ -189,6 +270,20 @@ int main(int argc, char **argv)
 	}
 	log_set_backlog_hook(on_log_backlog);
 	cfg_log_summary(&settings, p);
+	if (file != NULL)
+		log_policy_file(file);
+	/* Every connection judges by this one (index 0), or by the env rule
+	 * list when there is no PROFILE. */
+	static const struct profile *profiles[1];
+	struct profile *profile = NULL;
+	if (settings.profile[0] != '\0' && (profile = env_profile(&settings, p)) == NULL)
+		return 1;
+	profiles[0] = profile;
+	/* A file's profile "default" serves the clients no entry of clients:
+	 * matches: with no entries, every client. */
+	if (file != NULL && file->n_clients == 0 && file->default_profile >= 0)
+		profiles[0] = file->profiles[file->default_profile];
+	conn_set_profiles(profiles, 1);
 	if (conn_setup(&main_loop, &settings, p) == -1) {
 		log_err("cannot allocate the buffers every connection shares "
 			"(MAX_HEAD_SIZE %lu, MAX_HEADERS %lu): %s",
@@ -217,6 +312,8 @@ int main(int argc, char **argv)
 	close(signals.fd);
 	log_set_backlog_hook(NULL); /* the loop that watched stderr goes */
 	loop_fini(&main_loop);
+	policy_file_free(file);
+	profile_free(profile);
 	policy_free(p);
 	conn_setup_free();
 	limit_fini();

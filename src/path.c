@@ -10,20 +10,23 @@
 #include <string.h>
 
 /* Byte classes of a request-target: PATH_PCHAR is RFC 3986 pchar minus
- * '%' (checked separately): unreserved, sub-delims, ':' and '@'. The
- * table is written out so that a path costs one load per byte;
- * tests/unit/test_path.c checks it against that definition, byte by
- * byte, through path_check(). */
-enum { PATH_PCHAR = 1, PATH_SLASH = 2, PATH_QMARK = 4 };
+ * '%' (checked separately): unreserved, sub-delims, ':' and '@'.
+ * PATH_QJSON is '"', '[', ']', '{' and '}', allowed in a query only:
+ * clients that write a JSON filter by hand send it unencoded (curl in
+ * docker-autoheal: ?filters={"health":["unhealthy"]}), Go's server takes
+ * it as it is, and in a query they separate nothing. The table is written
+ * out so that a path costs one load per byte; tests/unit/test_path.c
+ * checks it against that definition, byte by byte, through path_check(). */
+enum { PATH_PCHAR = 1, PATH_SLASH = 2, PATH_QMARK = 4, PATH_QJSON = 8 };
 static const unsigned char target_class[256] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* 0x00 */
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* 0x10 */
-	0, 1, 0, 0, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2,  /* 0x20 */
+	0, 1, 8, 0, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2,  /* 0x20 */
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 4,  /* 0x30 */
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,  /* 0x40 */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1,  /* 0x50 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 8, 0, 8, 0, 1,  /* 0x50 */
 	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,  /* 0x60 */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 0,  /* 0x70 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 8, 0, 8, 1, 0,  /* 0x70 */
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* 0x80 */
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* 0x90 */
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  /* 0xa0 */
@@ -40,7 +43,8 @@ static int fail(struct path_info *info, const char *why)
 	return -1;
 }
 
-/* Checks the raw query: pchar, '/', '?' and valid escapes. */
+/* Checks the raw query: pchar, '/', '?', JSON's brackets and quote, and
+ * valid escapes. */
 static int check_query(struct span q, struct path_info *info)
 {
 	for (size_t i = 0; i < q.n; i++) {
@@ -49,7 +53,7 @@ static int check_query(struct span q, struct path_info *info)
 			if (i + 2 >= q.n || span_hex_byte(q.p + i + 1) < 0)
 				return fail(info, "invalid percent-escape in query");
 			i += 2;
-		} else if (!(target_class[c] & (PATH_PCHAR | PATH_SLASH | PATH_QMARK))) {
+		} else if (!(target_class[c] & (PATH_PCHAR | PATH_SLASH | PATH_QMARK | PATH_QJSON))) {
 			return fail(info, "invalid character in query");
 		}
 	}

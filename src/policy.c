@@ -283,6 +283,11 @@ void policy_free(struct policy *p)
 	free(p);
 }
 
+const struct policy_settings *policy_settings_of(const struct policy *p)
+{
+	return &p->settings;
+}
+
 const struct policy_rule *policy_rules(const struct policy *p, size_t *n)
 {
 	*n = p->n_rules;
@@ -378,40 +383,10 @@ static struct span libpod_inner(struct span rest, bool *is_libpod)
 	return (struct span){ rest.p + n, rest.n - n };
 }
 
-bool policy_may_hijack(struct span method, const struct path_info *path)
-{
-	if (policy_method_bit(method) != POLICY_M_POST)
-		return false;
-	/* Podman answers /libpod/containers/{name}/attach and
-	 * /libpod/exec/{id}/start exactly as Docker does; its own client
-	 * sends exec start without Upgrade. */
-	bool is_libpod;
-	struct span rest = libpod_inner(path->rest, &is_libpod);
-	return policy_pattern_match("/containers/**/attach", rest) ||
-	       policy_pattern_match("/exec/**/start", rest);
-}
-
 static struct span first_segment(struct span rest)
 {
 	const char *end = memchr(rest.p + 1, '/', rest.n - 1);
 	return (struct span){ rest.p + 1, end ? (size_t)(end - rest.p - 1) : rest.n - 1 };
-}
-
-bool policy_may_stream(struct span method, const struct path_info *path)
-{
-	if (policy_method_bit(method) != POLICY_M_GET)
-		return false;
-	bool is_libpod;
-	struct span rest = libpod_inner(path->rest, &is_libpod);
-	/* Every request asks: the first segment spares most of them the
-	 * pattern walks. */
-	struct span section = first_segment(rest);
-	if (span_eq(section, "events"))
-		return policy_pattern_match("/events", rest);
-	return span_eq(section, "containers") &&
-	       (policy_pattern_match("/containers/**/logs", rest) ||
-		policy_pattern_match("/containers/**/stats", rest) ||
-		policy_pattern_match(POLICY_ATTACH_WS, rest));
 }
 
 /* Appends "NAME=1" to a " and "-separated list in out. */

@@ -13,9 +13,8 @@
  * /containers/{name:.*}/..., /exec/{name:.*}/... and /images/{name:.*}/...
  * (api/server/router/container/container.go, image/image.go): the name may
  * span '/', as a legacy link alias does ("/webx/db"), and the first route
- * registered wins. So a deny rule, or a decision that a route hijacks,
- * names the container with "**" (the attach WebSocket's rule does); an
- * allow keeps "*", one name-like segment, which the daemon routes to the
+ * registered wins. So a deny rule names the container with "**" (the
+ * attach WebSocket's rule does); an allow keeps "*", one name-like segment, which the daemon routes to the
  * same handler and never to another one (every container route ends in a
  * literal of its own). A link alias is then allowed only by its section.
  * Podman routes {name} as one segment, so there "**" widens only denials,
@@ -39,6 +38,7 @@
 
 struct path_info;
 struct route;
+struct route_candidates;
 
 /* The API sections of docker-socket-proxy, one per first path segment. */
 struct policy_section {
@@ -134,6 +134,9 @@ void policy_free(struct policy *p);
 /* The rules, in evaluation order, for the startup summary. */
 const struct policy_rule *policy_rules(const struct policy *p, size_t *n);
 
+/* The settings p was compiled from. */
+const struct policy_settings *policy_settings_of(const struct policy *p);
+
 struct policy_verdict {
 	bool allow;
 	const char *because; /* the deciding rule's setting, or NULL */
@@ -150,24 +153,15 @@ struct policy_request {
 	 * Profiles (profile.h) judge by these; the rule list by the path. */
 	const struct route *route;
 	bool libpod;
+	/* Every route it may reach on the daemons the table knows
+	 * (route_resolve_all()); route and libpod are its newest. Profiles
+	 * judge them all. NULL: only route, as resolved. */
+	const struct route_candidates *routes;
 };
 
 /* Judges a request. Fills *v; never fails. */
 void policy_judge(const struct policy *p, const struct policy_request *rq,
 		  struct policy_verdict *v);
-
-/* True when a request on this path may be answered by a hijack: a 2xx
- * without framing after which raw bytes flow both ways (POST attach and
- * exec start, on Docker's routes and on libpod's twins, whatever the
- * client's Upgrade header says). Names span segments as the daemon routes
- * them. */
-bool policy_may_hijack(struct span method, const struct path_info *path);
-
-/* True for the reads whose answer may run as long as the client wants
- * (events, logs and stats that may follow, the attach WebSocket): the
- * access log says when they start, not only when they end. Hijacks
- * (attach, exec start) are policy_may_hijack()'s. */
-bool policy_may_stream(struct span method, const struct path_info *path);
 
 /* True when pattern (syntax above) matches the decoded path rest. What
  * follows a "**" in the middle is matched against as many segments at the

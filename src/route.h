@@ -113,4 +113,75 @@ const struct route *route_resolve(const char *method, const char *path);
  * tests use it to check that a template's sample path reaches it. */
 bool route_registered_at(const struct route *r, unsigned daemon_api);
 
+/* ==== Every route a request may reach ====
+ *
+ * dockgate does not know which daemon runs behind it, and a path may reach
+ * another route on an older daemon (routes were added, dropped, or changed
+ * their templates), or none. A policy that judges by route must judge them
+ * all: route_resolve_all() gives every route that some daemon from
+ * ROUTE_API_OLDEST to ROUTE_API_NEWEST runs for a request, and whether
+ * one of them runs none. It walks the table once, in registration order:
+ * a route that matches is a candidate when some version that registers it
+ * is not yet taken by an earlier match; the walk ends when every version
+ * is taken (at the first always-registered match at the latest). So the
+ * set is exactly { route_resolve_at(method, path, v) for every v }, which
+ * tests/unit/test_routes.c and tests/fuzz/fuzz_candidates.c check.
+ *
+ * Podman's /libpod twins (ROUTE_F_LIBPOD): a path whose first segment
+ * after an optional version prefix is "libpod" (Podman registers its API
+ * only behind the prefix, but a Podman older than the ones read might
+ * not: taken either way) also resolves the rest as Podman would, among
+ * the routes with a twin only, with every name one segment except image
+ * names ({name:.*}), to at most one twin (libpod true). Where Podman
+ * registers a route of its own (not in the table) for a literal that a
+ * twin's trailing name would take, such as DELETE /libpod/images/remove
+ * (a batch remove, before DELETE /libpod/images/{name:.*}), the twin is
+ * not claimed: the request counts as unrouted. The docker routes of such
+ * a path are resolved as well (only OPTIONS /{anyroute:.*} takes one).
+ *
+ * Resolution is cheap: built on first use (the table never changes), an
+ * index of the table by method and first segment, with each template's
+ * literal head and tail and a version bit mask per route, so that a route
+ * is matched only when it could still be a candidate; and the candidates
+ * of every template without variables (/_ping, /containers/json), walked
+ * once, found by a hash of the path. */
+
+/* One route a request may reach: a route of the table, or its /libpod
+ * twin. */
+struct route_hit {
+	const struct route *route;
+	bool libpod;
+};
+
+/* The most candidates a request can have; test_routes.c checks that no
+ * path of its corpus comes near it. */
+#define ROUTE_CANDIDATES_MAX 8
+
+struct route_candidates {
+	struct route_hit hit[ROUTE_CANDIDATES_MAX]; /* docker routes in table order,
+						       then the twin */
+	unsigned char n;
+	/* Some supported daemon runs no route for it: it answers 404 (or a
+	 * 301 for an unclean path) and runs nothing. */
+	bool unrouted;
+	/* Podman may run a route of its own that the table does not hold (a
+	 * /libpod path that claims no twin), or the list was cut at
+	 * ROUTE_CANDIDATES_MAX (never seen; it fails closed): a policy
+	 * that judges by route must not allow it. */
+	bool unknown;
+	/* The route the newest daemon runs: the twin for a /libpod path
+	 * (what Podman runs), else Docker's; NULL when none. */
+	struct route_hit newest;
+	unsigned flags; /* ROUTE_F_* of every candidate, or'ed */
+};
+
+/* Builds what route_resolve_all() looks things up in, once: at startup,
+ * so that no request pays for it (route_resolve_all() calls it when it
+ * was not). */
+void route_prepare(void);
+
+/* Fills *out with every route a request with this method and path (as for
+ * route_resolve_at(), version prefix included) may reach. */
+void route_resolve_all(enum route_method method, struct span path, struct route_candidates *out);
+
 #endif

@@ -12,6 +12,10 @@ One module per concern:
     session    the /tmp/dgt-XXXXXX session directory and its clean-up
     daemon     the private dockerd, the docker CLI, the busybox image
     proxy      starting, talking to and stopping dockgate
+    replay     replaying a client's calls through dockgate (Req, replay_allowed,
+               replay_denied) and the daemon's state a denial must not change
+    clients    what each preset's client calls, a catalogue of forbidden calls,
+               and the presets' allow lists as src/presets.c builds them
     fixtures   the pytest fixtures the suites' conftest.py files import
 
 The repository's pytest.ini puts tests/ on the import path, so a test

@@ -25,7 +25,7 @@
 static const char *const general_vars[] = {
 	"SOCKET_PATH", "LISTEN", "DISABLE_IPV6", "LOG_LEVEL", "POST", "ALLOW_START",
 	"ALLOW_STOP", "ALLOW_RESTARTS", "LIBPOD", "ALLOW_SECRET_VALUES", "ALLOW_VOLUME_EXPORT",
-	"LISTEN_MODE", "LISTEN_OWNER", "LISTEN_GROUP",
+	"LISTEN_MODE", "LISTEN_OWNER", "LISTEN_GROUP", "POLICY_FILE",
 	"MAX_HEAD_SIZE", "MAX_HEADERS", "HEADER_TIMEOUT", "IDLE_TIMEOUT", "SHUTDOWN_TIMEOUT",
 	"MAX_CONNECTIONS", "RUN_USER", "RUN_GROUP", "REFUSE_ROOT", "SECCOMP", "LANDLOCK",
 };
@@ -56,6 +56,8 @@ static void render(const struct cfg *c, const char *key, char *out, size_t cap)
 			else
 				o += (size_t)snprintf(out + o, cap - o, "%stcp://%s:%u", sep, l->host, l->port);
 		}
+	} else if (!strcmp(key, "POLICY_FILE")) {
+		snprintf(out, cap, "%s", c->policy_file);
 	} else if (!strcmp(key, "LISTEN_COUNT")) {
 		snprintf(out, cap, "%zu", c->n_listeners);
 	} else if (!strcmp(key, "LOG_LEVEL")) {
@@ -330,6 +332,16 @@ static struct cfg_row cfg_rows[] = {
 	{ "SOCKET_PATH of 108 bytes",
 	  { "SOCKET_PATH=/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" },
 	  { NULL }, CFG_ERROR, { NULL }, { "SOCKET_PATH", "108" }, { NULL } },
+
+	/* POLICY_FILE: any path, read at startup (policy_file.h). */
+	{ "POLICY_FILE unset is none", { NULL }, { NULL }, CFG_RUN, { "POLICY_FILE=" }, { NULL },
+	  { NULL } },
+	{ "POLICY_FILE relative is kept", { "POLICY_FILE=policy.yml" }, { NULL }, CFG_RUN,
+	  { "POLICY_FILE=policy.yml" }, { NULL }, { NULL } },
+	{ "--policy is its flag", { "POLICY_FILE=/a.yml" }, { "--policy", "/etc/dockgate/p.yml" },
+	  CFG_RUN, { "POLICY_FILE=/etc/dockgate/p.yml" }, { NULL }, { NULL } },
+	{ "POLICY_FILE of 256 bytes", { "POLICY_FILE=/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" }, { NULL }, CFG_ERROR, { NULL },
+	  { "POLICY_FILE", "256" }, { NULL } },
 
 	/* Numbers: whole decimal numbers within the stated range. */
 	{ "MAX_HEAD_SIZE at its minimum", { "MAX_HEAD_SIZE=1024" }, { NULL }, CFG_RUN,

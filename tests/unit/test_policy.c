@@ -1241,41 +1241,6 @@ static void test_overflow_message_room(void **state)
 	assert_null(policy_compile_limited(&s, 1, NULL, 0));
 }
 
-/* Which requests may turn into a raw tunnel after a bare 2xx: POST
- * attach and exec start, names spanning segments, Docker and libpod. */
-struct hijack_row {
-	const char *name, *method, *target;
-	bool hijack;
-};
-
-static struct hijack_row hijack_rows[] = {
-	{ "attach", "POST", "/v1.41/containers/web/attach?stream=1", true },
-	{ "attach of a link alias", "POST", "/v1.41/containers/webx/db/attach", true },
-	{ "exec start", "POST", "/v1.41/exec/0123abcd/start", true },
-	{ "libpod attach", "POST", "/v4.0.0/libpod/containers/web/attach", true },
-	{ "libpod exec start (podman's own client sends no Upgrade)", "POST",
-	  "/v4.0.0/libpod/exec/0123abcd/start", true },
-	{ "unversioned libpod exec start", "POST", "/libpod/exec/0123abcd/start", true },
-	{ "GET attach is no hijack", "GET", "/v1.41/containers/web/attach", false },
-	{ "attach/ws is an upgrade, not a bare hijack", "POST", "/containers/web/attach/ws", false },
-	{ "container start", "POST", "/v1.41/containers/web/start", false },
-	{ "exec inspect", "POST", "/v1.41/exec/0123abcd/json", false },
-	{ "libpod libpod is no twin", "POST", "/libpod/libpod/exec/x/start", false },
-	{ "a name alone", "POST", "/containers/attach", false },
-};
-
-static void test_hijack(void **state)
-{
-	const struct hijack_row *row = *state;
-	char scratch[256];
-	struct path_info info;
-	struct span t = { row->target, strlen(row->target) };
-	assert_int_equal(path_check(t, scratch, sizeof scratch, &info), 0);
-	struct span m = { row->method, strlen(row->method) };
-	if (policy_may_hijack(m, &info) != row->hijack)
-		fail_msg("%s %s: expected hijack=%d", row->method, row->target, row->hijack);
-}
-
 static void test_free_null(void **state)
 {
 	(void)state;
@@ -1319,8 +1284,6 @@ int main(void)
 		rows_add(test_judge, &judge_rows[i], "judge", judge_rows[i].name);
 	for (size_t i = 0; i < N_ROWS(lifecycle_rows); i++)
 		rows_add(test_lifecycle, &lifecycle_rows[i], "lifecycle", lifecycle_rows[i].row.name);
-	for (size_t i = 0; i < N_ROWS(hijack_rows); i++)
-		rows_add(test_hijack, &hijack_rows[i], "hijack", hijack_rows[i].name);
 	generate_section_rows();
 	for (size_t i = 0; i < n_gen; i++)
 		rows_add(test_judge, &gen_rows[i].row, "section", gen_rows[i].row.name);

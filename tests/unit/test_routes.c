@@ -15,6 +15,8 @@
 
 #include "rows.h"
 
+#include "candidates_ref.h"
+#include "path.h"
 #include "route.h"
 
 #define NEWEST ROUTE_API_NEWEST
@@ -350,6 +352,107 @@ static void test_libpod_twins(void **state)
 	}
 }
 
+/* ==== Every route a request may reach ==== */
+
+/* Which requests may turn into a raw tunnel after a bare 2xx (conn reads
+ * ROUTE_F_HIJACK of every route a request may reach): POST attach and
+ * exec start, names spanning segments, Docker and libpod. */
+struct hijack_row {
+	const char *name, *method, *target;
+	bool hijack;
+};
+
+static struct hijack_row hijack_rows[] = {
+	{ "attach", "POST", "/v1.41/containers/web/attach?stream=1", true },
+	{ "attach of a link alias", "POST", "/v1.41/containers/webx/db/attach", true },
+	{ "exec start", "POST", "/v1.41/exec/0123abcd/start", true },
+	{ "libpod attach", "POST", "/v4.0.0/libpod/containers/web/attach", true },
+	{ "libpod exec start (podman's own client sends no Upgrade)", "POST",
+	  "/v4.0.0/libpod/exec/0123abcd/start", true },
+	{ "unversioned libpod exec start", "POST", "/libpod/exec/0123abcd/start", true },
+	{ "GET attach is no hijack", "GET", "/v1.41/containers/web/attach", false },
+	{ "attach/ws is an upgrade, not a bare hijack", "POST", "/containers/web/attach/ws", false },
+	{ "container start", "POST", "/v1.41/containers/web/start", false },
+	{ "exec inspect", "POST", "/v1.41/exec/0123abcd/json", false },
+	{ "libpod libpod is no twin", "POST", "/libpod/libpod/exec/x/start", false },
+	{ "a name alone", "POST", "/containers/attach", false },
+};
+
+static void test_hijack(void **state)
+{
+	const struct hijack_row *row = *state;
+	char scratch[256];
+	struct path_info info;
+	struct span t = { row->target, strlen(row->target) };
+	assert_int_equal(path_check(t, scratch, sizeof scratch, &info), 0);
+	struct span m = { row->method, strlen(row->method) };
+	struct route_candidates c;
+	route_resolve_all(route_method_of(m), info.path, &c);
+	if (((c.flags & ROUTE_F_HIJACK) != 0) != row->hijack)
+		fail_msg("%s %s: expected hijack=%d", row->method, row->target, row->hijack);
+}
+
+/* route_resolve_all() against candidates_ref.h over a corpus: every
+ * template with names of one and of two segments, names that are other
+ * routes' literals, a newline; with and without version prefixes (odd
+ * ones too), under /libpod, with a trailing '/' or "/."; for the route's
+ * method, another one and one no route has. */
+static void test_candidates_corpus(void **state)
+{
+	(void)state;
+	static const char *const names[] = { "x", "a/b", "json", "remove", "a\nb", "x/attach" };
+	static const char *const prefixes[] = { "", "/v1.41", "/v1..2", "/V1.41" };
+	static const char *const tails[] = { "", "/", "/." };
+	size_t checked = 0, most = 0;
+	for (size_t i = 0; i < route_table_len; i++) {
+		const struct route *r = &route_table[i];
+		enum route_method own = r->method == ROUTE_ANY ? ROUTE_GET : r->method;
+		enum route_method methods[] = { own, own == ROUTE_DELETE ? ROUTE_GET : ROUTE_DELETE,
+						ROUTE_OTHER };
+		for (size_t a = 0; a < N_ROWS(names); a++) {
+			char sample[240];
+			size_t n = 0;
+			for (const char *t = r->path; *t != '\0';) {
+				const char *piece = t, *close = *t == '{' ? strchr(t, '}') : NULL;
+				size_t len = close ? strlen(names[a]) : 1;
+				if (close != NULL)
+					piece = names[a];
+				assert_true(n + len < sizeof sample);
+				memcpy(sample + n, piece, len);
+				n += len;
+				t = close ? close + 1 : t + 1;
+			}
+			sample[n] = '\0';
+			for (size_t b = 0; b < N_ROWS(prefixes); b++)
+				for (int libpod = 0; libpod < 2; libpod++)
+					for (size_t c = 0; c < N_ROWS(tails); c++)
+						for (size_t m = 0; m < N_ROWS(methods); m++) {
+							char path[320];
+							snprintf(path, sizeof path, "%s%s%s%s", prefixes[b],
+								 libpod ? "/libpod" : "", sample, tails[c]);
+							struct route_candidates got;
+							struct span s = { path, strlen(path) };
+							route_resolve_all(methods[m], s, &got);
+							char why[200];
+							const char *diff = ref_compare(methods[m], path, s.n, &got,
+										       why, sizeof why);
+							if (diff != NULL)
+								fail_msg("%s %s: %s", route_method_name(methods[m]),
+									 path, diff);
+							unsigned flags = 0;
+							for (unsigned h = 0; h < got.n; h++)
+								flags |= got.hit[h].route->flags;
+							assert_int_equal(flags, got.flags);
+							most = got.n > most ? got.n : most;
+							checked++;
+						}
+		}
+	}
+	/* The cut at ROUTE_CANDIDATES_MAX is far away. */
+	assert_true(most <= ROUTE_CANDIDATES_MAX / 2);
+	assert_true(checked > 10000);
+}
+
 /* route_method_of is exact and route_resolve is the newest daemon. */
 static void test_methods_and_wrapper(void **state)
 {
@@ -379,5 +482,9 @@ int main(void)
 	rows_add(test_hijack_routes, NULL, "table", "the hijacking routes");
 	rows_add(test_libpod_twins, NULL, "table", "Podman's /libpod twins");
 	rows_add(test_methods_and_wrapper, NULL, "contract", "methods and route_resolve");
+	for (size_t i = 0; i < N_ROWS(hijack_rows); i++)
+		rows_add(test_hijack, &hijack_rows[i], "hijack", hijack_rows[i].name);
+	rows_add(test_candidates_corpus, NULL, "candidates",
+		 "route_resolve_all is every version's route_resolve_at, and the twin");
 	return rows_run("routes");
 }

@@ -1,0 +1,192 @@
+/* candidates_ref.h - a second, slow reading of route_resolve_all(), for
+ * tests/unit/test_routes.c and tests/fuzz/fuzz_candidates.c.
+ *
+ * Docker's routes: the set of route_resolve_at() over every API version
+ * the table knows, one walk of the whole table per version (route_resolve_at
+ * is itself checked against gorilla/mux's regular expressions by
+ * fuzz_routes). The /libpod twin: the whole table walked in order, each
+ * route with a twin turned into the POSIX expression Podman registers
+ * (names one segment, image names as the template says), the first match
+ * taken unless it ends in a name and Podman registers a literal of its own
+ * at that path (the list below, read from pkg/api/server/register_*.go at
+ * v4.3.1 and v5.8.2). ref_compare() says how route_resolve_all() differs
+ * from that, or returns NULL. Header-only: each includer is one program. */
+#ifndef DOCKGATE_TEST_CANDIDATES_REF_H
+#define DOCKGATE_TEST_CANDIDATES_REF_H
+
+#include <regex.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "route.h"
+
+static regex_t ref_twin_re[512];
+static bool ref_twin_compiled;
+
+/* The anchored expression of a twin's template behind "/libpod". */
+static void ref_twin_regex(const struct route *r, char *re, size_t cap)
+{
+	bool images = strcmp(r->section, "images") == 0;
+	size_t n = (size_t)snprintf(re, cap, "^");
+	for (const char *t = r->path; *t != '\0';) {
+		if (*t == '{') {
+			const char *close = strchr(t, '}');
+			const char *colon = memchr(t, ':', (size_t)(close - t));
+			const char *cls = "[^/]+";
+			if (images && colon && strncmp(colon, ":.*}", 4) == 0)
+				cls = "[^\n]*";
+			else if (images && colon && strncmp(colon, ":.+}", 4) == 0)
+				cls = "[^\n]+";
+			n += (size_t)snprintf(re + n, cap - n, "%s", cls);
+			t = close + 1;
+			continue;
+		}
+		re[n++] = *t++;
+	}
+	snprintf(re + n, cap - n, "$");
+}
+
+static void ref_compile(void)
+{
+	if (ref_twin_compiled)
+		return;
+	ref_twin_compiled = true;
+	for (size_t i = 0; i < route_table_len && i < 512; i++) {
+		if (!(route_table[i].flags & ROUTE_F_LIBPOD))
+			continue;
+		char re[512];
+		ref_twin_regex(&route_table[i], re, sizeof re);
+		if (regcomp(&ref_twin_re[i], re, REG_EXTENDED | REG_NOSUB) != 0)
+			abort();
+	}
+}
+
+/* Podman's own literal routes a section deep, which it registers before
+ * the twin that ends in a name of the same section. */
+static bool ref_podman_literal(enum route_method m, const char *inner)
+{
+	static const struct {
+		enum route_method m;
+		const char *path;
+	} own[] = {
+		{ ROUTE_POST, "/containers/create" }, { ROUTE_GET, "/containers/json" },
+		{ ROUTE_POST, "/containers/prune" }, { ROUTE_GET, "/containers/showmounted" },
+		{ ROUTE_GET, "/containers/stats" }, { ROUTE_GET, "/images/export" },
+		{ ROUTE_POST, "/images/import" }, { ROUTE_GET, "/images/json" },
+		{ ROUTE_POST, "/images/load" }, { ROUTE_POST, "/images/prune" },
+		{ ROUTE_POST, "/images/pull" }, { ROUTE_DELETE, "/images/remove" },
+		{ ROUTE_GET, "/images/search" }, { ROUTE_POST, "/networks/create" },
+		{ ROUTE_GET, "/networks/json" }, { ROUTE_POST, "/networks/prune" },
+		{ ROUTE_POST, "/secrets/create" }, { ROUTE_GET, "/secrets/json" },
+		{ ROUTE_POST, "/volumes/create" }, { ROUTE_GET, "/volumes/json" },
+		{ ROUTE_POST, "/volumes/prune" },
+	};
+	for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+		if (own[i].m == m && strcmp(own[i].path, inner) == 0)
+			return true;
+	return false;
+}
+
+/* Where "/libpod/" starts in path (after a "/v[0-9.]+" prefix or at 0),
+ * or -1. */
+static long ref_libpod_at(const char *path)
+{
+	size_t at = 0;
+	if (path[0] == '/' && path[1] == 'v') {
+		size_t i = 2;
+		while ((path[i] >= '0' && path[i] <= '9') || path[i] == '.')
+			i++;
+		if (i > 2 && path[i] == '/')
+			at = i;
+	}
+	return strncmp(path + at, "/libpod", 7) == 0 && (path[at + 7] == '/' || path[at + 7] == '\0')
+		       ? (long)at : -1;
+}
+
+/* Clean as Go's path.Clean leaves it, but for one trailing '/'. */
+static bool ref_clean(const char *p)
+{
+	size_t n = strlen(p);
+	if (n == 0 || p[0] != '/' || strstr(p, "//") || strstr(p, "/./") || strstr(p, "/../"))
+		return false;
+	return !(n >= 2 && strcmp(p + n - 2, "/.") == 0) &&
+	       !(n >= 3 && strcmp(p + n - 3, "/..") == 0);
+}
+
+/* How got differs from the reference for method m and the NUL-terminated
+ * path (its bytes: n, no NUL inside), in why; NULL when it does not. */
+static const char *ref_compare(enum route_method m, const char *path, size_t n,
+			       const struct route_candidates *got, char *why, size_t cap)
+{
+	ref_compile();
+	struct span s = { path, n };
+	if (!ref_clean(path)) {
+		if (got->n != 0 || !got->unrouted || got->unknown || got->newest.route != NULL) {
+			snprintf(why, cap, "an unclean path reaches nothing");
+			return why;
+		}
+		return NULL;
+	}
+	/* Docker: the versions' routes, each once, in table order. */
+	bool seen[512] = { false }, unrouted = false;
+	for (unsigned v = ROUTE_API_OLDEST; v <= ROUTE_API_NEWEST; v++) {
+		const struct route *r = route_resolve_at(m, s, v);
+		if (r == NULL)
+			unrouted = true;
+		else
+			seen[r - route_table] = true;
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < route_table_len; i++) {
+		if (!seen[i])
+			continue;
+		if (k >= got->n || got->hit[k].libpod || got->hit[k].route != &route_table[i]) {
+			snprintf(why, cap, "docker candidate %zu should be %s %s", k,
+				 route_method_name(route_table[i].method), route_table[i].path);
+			return why;
+		}
+		k++;
+	}
+	if (unrouted != got->unrouted) {
+		snprintf(why, cap, "unrouted should be %d", unrouted);
+		return why;
+	}
+	const struct route *newest = route_resolve_at(m, s, ROUTE_API_NEWEST);
+	long at = ref_libpod_at(path);
+	if (at < 0) {
+		/* No twin: exactly the docker routes, and the newest's. */
+		if (k != got->n || got->unknown || got->newest.route != newest ||
+		    got->newest.libpod) {
+			snprintf(why, cap, "%u candidates (%zu expected), unknown %d, newest %s",
+				 got->n, k, got->unknown,
+				 got->newest.route ? got->newest.route->path : "none");
+			return why;
+		}
+		return NULL;
+	}
+	/* The twin. */
+	const char *inner = path + at + 7;
+	const struct route *twin = NULL;
+	for (size_t i = 0; i < route_table_len && *inner == '/'; i++) {
+		const struct route *r = &route_table[i];
+		if (!(r->flags & ROUTE_F_LIBPOD) || r->method != m ||
+		    regexec(&ref_twin_re[i], inner, 0, NULL, 0) != 0)
+			continue;
+		if (r->path[strlen(r->path) - 1] != '}' || !ref_podman_literal(m, inner))
+			twin = r;
+		break;
+	}
+	bool twin_ok = twin == NULL ? got->unknown && got->n == k
+				    : got->n == k + 1 && got->hit[k].route == twin &&
+					      got->hit[k].libpod && !got->unknown;
+	if (!twin_ok || got->newest.route != twin || (twin && !got->newest.libpod)) {
+		snprintf(why, cap, "twin should be %s (got %u candidates, unknown %d)",
+			 twin ? twin->path : "none", got->n, got->unknown);
+		return why;
+	}
+	return NULL;
+}
+
+#endif
