@@ -51,6 +51,7 @@ struct setting {
 };
 
 #define CFG_AT(field) offsetof(struct cfg, field)
+#define CFG_GATE_AT(gate) (CFG_AT(gate_allow) + (gate) * sizeof(bool))
 
 /* Every setting but the per-section booleans, which come from
  * policy_sections. Order is the order of --help. */
@@ -70,7 +71,17 @@ static const struct setting settings[] = {
 	  "ALLOW_* setting at a value other than its default widens it by what that value "
 	  "allows; empty: no profile" },
 	{ "POST", NULL, CFG_T_BOOL, CFG_AT(policy.post), "0", 0, 0,
-	  "allow methods other than GET and HEAD on the allowed sections" },
+	  "allow methods other than GET and HEAD on the allowed sections; only POST once DELETE, "
+	  "PUT or PATCH is set" },
+	/* Tecnativa's proposed method switches: present at all (even 0),
+	 * they split what POST=1 opens (see apply_gates()). */
+	{ "DELETE", NULL, CFG_T_BOOL, CFG_AT(policy.allow_delete), "0", 0, 0,
+	  "allow DELETE on the allowed sections; once DELETE, PUT or PATCH is set, even to 0, "
+	  "POST opens only POST, each of these only its own method, and no setting other methods" },
+	{ "PUT", NULL, CFG_T_BOOL, CFG_AT(policy.allow_put), "0", 0, 0,
+	  "allow PUT on the allowed sections (docker cp into a container); see DELETE" },
+	{ "PATCH", NULL, CFG_T_BOOL, CFG_AT(policy.allow_patch), "0", 0, 0,
+	  "allow PATCH on the allowed sections (no Docker route takes it); see DELETE" },
 	{ "ALLOW_START", NULL, CFG_T_BOOL, CFG_AT(policy.allow_start), "0", 0, 0,
 	  "allow POST /containers/{id}/start even with CONTAINERS=0 or POST=0; no body, and "
 	  "of the query only detachKeys" },
@@ -80,6 +91,30 @@ static const struct setting settings[] = {
 	{ "ALLOW_RESTARTS", NULL, CFG_T_BOOL, CFG_AT(policy.allow_restarts), "0", 0, 0,
 	  "allow POST /containers/{id}/stop, /restart and /kill even with CONTAINERS=0 or POST=0; "
 	  "no body; restart also takes signal, kill only signal" },
+	/* linuxserver's grants and gates: the gate family (gate_family()). */
+	{ "ALLOW_PAUSE", NULL, CFG_T_BOOL, CFG_AT(policy.allow_pause), "0", 0, 0,
+	  "allow POST /containers/{id}/pause even with CONTAINERS=0 or POST=0; no body, no query" },
+	{ "ALLOW_UNPAUSE", NULL, CFG_T_BOOL, CFG_AT(policy.allow_unpause), "0", 0, 0,
+	  "allow POST /containers/{id}/unpause even with CONTAINERS=0 or POST=0; no body, no query" },
+	{ "ALLOW_ARCHIVE", NULL, CFG_T_BOOL, CFG_GATE_AT(POLICY_GATE_ARCHIVE), NULL, 0, 0,
+	  "gate of /containers/{id}/archive (docker cp, out and in): 0 denies it whatever "
+	  "CONTAINERS and POST say, 1 leaves it to them" },
+	{ "ALLOW_CHANGES", NULL, CFG_T_BOOL, CFG_GATE_AT(POLICY_GATE_CHANGES), NULL, 0, 0,
+	  "gate of /containers/{id}/changes (docker diff), as ALLOW_ARCHIVE" },
+	{ "ALLOW_EXPORT", NULL, CFG_T_BOOL, CFG_GATE_AT(POLICY_GATE_EXPORT), NULL, 0, 0,
+	  "gate of /containers/{id}/export (docker export), as ALLOW_ARCHIVE" },
+	{ "ALLOW_LOGS", NULL, CFG_T_BOOL, CFG_GATE_AT(POLICY_GATE_LOGS), NULL, 0, 0,
+	  "gate of /containers/{id}/logs (docker logs), as ALLOW_ARCHIVE" },
+	{ "ALLOW_TOP", NULL, CFG_T_BOOL, CFG_GATE_AT(POLICY_GATE_TOP), NULL, 0, 0,
+	  "gate of /containers/{id}/top (docker top), as ALLOW_ARCHIVE" },
+	{ "ALLOW_ATTACH", NULL, CFG_T_BOOL, CFG_GATE_AT(POLICY_GATE_ATTACH), NULL, 0, 0,
+	  "gate of /containers/{id}/attach and attach/ws (docker attach), as ALLOW_ARCHIVE" },
+	{ "ALLOW_EXEC", NULL, CFG_T_BOOL, CFG_GATE_AT(POLICY_GATE_EXEC), NULL, 0, 0,
+	  "gate of POST /containers/{id}/exec (docker exec's create; EXEC opens its start), as "
+	  "ALLOW_ARCHIVE" },
+	{ "ALLOW_KILL", NULL, CFG_T_BOOL, CFG_GATE_AT(POLICY_GATE_KILL), NULL, 0, 0,
+	  "gate of /containers/{id}/kill (docker kill), as ALLOW_ARCHIVE; ALLOW_RESTARTS still "
+	  "grants kill" },
 	/* Off by default: a Docker client never sends /libpod, and each libpod
 	 * path must pass the same section and method rules as its Docker twin. */
 	{ "LIBPOD", NULL, CFG_T_BOOL, CFG_AT(policy.libpod), "0", 0, 0,
@@ -307,6 +342,13 @@ static void note_lookalikes(struct cfg *c, char **env)
 		log_escape(name, sizeof name, *env, n < 64 ? n : 64);
 		if (near != NULL)
 			add_note(c, "%s is not a setting and is ignored: did you mean %s?", name, near);
+		else if (n > 7 && strncmp(*env, "LIBPOD_", 7) == 0)
+			/* linuxserver's docker-socket-proxy opens /libpod sections
+			 * one by one; dockgate opens each with its Docker twin. */
+			add_note(c, "%s (linuxserver/docker-socket-proxy's) is not a setting and is "
+				 "ignored: LIBPOD=1 judges /libpod/PATH by the setting of /PATH "
+				 "(LIBPOD_CONTAINERS: LIBPOD=1 and CONTAINERS=1); /libpod/pods, play, "
+				 "generate and manifests stay closed", name);
 		else if (has_reserved_prefix(*env, n))
 			add_note(c, "%s is not a setting and is ignored (dockgate --help lists them)",
 				 name);
@@ -556,11 +598,28 @@ static int apply_setting(const struct setting *s, const char *v, const char *src
 	return 0;
 }
 
+/* True for a gate (ALLOW_ARCHIVE ... ALLOW_KILL). */
+static bool is_gate(const struct setting *s)
+{
+	return s->offset >= CFG_AT(gate_allow) &&
+	       s->offset < CFG_AT(gate_allow) + sizeof ((struct cfg *)0)->gate_allow;
+}
+
+/* The gate family: the variables that linuxserver's docker-socket-proxy
+ * added and sets to 0 in its image, the gates and the pause grants. */
+static bool gate_family(const struct setting *s)
+{
+	return is_gate(s) || s->offset == CFG_AT(policy.allow_pause) ||
+	       s->offset == CFG_AT(policy.allow_unpause);
+}
+
 /* The default --help shows for s: its value, or what happens without one. */
 static const char *default_shown(const struct setting *s)
 {
 	if (s->def != NULL)
 		return s->def;
+	if (is_gate(s))
+		return "open; 0 once any gate, ALLOW_PAUSE or ALLOW_UNPAUSE is set";
 	if (s->type == CFG_T_LISTEN)
 		return "tcp://[::]:2375";
 	if (s->type == CFG_T_PROFILE)
@@ -576,8 +635,13 @@ static void print_help(FILE *out)
 {
 	fprintf(out,
 		"Usage: dockgate [--SETTING=VALUE]...\n"
+		"       dockgate check [--SETTING=VALUE]...\n"
 		"A strict proxy for the Docker Engine API socket: it lets through only\n"
-		"the API sections you allow and answers everything else with 403.\n\n"
+		"the API sections you allow and answers everything else with 403.\n"
+		"'dockgate check' validates the settings as a start would (exit 2 with the\n"
+		"same message when they are not valid), then prints, per profile, every\n"
+		"operation they allow and a warning for each that is root-equivalent or\n"
+		"hands data out, with the setting that closes it; it opens no socket.\n\n"
 		"Every setting is an environment variable or the flag shown; flags win.\n"
 		"Booleans accept 1/0, true/false, yes/no, on/off.\n\n");
 	char flag[40];
@@ -647,6 +711,27 @@ static enum cfg_result read_flags(int argc, char **argv, struct raw_values *raw,
 	return CFG_RUN;
 }
 
+/* docker-socket-proxy has no gates: CONTAINERS=1 opens the whole section,
+ * and that stays the contract while none is set. linuxserver's image sets
+ * every variable of the gate family to 0 and opens a gate only with
+ * ALLOW_<NAME>=1; a user who names any of them (even empty) comes from
+ * there, or asks for gates, and gets every gate not opened closed. The
+ * method switches likewise: only once DELETE, PUT or PATCH is present does
+ * POST=1 stop opening every method. Presence is read from raw (the
+ * environment and the flags), as a default cannot tell. */
+static void apply_gates(struct cfg *c, const struct raw_values *raw)
+{
+	c->gates_set = false;
+	for (size_t i = 0; i < N_SETTINGS; i++)
+		if (gate_family(&settings[i]) && raw->value[i] != NULL)
+			c->gates_set = true;
+	for (size_t g = 0; g < POLICY_N_GATES; g++)
+		c->policy.gate_closed[g] = c->gates_set && !c->gate_allow[g];
+	c->policy.methods_split = raw->value[setting_index("DELETE")] != NULL ||
+				  raw->value[setting_index("PUT")] != NULL ||
+				  raw->value[setting_index("PATCH")] != NULL;
+}
+
 enum cfg_result cfg_load(struct cfg *c, int argc, char **argv, FILE *out, FILE *err)
 {
 	memset(c, 0, sizeof *c);
@@ -692,6 +777,7 @@ enum cfg_result cfg_load(struct cfg *c, int argc, char **argv, FILE *out, FILE *
 		if (v != NULL)
 			bad |= apply_setting(&settings[i], v, raw.source[i], c, err);
 	}
+	apply_gates(c, &raw);
 	return bad ? CFG_ERROR : CFG_RUN;
 }
 
@@ -734,37 +820,4 @@ socklen_t cfg_listener_address(const struct cfg_listener *l, const char *host,
 	in->sin_port = htons((uint16_t)l->port);
 	inet_pton(AF_INET, h, &in->sin_addr);
 	return sizeof *in;
-}
-
-void cfg_log_summary(const struct cfg *c, const struct policy *p)
-{
-	for (size_t i = 0; i < c->n_notes && i < CFG_MAX_NOTES; i++)
-		log_warn("%s", c->notes[i]);
-	log_notice("dockgate %s: upstream %s", DOCKGATE_VERSION, c->socket_path);
-	char open[512] = "";
-	size_t o = 0;
-	for (size_t i = 0; i < policy_n_sections; i++)
-		if (c->policy.section_on[i])
-			o += (size_t)snprintf(open + o, sizeof open - o, "%s%s",
-					      o ? " " : "", policy_sections[i].setting);
-	log_notice("policy: sections open: %s; methods: %s%s%s%s%s%s%s", o ? open : "none",
-		   c->policy.post ? "all (POST=1)" : "GET and HEAD only (POST=0)",
-		   c->policy.allow_start ? "; ALLOW_START" : "",
-		   c->policy.allow_stop ? "; ALLOW_STOP" : "",
-		   c->policy.allow_restarts ? "; ALLOW_RESTARTS" : "",
-		   c->policy.libpod ? "; LIBPOD (/libpod/... judged like its Docker path)" : "",
-		   c->policy.allow_secret_values ? "; ALLOW_SECRET_VALUES" : "",
-		   c->policy.allow_volume_export ? "; ALLOW_VOLUME_EXPORT" : "");
-	size_t n;
-	const struct policy_rule *rules = policy_rules(p, &n);
-	for (size_t i = 0; i < n; i++)
-		log_debug("rule %zu: %s %s%s%s%s -> %s (%s)", i + 1, rules[i].pattern,
-			  (rules[i].methods & POLICY_M_GET) ? "GET " : "",
-			  (rules[i].methods & POLICY_M_HEAD) ? "HEAD " : "",
-			  (rules[i].methods & POLICY_M_POST) ? "POST " : "",
-			  (rules[i].methods & POLICY_M_OTHER) ? "other" : "",
-			  rules[i].allow ? "allow" : "deny", rules[i].because);
-	log_debug("limits: head %lu bytes, %lu headers, header timeout %lus, idle %lus, "
-		  "%lu connections", c->max_head_size, c->max_headers,
-		  c->header_timeout_s, c->idle_timeout_s, c->max_connections);
 }

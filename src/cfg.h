@@ -38,6 +38,13 @@ struct cfg {
 	/* PROFILE: the preset that judges every request instead of the
 	 * sections, widened by settings at non-default values; "" for none */
 	char profile[PROFILE_NAME_MAX];
+	/* ALLOW_ARCHIVE ... ALLOW_KILL as set (false when unset): they become
+	 * policy.gate_closed, which depends on gates_set as well. */
+	bool gate_allow[POLICY_N_GATES];
+	/* Some variable of the gate family (a gate, ALLOW_PAUSE or
+	 * ALLOW_UNPAUSE) is present, even empty: the gates not opened are
+	 * closed, as in linuxserver's docker-socket-proxy. */
+	bool gates_set;
 	unsigned long max_head_size;
 	unsigned long max_headers;
 	unsigned long header_timeout_s;

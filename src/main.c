@@ -15,6 +15,7 @@
 
 #include "binding.h"
 #include "cfg.h"
+#include "check.h"
 #include "conn.h"
 #include "health.h"
 #include "limit.h"
@@ -228,17 +229,61 @@ static void log_policy_file(const struct policy_file *f)
 							   "listener with entries by nobody (403)");
 }
 
+/* `dockgate check`: the settings were validated as a start validates
+ * them; report what each profile grants instead of serving. No socket is
+ * opened and no daemon is asked. A NULL profile is the env rule list. */
+static int run_check(const struct profile *const *profiles, size_t n, const struct policy *env)
+{
+	printf("dockgate check: the settings are valid\n\n");
+	int rc = check_print_all(stdout, profiles, n, env) == -1 ? 1 : 0;
+	if (rc != 0)
+		log_err("check: %s", strerror(errno));
+	fflush(stdout);
+	log_drain(2000);
+	return rc;
+}
+
+/* The profiles check and the startup log report: served (the settings'
+ * profile, NULL for the env rule list alone, or the file's default),
+ * then every other profile of the policy file f (may be NULL). The count,
+ * with the list in *out to free; 0 and NULL when out of memory. */
+static size_t profiles_to_report(const struct profile *served, const struct policy_file *f,
+				 const struct profile ***out)
+{
+	size_t n_file = f ? f->n_profiles : 0, n = 0;
+	const struct profile **list = calloc(n_file + 1, sizeof *list);
+	*out = list;
+	if (list == NULL)
+		return 0;
+	list[n++] = served;
+	for (size_t i = 0; i < n_file; i++)
+		if (f->profiles[i] != served)
+			list[n++] = f->profiles[i];
+	return n;
+}
+
 int main(int argc, char **argv)
 {
+	/* "check" is a command, not a setting: the flags after it are read
+	 * as a start reads them. */
+	bool checking = check_requested(argc, argv);
+	if (checking) {
+		argv[1] = argv[0];
+		argv++;
+		argc--;
+	}
 	enum cfg_result r = cfg_load(&settings, argc, argv, stdout, stderr);
 	if (r == CFG_EXIT)
 		return 0;
 	if (r == CFG_ERROR)
 		return 2;
-	if (settings.healthcheck)
+	if (settings.healthcheck && !checking)
 		return health_check(&settings);
 	if (sandbox_preflight(&settings) == -1)
 		return 2;
+	/* check reports on stdout; the log says only what is wrong. */
+	if (checking && settings.log_level > LOG_L_WARNING)
+		settings.log_level = LOG_L_WARNING;
 	log_set_level((enum log_level)settings.log_level);
 	/* Before the sandbox: it reopens stderr through /proc. Output still
 	 * works, maybe blocking, when it cannot. */
@@ -265,12 +310,7 @@ int main(int argc, char **argv)
 		policy_free(p);
 		return 2;
 	}
-	struct loop_watch signals;
-	if (loop_init(&main_loop) == -1 || watch_signals(&signals) == -1) {
-		log_err("event loop setup: %s", strerror(errno));
-		return 1;
-	}
-	log_set_backlog_hook(on_log_backlog);
+	/* With check, at its log level, only the notes. */
 	cfg_log_summary(&settings, p);
 	if (file != NULL)
 		log_policy_file(file);
@@ -279,6 +319,40 @@ int main(int argc, char **argv)
 	struct profile *profile = NULL;
 	if (settings.profile[0] != '\0' && (profile = env_profile(&settings, p)) == NULL)
 		return 1;
+	/* What check and the startup log report first: the file's default
+	 * when it serves every client (no clients: entries), else the
+	 * environment's policy; then the file's other profiles. */
+	const struct profile *served = profile;
+	if (file != NULL && file->n_clients == 0 && file->default_profile >= 0)
+		served = file->profiles[file->default_profile];
+	const struct profile *served_only[1] = { served };
+	const struct profile **reported = NULL;
+	size_t n_reported = profiles_to_report(served, file, &reported);
+	if (reported == NULL) { /* out of memory: the served one alone */
+		reported = served_only;
+		n_reported = 1;
+	}
+	if (checking) {
+		int rc = run_check(reported, n_reported, p);
+		if (reported != served_only)
+			free(reported);
+		policy_file_free(file);
+		profile_free(profile);
+		policy_free(p);
+		return rc;
+	}
+	struct loop_watch signals;
+	if (loop_init(&main_loop) == -1 || watch_signals(&signals) == -1) {
+		log_err("event loop setup: %s", strerror(errno));
+		return 1;
+	}
+	/* Lines that wait for stderr now get flushed by the loop. */
+	log_set_backlog_hook(on_log_backlog);
+	check_log_all(reported, n_reported, p);
+	if (reported != served_only)
+		free(reported);
+	/* Who serves each client: the file's bindings, over the environment's
+	 * policy (binding.h). From here on the file is binding.c's. */
 	if (binding_setup(settings.listeners, settings.n_listeners, settings.policy_file, p,
 			  profile, file) == -1) {
 		log_err("policy: %s", strerror(errno));

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "path.h"
+#include "query.h"
 
 const struct policy_section policy_sections[] = {
 	{ "EVENTS", "events", true },
@@ -36,6 +37,37 @@ const struct policy_section policy_sections[] = {
 	{ "VOLUMES", "volumes", false },
 };
 const size_t policy_n_sections = sizeof policy_sections / sizeof policy_sections[0];
+
+/* The routes are moby's (api/server/router/container/container.go), each
+ * registered under /containers/{name:.*}/, so "**", with the methods it
+ * registers: a gate leaves DELETE /containers/{name:.*} alone, which takes
+ * a link alias such as "web/logs". archive is GET and HEAD (docker cp out
+ * of a container) and PUT (into it); the old POST .../copy (up to API
+ * 1.44) copies out too. */
+const struct policy_gate_info policy_gates[POLICY_N_GATES] = {
+	[POLICY_GATE_ARCHIVE] = { "ALLOW_ARCHIVE", "archive",
+				  { { "/containers/**/archive", POLICY_M_READ | POLICY_M_OTHER },
+				    { "/containers/**/copy", POLICY_M_POST } },
+				  "copying files out of or into a container", true },
+	[POLICY_GATE_CHANGES] = { "ALLOW_CHANGES", "changes",
+				  { { "/containers/**/changes", POLICY_M_READ } },
+				  "listing a container's changed files", true },
+	[POLICY_GATE_EXPORT] = { "ALLOW_EXPORT", "export",
+				 { { "/containers/**/export", POLICY_M_READ } },
+				 "exporting a container's filesystem", true },
+	[POLICY_GATE_LOGS] = { "ALLOW_LOGS", "logs", { { "/containers/**/logs", POLICY_M_READ } },
+			       "reading a container's logs", true },
+	[POLICY_GATE_TOP] = { "ALLOW_TOP", "top", { { "/containers/**/top", POLICY_M_READ } },
+			      "listing a container's processes", true },
+	[POLICY_GATE_ATTACH] = { "ALLOW_ATTACH", "attach",
+				 { { "/containers/**/attach", POLICY_M_POST },
+				   { "/containers/**/attach/ws", POLICY_M_READ } },
+				 "attaching to a container", true },
+	[POLICY_GATE_EXEC] = { "ALLOW_EXEC", "exec", { { "/containers/**/exec", POLICY_M_POST } },
+			       "running a command in a container (docker exec)", false },
+	[POLICY_GATE_KILL] = { "ALLOW_KILL", "kill", { { "/containers/**/kill", POLICY_M_POST } },
+			       "sending a signal to a container (docker kill)", false },
+};
 
 #define POLICY_LIBPOD "/libpod"
 /* Reads that act on a container, so they need POST=1 too. The name is
@@ -116,10 +148,12 @@ static bool section_on(const struct policy_settings *s, const char *segment)
 
 /* ==== The lifecycle switches ====
  *
- * ALLOW_START, ALLOW_STOP and ALLOW_RESTARTS each grant container actions
- * (a POST to /containers/{name}/<action>) without opening the section or
- * POST. Each action is one row below: its path, the switch that grants
- * just it, and the query parameters it admits (lifecycle_admits()). */
+ * ALLOW_START, ALLOW_STOP and ALLOW_RESTARTS (docker-socket-proxy's) and
+ * ALLOW_PAUSE and ALLOW_UNPAUSE (linuxserver's) each grant container
+ * actions (a POST to /containers/{name}/<action>) without opening the
+ * section or POST. Each action is one row below: its path, the switch
+ * that grants just it, and the query parameters it admits
+ * (lifecycle_admits()). */
 
 enum policy_value {
 	POLICY_V_SECONDS, /* 0 to POLICY_MAX_WAIT_S: t=-1, or a huge t, waits forever */
@@ -154,11 +188,14 @@ static const struct policy_action lifecycle_actions[] = {
 				    { "signal", POLICY_V_SIGNAL } } },
 	[POLICY_COND_KILL] = { "/containers/*/kill", "ALLOW_RESTARTS",
 			       { { "signal", POLICY_V_SIGNAL } } },
+	/* Neither takes a query parameter. */
+	[POLICY_COND_PAUSE] = { "/containers/*/pause", "ALLOW_PAUSE", { { NULL, 0 } } },
+	[POLICY_COND_UNPAUSE] = { "/containers/*/unpause", "ALLOW_UNPAUSE", { { NULL, 0 } } },
 };
 
 static bool is_lifecycle(enum policy_cond c)
 {
-	return c >= POLICY_COND_START && c <= POLICY_COND_KILL;
+	return c >= POLICY_COND_START && c <= POLICY_COND_UNPAUSE;
 }
 
 /* The switch of s that grants the action, the narrowest one first, or
@@ -174,6 +211,10 @@ static const char *lifecycle_switch(const struct policy_settings *s, enum policy
 	case POLICY_COND_RESTART:
 	case POLICY_COND_KILL:
 		return s->allow_restarts ? "ALLOW_RESTARTS" : NULL;
+	case POLICY_COND_PAUSE:
+		return s->allow_pause ? "ALLOW_PAUSE" : NULL;
+	case POLICY_COND_UNPAUSE:
+		return s->allow_unpause ? "ALLOW_UNPAUSE" : NULL;
 	default:
 		return NULL;
 	}
@@ -194,10 +235,71 @@ static void add_lifecycle(struct policy *p, const struct policy_settings *s)
 	}
 }
 
-/* The lifecycle action a POST to rest is, or POLICY_COND_NONE. */
+/* A closed gate denies its routes before any section can allow them,
+ * and after the lifecycle switches: ALLOW_RESTARTS still grants kill with
+ * ALLOW_KILL closed, as it grants stop with CONTAINERS=0. Only
+ * CONTAINERS opens these routes, so without it a gate needs no rule. */
+static void add_gates(struct policy *p, const struct policy_settings *s)
+{
+	if (!section_on(s, "containers"))
+		return;
+	for (size_t g = 0; g < POLICY_N_GATES; g++) {
+		if (!s->gate_closed[g])
+			continue;
+		const struct policy_gate_route *r = policy_gates[g].routes;
+		for (; r < policy_gates[g].routes + 3 && r->pattern != NULL; r++)
+			add_rule(p, r->methods, r->pattern, false, POLICY_DENY_GATE,
+				 POLICY_COND_NONE, policy_gates[g].setting);
+	}
+}
+
+/* The methods a section's rule admits. docker-socket-proxy's contract:
+ * GET and HEAD, and every method with POST=1. Once DELETE, PUT or PATCH
+ * is set, POST opens POST only and each of those its own method; the
+ * rule then takes every other method too, and method_switched_on() lets
+ * through only the switched ones (policy_method_bit() has one bit for
+ * all of them). */
+static unsigned section_methods(const struct policy_settings *s)
+{
+	if (!s->methods_split)
+		return s->post ? POLICY_M_ANY : POLICY_M_READ;
+	unsigned m = POLICY_M_READ | (s->post ? POLICY_M_POST : 0);
+	if (s->allow_delete || s->allow_put || s->allow_patch)
+		m |= POLICY_M_OTHER;
+	return m;
+}
+
+/* The method switch that opens a method other than GET, HEAD and POST
+ * once the methods are split ("DELETE"), or NULL when none does. */
+static const char *method_switch(struct span method)
+{
+	static const char *const switches[] = { "DELETE", "PUT", "PATCH" };
+	for (size_t i = 0; i < 3; i++)
+		if (span_eq(method, switches[i]))
+			return switches[i];
+	return NULL;
+}
+
+/* True when an allow rule's POLICY_M_OTHER bit admits this method:
+ * always in docker-socket-proxy's contract, only a switched-on DELETE,
+ * PUT or PATCH once the methods are split. */
+static bool method_switched_on(const struct policy_settings *s, struct span method)
+{
+	if (!s->methods_split)
+		return true;
+	const char *sw = method_switch(method);
+	if (sw == NULL)
+		return false;
+	return sw[0] == 'D' ? s->allow_delete : sw[1] == 'U' ? s->allow_put : s->allow_patch;
+}
+
+/* The lifecycle action a POST to rest is, or POLICY_COND_NONE, for the
+ * denial's "or only ALLOW_START=1". Only docker-socket-proxy's own
+ * switches are named there: a pause denied by the section keeps the
+ * message it always had. */
 static enum policy_cond lifecycle_action_of(struct span rest)
 {
-	for (enum policy_cond a = POLICY_COND_START; is_lifecycle(a); a++)
+	for (enum policy_cond a = POLICY_COND_START; a <= POLICY_COND_KILL; a++)
 		if (policy_pattern_match(lifecycle_actions[a].pattern, rest))
 			return a;
 	return POLICY_COND_NONE;
@@ -251,6 +353,8 @@ struct policy *policy_compile_limited(const struct policy_settings *s, size_t ru
 	if (s->libpod && !s->allow_volume_export && section_on(s, "volumes"))
 		add_one(p, POLICY_M_ANY, POLICY_LIBPOD, POLICY_VOLUME_EXPORT, false,
 			POLICY_DENY_VOLUME_EXPORT, POLICY_COND_NONE, "ALLOW_VOLUME_EXPORT");
+	add_lifecycle(p, s);
+	add_gates(p, s);
 	/* docker exec creates the exec under /containers, then starts it
 	 * under /exec. With EXEC=0 the start is denied as a hijack, whose 403
 	 * the CLI reduces to "unable to upgrade to tcp, received 403": deny
@@ -258,13 +362,12 @@ struct policy *policy_compile_limited(const struct policy_settings *s, size_t ru
 	if (s->post && section_on(s, "containers") && !section_on(s, "exec"))
 		add_rule(p, POLICY_M_POST, POLICY_EXEC_CREATE, false, POLICY_DENY_EXEC_CLOSED,
 			 POLICY_COND_NONE, "EXEC");
-	add_lifecycle(p, s);
 	for (size_t i = 0; i < policy_n_sections; i++) {
 		if (!s->section_on[i])
 			continue;
 		char pattern[POLICY_PATTERN_MAX];
 		snprintf(pattern, sizeof pattern, "/%s/**", policy_sections[i].segment);
-		add_rule(p, s->post ? POLICY_M_ANY : POLICY_M_READ, pattern, true, POLICY_DENY_NEVER,
+		add_rule(p, section_methods(s), pattern, true, POLICY_DENY_NEVER,
 			 POLICY_COND_NONE, policy_sections[i].setting);
 	}
 	if (p->rules_wanted > p->n_rules) {
@@ -409,9 +512,61 @@ static const char *deny_rule_reason(enum policy_deny deny)
 	case POLICY_DENY_EXEC_CLOSED:
 		return ": the exec could not be started, as starting it needs EXEC=1 (set EXEC=1)";
 	case POLICY_DENY_WRITES:
+	case POLICY_DENY_GATE:
 		break;
 	}
 	return NULL;
+}
+
+/* The gate that s keeps closed on this method and rest (a path after its
+ * /libpod), or POLICY_N_GATES when there is none. */
+static enum policy_gate closed_gate_of(const struct policy_settings *s, struct span method,
+				       struct span rest)
+{
+	unsigned bit = policy_method_bit(method);
+	for (enum policy_gate g = 0; g < POLICY_N_GATES; g++) {
+		if (!s->gate_closed[g])
+			continue;
+		const struct policy_gate_route *r = policy_gates[g].routes;
+		for (; r < policy_gates[g].routes + 3 && r->pattern != NULL; r++)
+			if ((r->methods & bit) && policy_pattern_match(r->pattern, rest))
+				return g;
+	}
+	return POLICY_N_GATES;
+}
+
+/* The method setting a request still needs: "POST", "DELETE", "PUT" or
+ * "PATCH"; NULL when its method is open already; "" when no setting opens
+ * it (OPTIONS once the methods are split). acts: a read that acts on a
+ * container (attach/ws), which needs POST=1. */
+static const char *method_need(const struct policy_settings *s, struct span method, bool acts)
+{
+	unsigned bit = policy_method_bit(method);
+	if (bit & POLICY_M_READ)
+		return acts && !s->post ? "POST" : NULL;
+	if (bit == POLICY_M_POST || !s->methods_split)
+		return s->post ? NULL : "POST";
+	const char *sw = method_switch(method);
+	if (sw == NULL)
+		return "";
+	return method_switched_on(s, method) ? NULL : sw;
+}
+
+/* The message of a closed gate: what it closes, and the settings that
+ * would open the request (the gate, and the method if that is closed too). */
+static void explain_gate(const struct policy *p, struct span method,
+			 const struct policy_rule *rule, char *m, size_t left)
+{
+	const struct policy_gate_info *gate = &policy_gates[0];
+	for (size_t g = 0; g < POLICY_N_GATES; g++)
+		if (strcmp(policy_gates[g].setting, rule->because) == 0)
+			gate = &policy_gates[g];
+	const char *also = method_need(&p->settings, method, false);
+	bool exec = gate == &policy_gates[POLICY_GATE_EXEC];
+	snprintf(m, left, ": %s is closed by %s (set %s=1%s%s%s)%s", gate->what, gate->setting,
+		 gate->setting, also && *also ? " and " : "", also && *also ? also : "",
+		 also && *also ? "=1" : "",
+		 exec && !section_on(&p->settings, "exec") ? "; starting it also needs EXEC=1" : "");
 }
 
 /* Fills v->message with what was denied and the settings that would allow
@@ -436,6 +591,10 @@ static void explain_denial(const struct policy *p, struct span method,
 	}
 	bool is_libpod;
 	struct span rest = libpod_inner(path->rest, &is_libpod);
+	if (rule != NULL && rule->deny == POLICY_DENY_GATE) {
+		explain_gate(p, method, rule, m, left);
+		return;
+	}
 	struct span section = is_libpod ? first_segment(rest) : path->section;
 	const struct policy_section *sec = NULL;
 	for (size_t i = 0; i < policy_n_sections; i++)
@@ -446,11 +605,16 @@ static void explain_denial(const struct policy *p, struct span method,
 		return;
 	}
 	bool need_libpod = is_libpod && !p->settings.libpod;
-	char needs[64] = "";
+	char needs[96] = "";
 	if (need_libpod)
 		need(needs, sizeof needs, "LIBPOD");
 	if (!p->settings.section_on[sec - policy_sections])
 		need(needs, sizeof needs, sec->setting);
+	/* No gate rule matched, as the section or LIBPOD is off: opening
+	 * them would only meet the gate next. */
+	enum policy_gate g = closed_gate_of(&p->settings, method, rest);
+	if (g != POLICY_N_GATES && span_eq(section, "containers"))
+		need(needs, sizeof needs, policy_gates[g].setting);
 	/* attach/ws is a GET that writes, so it needs POST=1 too; and so does
 	 * libpod's healthcheck. With LIBPOD=0 their /libpod rules do not
 	 * exist, so the path tells. */
@@ -458,8 +622,14 @@ static void explain_denial(const struct policy *p, struct span method,
 	bool acts = rule != NULL ||
 		    (read && need_libpod && (policy_pattern_match(POLICY_ATTACH_WS, rest) ||
 					     policy_pattern_match(POLICY_HEALTHCHECK, rest)));
-	if (!p->settings.post && (acts || !read))
-		need(needs, sizeof needs, "POST");
+	const char *method_setting = method_need(&p->settings, method, acts);
+	if (method_setting != NULL && *method_setting == '\0') {
+		snprintf(m, left, ": no setting opens the %.*s method once DELETE, PUT or PATCH "
+			 "is set", (int)(method.n > 32 ? 32 : method.n), method.p);
+		return;
+	}
+	if (method_setting != NULL)
+		need(needs, sizeof needs, method_setting);
 	const char *action = NULL; /* the switch that grants only this */
 	const char *then = ""; /* what the next step of the operation needs */
 	if (policy_method_bit(method) == POLICY_M_POST) {
@@ -476,71 +646,20 @@ static void explain_denial(const struct policy *p, struct span method,
 		 action ? action : "", action ? "=1" : "", then);
 }
 
-/* ==== Query parameters ====
- *
- * The daemon reads a query with Go's url.ParseQuery: pairs split on '&',
- * key and value percent-decoded with '+' as a space, the first of
- * duplicate keys winning in r.Form.Get; a ';' fails the parse on Go 1.17
- * and later but split pairs before. Podman decodes the pairs into structs
- * with gorilla/schema, which matches keys with strings.EqualFold. The
- * checks below are stricter than both, so that no reading of a query
- * differs from the one judged. */
-
-/* The next '&'-separated piece of q from *at; false at the end. */
-static bool query_next(struct span q, size_t *at, struct span *key, struct span *value)
-{
-	if (*at > q.n || q.n == 0)
-		return false;
-	const char *p = q.p + *at;
-	const char *end = memchr(p, '&', q.n - *at);
-	size_t n = end ? (size_t)(end - p) : q.n - *at;
-	*at += n + 1;
-	const char *eq = memchr(p, '=', n);
-	*key = (struct span){ p, eq ? (size_t)(eq - p) : n };
-	*value = eq ? (struct span){ eq + 1, n - key->n - 1 } : (struct span){ p + n, 0 };
-	return true;
-}
+/* ==== Query parameters (query.h reads them as the daemon does) ==== */
 
 /* The longest wait a lifecycle switch admits for stop and restart: a
  * t of 999999999 is a stop that never escalates to a kill, and holds a
  * daemon connection as long, just as t=-1 does. */
 #define POLICY_MAX_WAIT_S 3600
 
-/* Plain decimal digits (no sign, no escape) worth 0 to POLICY_MAX_WAIT_S. */
-static bool seconds_value(struct span v)
-{
-	if (v.n == 0 || v.n > 4)
-		return false;
-	unsigned n = 0;
-	for (size_t i = 0; i < v.n; i++) {
-		if (v.p[i] < '0' || v.p[i] > '9')
-			return false;
-		n = n * 10 + (unsigned)(v.p[i] - '0');
-	}
-	return n <= POLICY_MAX_WAIT_S;
-}
-
-/* A signal as the daemon parses one ("SIGTERM", "TERM", "15"): letters
- * and digits only, so no escape or '+' can make it read otherwise. */
-static bool signal_value(struct span v)
-{
-	if (v.n == 0 || v.n > 16)
-		return false;
-	for (size_t i = 0; i < v.n; i++) {
-		char c = v.p[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
-			return false;
-	}
-	return true;
-}
-
 static bool value_ok(enum policy_value kind, struct span v)
 {
 	switch (kind) {
 	case POLICY_V_SECONDS:
-		return seconds_value(v);
+		return query_seconds(v, POLICY_MAX_WAIT_S);
 	case POLICY_V_SIGNAL:
-		return signal_value(v);
+		return query_signal(v);
 	case POLICY_V_TEXT:
 		return true;
 	}
@@ -592,63 +711,6 @@ static bool lifecycle_admits(const struct policy_rule *r, const struct policy_re
 	return true;
 }
 
-/* True when key, decoded as Go decodes it, names a field "name" (lower
- * case ASCII) for gorilla/schema: equal under Unicode simple case folding,
- * in which only U+017F (long s) and U+212A (Kelvin sign) fold to ASCII
- * letters besides the letters themselves, and ignoring a ".sub" path. */
-static bool key_names(struct span key, const char *name)
-{
-	unsigned char d[64];
-	size_t n = 0;
-	for (size_t i = 0; i < key.n; i++) {
-		int c = (unsigned char)key.p[i];
-		int escaped = c == '%' && i + 2 < key.n ? span_hex_byte(key.p + i + 1) : -1;
-		if (c == '+') {
-			c = ' ';
-		} else if (escaped >= 0) {
-			c = escaped;
-			i += 2;
-		}
-		if (n == sizeof d)
-			return false;
-		d[n++] = (unsigned char)c;
-	}
-	size_t i = 0;
-	for (; *name; name++) {
-		char want = *name;
-		if (i + 1 < n && d[i] == 0xc5 && d[i + 1] == 0xbf && want == 's')
-			i += 2;
-		else if (i + 2 < n && d[i] == 0xe2 && d[i + 1] == 0x84 && d[i + 2] == 0xaa &&
-			 want == 'k')
-			i += 3;
-		else if (i < n && (d[i] | 0x20) == want && d[i] >= 'A')
-			i++;
-		else
-			return false;
-	}
-	return i == n || d[i] == '.';
-}
-
-/* True when a query key, split on '&' or ';' (old Go split on both),
- * names showsecret, whatever its value. */
-static bool query_names_showsecret(struct span q)
-{
-	if (q.n == 0)
-		return false;
-	size_t start = 0;
-	for (size_t i = 0; i <= q.n; i++) {
-		if (i < q.n && q.p[i] != '&' && q.p[i] != ';')
-			continue;
-		struct span piece = { q.p + start, i - start };
-		const char *eq = memchr(piece.p, '=', piece.n);
-		struct span key = { piece.p, eq ? (size_t)(eq - piece.p) : piece.n };
-		if (key_names(key, "showsecret"))
-			return true;
-		start = i + 1;
-	}
-	return false;
-}
-
 void policy_judge(const struct policy *p, const struct policy_request *rq,
 		  struct policy_verdict *v)
 {
@@ -667,7 +729,9 @@ void policy_judge(const struct policy *p, const struct policy_request *rq,
 			continue;
 		if (!(r->methods & bit) || !policy_pattern_match(r->pattern, path->rest))
 			continue;
-		if (r->cond == POLICY_COND_SHOWSECRET && !query_names_showsecret(path->query))
+		if (r->allow && bit == POLICY_M_OTHER && !method_switched_on(&p->settings, rq->method))
+			continue;
+		if (r->cond == POLICY_COND_SHOWSECRET && !query_has_key(path->query, "showsecret"))
 			continue;
 		/* A lifecycle switch that does not admit this request leaves it
 		 * to the later rules: a section with POST=1 may still allow it. */

@@ -49,13 +49,59 @@ struct policy_section {
 extern const struct policy_section policy_sections[];
 extern const size_t policy_n_sections;
 
-/* What the settings say, before compilation. */
+/* The gates: container sub-resources that CONTAINERS opens along with
+ * the section, each closed by a switch of its own (linuxserver's
+ * docker-socket-proxy closes the first five unless ALLOW_<NAME>=1). A
+ * closed gate denies its routes whatever the section and POST say; an
+ * open one leaves them to the section. Names span segments ("**"), and
+ * with LIBPOD=1 each gate also closes its /libpod twin. */
+enum policy_gate {
+	POLICY_GATE_ARCHIVE, /* docker cp, both ways: /containers/{name}/archive, /copy */
+	POLICY_GATE_CHANGES, /* docker diff: /containers/{name}/changes */
+	POLICY_GATE_EXPORT,  /* docker export: /containers/{name}/export */
+	POLICY_GATE_LOGS,    /* docker logs: /containers/{name}/logs */
+	POLICY_GATE_TOP,     /* docker top: /containers/{name}/top */
+	POLICY_GATE_ATTACH,  /* docker attach: /containers/{name}/attach, attach/ws */
+	POLICY_GATE_EXEC,    /* docker exec's create: POST /containers/{name}/exec */
+	POLICY_GATE_KILL,    /* docker kill: /containers/{name}/kill */
+	POLICY_N_GATES,
+};
+
+struct policy_gate_route {
+	const char *pattern; /* syntax below; NULL ends the list */
+	unsigned methods;    /* enum policy_method bits */
+};
+
+struct policy_gate_info {
+	const char *setting; /* "ALLOW_LOGS" */
+	const char *route;   /* "logs", for the startup summary */
+	/* The requests it closes: the methods moby registers on the path
+	 * (HEAD with GET: dockgate reads HEAD as GET everywhere). */
+	struct policy_gate_route routes[3];
+	const char *what;    /* "reading a container's logs", for denials */
+	/* Reads that hand out a container's data or what runs in it: the
+	 * startup log says which of these the settings open. */
+	bool exfiltrates;
+};
+extern const struct policy_gate_info policy_gates[POLICY_N_GATES];
+
+/* What the settings say, before compilation. Zero is docker-socket-
+ * proxy's original contract: every gate open, POST opening every method. */
 struct policy_settings {
 	bool section_on[32]; /* indexed like policy_sections */
 	bool post;
 	bool allow_start;
 	bool allow_stop;
 	bool allow_restarts;
+	bool allow_pause;   /* POST /containers/{name}/pause, as ALLOW_START grants start */
+	bool allow_unpause; /* POST /containers/{name}/unpause */
+	bool gate_closed[POLICY_N_GATES]; /* indexed by enum policy_gate */
+	/* DELETE, PUT or PATCH was set: POST then opens POST only, each of
+	 * these its own method, and no setting opens another (OPTIONS...). */
+	bool methods_split;
+	bool allow_delete;
+	bool allow_put;
+	bool allow_patch;
 	bool libpod; /* judge /libpod/<rest> like /<rest> (see above) */
 	bool allow_secret_values; /* GET /secrets/{name}?showsecret=true */
 	bool allow_volume_export; /* GET /libpod/volumes/{name}/export */
@@ -80,6 +126,7 @@ enum policy_deny {
 	POLICY_DENY_SECRET_VALUE,  /* returns a secret's plaintext */
 	POLICY_DENY_VOLUME_EXPORT, /* returns a volume's files */
 	POLICY_DENY_EXEC_CLOSED,   /* creates an exec that EXEC=0 will not start */
+	POLICY_DENY_GATE,          /* a closed gate; the rule's because names it */
 };
 
 /* A condition on the request beyond method and path. On an allow rule it
@@ -94,6 +141,8 @@ enum policy_cond {
 	POLICY_COND_STOP,
 	POLICY_COND_RESTART,
 	POLICY_COND_KILL,
+	POLICY_COND_PAUSE,
+	POLICY_COND_UNPAUSE,
 	/* A query key that Podman's decoder reads as "showsecret". */
 	POLICY_COND_SHOWSECRET,
 };
@@ -110,10 +159,11 @@ struct policy_rule {
 struct policy;
 
 /* What a compiled policy holds: rules, and bytes of a rule's pattern (the
- * NUL included). Everything on with LIBPOD=1 and POST=0 is the longest
- * list, 62 rules: twice (debug, attach/ws, showsecret, 4 lifecycle, 23
- * sections) plus the libpod healthcheck and volume export. */
-#define POLICY_MAX_RULES 80
+ * NUL included). Everything on with LIBPOD=1, POST=0 and every gate
+ * closed is the longest list, 86 rules: twice (debug, attach/ws,
+ * showsecret, 6 lifecycle, 10 gate routes, 23 sections) plus the libpod
+ * healthcheck and volume export. */
+#define POLICY_MAX_RULES 96
 #define POLICY_PATTERN_MAX 48
 /* Room for policy_compile's message. */
 #define POLICY_ERROR_MAX 160

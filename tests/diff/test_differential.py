@@ -64,6 +64,12 @@ POLICIES = {
     "lifecycle": {"ALLOW_START": "1", "ALLOW_RESTARTS": "true"},
     "mixed": {"POST": "yes", "NETWORKS": "1", "VOLUMES": "1", "INFO": "1", "SYSTEM": "1",
               "BUILD": "1", "EVENTS": "0", "ALLOW_STOP": "1"},
+    # A gate variable present (even empty) closes every gate not set to 1.
+    "gated": {"CONTAINERS": "1", "POST": "1", "EXEC": "1", "ALLOW_LOGS": "1",
+              "ALLOW_RESTARTS": "1", "ALLOW_PAUSE": ""},
+    # DELETE, PUT or PATCH present: one switch per method.
+    "split": {"CONTAINERS": "1", "NETWORKS": "1", "VOLUMES": "1", "POST": "1", "DELETE": "1",
+              "PUT": "0"},
 }
 
 # Memory bound. Streams run one at a time (plus the probe and one slow
@@ -112,6 +118,22 @@ def resolvable(name):
     return re.fullmatch(rb"[A-Za-z0-9][A-Za-z0-9_.-]*", name) is not None
 
 
+# README "Gates": each gate, the container sub-resource it closes (after
+# /containers/{name:.*}/) and the methods the daemon routes there.
+GATES = {
+    "ALLOW_ARCHIVE": [(b"archive", "not POST"), (b"copy", (b"POST",))],
+    "ALLOW_CHANGES": [(b"changes", (b"GET", b"HEAD"))],
+    "ALLOW_EXPORT": [(b"export", (b"GET", b"HEAD"))],
+    "ALLOW_LOGS": [(b"logs", (b"GET", b"HEAD"))],
+    "ALLOW_TOP": [(b"top", (b"GET", b"HEAD"))],
+    "ALLOW_ATTACH": [(b"attach", (b"POST",)), (b"attach/ws", (b"GET", b"HEAD"))],
+    "ALLOW_EXEC": [(b"exec", (b"POST",))],
+    "ALLOW_KILL": [(b"kill", (b"POST",))],
+}
+GATE_FAMILY = set(GATES) | {"ALLOW_PAUSE", "ALLOW_UNPAUSE"}
+METHOD_SWITCHES = (b"DELETE", b"PUT", b"PATCH")
+
+
 class PolicyModel:
     def __init__(self, env):
         self.on = {s: truthy(env.get(s, "1" if s in DEFAULT_ON else "0"))
@@ -120,6 +142,30 @@ class PolicyModel:
         self.start = truthy(env.get("ALLOW_START", "0"))
         self.stop = truthy(env.get("ALLOW_STOP", "0"))
         self.restarts = truthy(env.get("ALLOW_RESTARTS", "0"))
+        self.pause = truthy(env.get("ALLOW_PAUSE", "0"))
+        self.unpause = truthy(env.get("ALLOW_UNPAUSE", "0"))
+        # Gates: all open unless a variable of the family is present at all.
+        gated = any(v in env for v in GATE_FAMILY)
+        self.closed = {g for g in GATES if gated and not truthy(env.get(g, "0"))}
+        # Method switches: POST opens every method unless one is present.
+        self.split = any(m.decode() in env for m in METHOD_SWITCHES)
+        self.methods = {m for m in METHOD_SWITCHES if truthy(env.get(m.decode(), "0"))}
+
+    def method_open(self, method):
+        if method in (b"GET", b"HEAD"):
+            return True
+        if not self.split:
+            return self.post
+        return (method == b"POST" and self.post) or method in self.methods
+
+    def gate_closes(self, method, rest):
+        """True when a closed gate denies this request."""
+        for g in self.closed:
+            for sub, methods in GATES[g]:
+                if re.fullmatch(rb"/containers/(.+)/" + re.escape(sub), rest):
+                    if (method != b"POST") if methods == "not POST" else method in methods:
+                        return True
+        return False
 
     # What each lifecycle switch admits in the query: key -> value pattern
     # (a wait of 0 to 3600 seconds: at most 4 digits, the value checked below).
@@ -129,6 +175,8 @@ class PolicyModel:
         b"restart": {b"t": rb"[0-9]{1,4}", b"timeout": rb"[0-9]{1,4}",
                      b"signal": rb"[A-Za-z0-9]{1,16}"},
         b"kill": {b"signal": rb"[A-Za-z0-9]{1,16}"},
+        b"pause": {},
+        b"unpause": {},
     }
 
     def lifecycle_admits(self, act, query, has_body):
@@ -155,7 +203,7 @@ class PolicyModel:
         if section == b"debug":
             return False                       # never, whatever is set
         setting = SECTIONS.get(section)
-        verdict = bool(setting and self.on[setting] and (read or self.post))
+        verdict = bool(setting and self.on[setting] and self.method_open(method))
         # GET /containers/{name:.*}/attach/ws writes to a container: POST=1
         # too, whatever the name, since the daemon routes any (a link alias
         # such as webx/db spans segments).
@@ -167,12 +215,18 @@ class PolicyModel:
         if (method == b"POST" and verdict and not self.on["EXEC"]
                 and re.fullmatch(rb"/containers/(.+)/exec", rest)):
             verdict = False
-        # ALLOW_START / ALLOW_STOP / ALLOW_RESTARTS: one action each.
+        # A closed gate, whatever the section and POST say.
+        if verdict is True and self.gate_closes(method, rest):
+            verdict = False
+        # ALLOW_START / ALLOW_STOP / ALLOW_RESTARTS / ALLOW_PAUSE /
+        # ALLOW_UNPAUSE: one action each (ALLOW_RESTARTS kill before the gate).
         if method == b"POST" and len(segs) == 3 and segs[0] == b"containers":
             act = segs[2]
             granted = ((act == b"start" and self.start) or
                        (act == b"stop" and (self.stop or self.restarts)) or
-                       (act in (b"restart", b"kill") and self.restarts))
+                       (act in (b"restart", b"kill") and self.restarts) or
+                       (act == b"pause" and self.pause) or
+                       (act == b"unpause" and self.unpause))
             if granted and verdict is not True:
                 if not resolvable(segs[1]):
                     verdict = EITHER
@@ -877,6 +931,9 @@ class Gen:
         "/nodes", "/tasks", "/services", "/secrets", "/configs", "/commit", "/_pingX",
         "/containers", "/events/", "/containers/{n}/attach/ws/", "/containers/a/b/attach/ws",
         "/containers/{n}/start/", "/containers/{n}/{n}/start",
+        "/containers/{n}/archive", "/containers/{n}/export", "/containers/{n}/top",
+        "/containers/{n}/changes", "/containers/{n}/copy", "/containers/{n}/pause",
+        "/containers/{n}/unpause", "/containers/{n}/{n}/logs", "/containers/{n}/logs/",
     ]
     VERSIONS = ["", "", "", "", "/v1.41", "/v1.41", "/v1.24", "/v1.52", "/v%31.41", "/v1.4%31",
                 "/V1.41", "/v1", "/v1.41.0", "/v..1", "/v12345.1", "/v1.41/v1.41", "/v0.0"]

@@ -3,7 +3,9 @@
  * it (no "//", no dot segment, no encoded '/' or '.', no control byte),
  * its section is its first segment after the version prefix, and an allow
  * verdict always names a section; with LIBPOD=1 an allowed /libpod path
- * names one after "/libpod" (never debug, never libpod again). */
+ * names one after "/libpod" (never debug, never libpod again). Gates and
+ * method switches only narrow: what they allow, the same settings without
+ * them allow too. */
 #include <assert.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -26,7 +28,7 @@ static bool has_segment(struct span p, const char *seg)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct policy *open_all, *defaults, *libpod_all;
+	static struct policy *open_all, *defaults, *libpod_all, *gated_all;
 	if (open_all == NULL) {
 		struct policy_settings s = { .post = true, .allow_start = true };
 		for (size_t i = 0; i < policy_n_sections; i++)
@@ -34,6 +36,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		open_all = policy_compile(&s, NULL, 0);
 		s.libpod = true;
 		libpod_all = policy_compile(&s, NULL, 0);
+		for (size_t g = 0; g < POLICY_N_GATES; g++)
+			s.gate_closed[g] = g % 3 != 0; /* most closed, some open */
+		s.methods_split = s.allow_delete = s.allow_restarts = true;
+		gated_all = policy_compile(&s, NULL, 0);
 		struct policy_settings d = { 0 };
 		for (size_t i = 0; i < policy_n_sections; i++)
 			d.section_on[i] = policy_sections[i].default_on;
@@ -53,8 +59,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		assert(info.section.p == info.rest.p + 1);
 		assert(memchr(info.section.p, '/', info.section.n) == NULL);
 		struct policy_verdict v;
-		struct span methods[] = { { "GET", 3 }, { "POST", 4 }, { "DELETE", 6 } };
-		for (size_t m = 0; m < 3; m++) {
+		struct span methods[] = { { "GET", 3 }, { "POST", 4 }, { "DELETE", 6 }, { "PUT", 3 } };
+		for (size_t m = 0; m < 4; m++) {
 			struct policy_request preq = { .method = methods[m], .path = &info, .has_body = m == 1 };
 			policy_judge(open_all, &preq, &v);
 			if (v.allow)
@@ -64,7 +70,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			policy_judge(defaults, &preq, &v);
 			if (v.allow)
 				assert(m == 0); /* POST=0: nothing but GET/HEAD */
+			struct policy_verdict narrow;
+			policy_judge(gated_all, &preq, &narrow);
 			policy_judge(libpod_all, &preq, &v);
+			/* ALLOW_RESTARTS is gated_all's own grant. */
+			assert(!narrow.allow || v.allow ||
+			       strcmp(narrow.because, "ALLOW_RESTARTS") == 0);
 			if (v.allow && span_eq(info.section, "libpod")) {
 				/* The first segment after "/libpod/". */
 				assert(info.rest.n > 8 && info.rest.p[7] == '/');
