@@ -516,9 +516,33 @@ static bool env_allows(const struct profile *p, const struct policy_request *rq,
 	return v->allow;
 }
 
+/* True when the request asks for an API version older than the table
+ * describes (ROUTE_API_OLDEST): the daemon routes its path as ever, but
+ * its handlers behave as that version did, and no decision of a profile
+ * says anything about that. Below 1.24 a start applies a HostConfig sent
+ * as its body (binds, PidMode, Privileged): ContainerStart would create. */
+static bool older_than_table(const struct policy_request *rq, struct policy_verdict *v,
+			     const struct profile *p)
+{
+	const struct path_info *path = rq->path;
+	/* Compared part by part, as the daemon compares (a minor of up to
+	 * four digits would overflow ROUTE_API's). */
+	unsigned major = ROUTE_API_OLDEST / 1000, minor = ROUTE_API_OLDEST % 1000;
+	if (path == NULL || !path->versioned || path->api_major > major ||
+	    (path->api_major == major && path->api_minor >= minor))
+		return false;
+	size_t used = denial_head(rq, v);
+	snprintf(v->message + used, sizeof v->message - used,
+		 "profile %s judges API versions from %u.%u on (API %u.%u asks for older "
+		 "behaviour)", p->name, major, minor, path->api_major, path->api_minor);
+	return true;
+}
+
 void profile_judge(const struct profile *p, const struct policy_request *rq,
 		   struct policy_verdict *v)
 {
+	if (older_than_table(rq, v, p))
+		return;
 	struct route_candidates one;
 	const struct route_candidates *c = rq->routes;
 	if (c == NULL) {

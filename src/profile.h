@@ -124,7 +124,10 @@ int profile_widen(struct profile *p, const struct policy *base, char *summary, s
  * (the origin of a deny rule, or where the profile comes from; an env
  * denial says its setting), never the policy. v->because on allow is the
  * env rule's setting when the env list was asked, else the profile's
- * name (both outlive the request). */
+ * name (both outlive the request). A request with a version prefix
+ * below ROUTE_API_OLDEST is denied whatever the decisions: the table
+ * says nothing of what older API versions do (a start below 1.24 applies
+ * a HostConfig body). */
 void profile_judge(const struct profile *p, const struct policy_request *rq,
 		   struct policy_verdict *v);
 

@@ -383,6 +383,16 @@ static struct judge_row judge_rows[] = {
 	  "dockgate: GET /networks/ is denied: NetworkInspect is not allowed by profile ci "
 	  "(preset ping; allow it in a policy file profile that extends ping)", NULL },
 	{ "every version's route allowed", "GET", "/networks", false, true, NULL, "ci" },
+	{ "the oldest API version the table describes", "GET", "/v1.24/_ping", false, true, NULL,
+	  "ci" },
+	{ "an allowed operation at an older API version", "GET", "/v1.23/_ping", false, false,
+	  "dockgate: GET /v1.23/_ping is denied: profile ci judges API versions from 1.24 on "
+	  "(API 1.23 asks for older behaviour)", NULL },
+	{ "an older API version, compared part by part", "GET", "/v0.9999/_ping", false, false,
+	  "dockgate: GET /v0.9999/_ping is denied: profile ci judges API versions from 1.24 on "
+	  "(API 0.9999 asks for older behaviour)", NULL },
+	{ "a newer major version", "GET", "/v2.0/_ping", false, true, NULL, "ci" },
+	{ "a three-part version", "GET", "/v1.41.0/_ping", false, true, NULL, "ci" },
 };
 
 static struct policy *judge_env;

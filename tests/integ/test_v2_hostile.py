@@ -1,0 +1,43 @@
+"""Hostile requests against the route-based profiles (PROFILE, POLICY_FILE),
+each checked against the real daemon's state, not only a status code."""
+
+import json
+import os
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _real_proxy():
+    if os.environ.get("DGTEST_DIRECT"):
+        pytest.skip("needs the real proxy")
+
+
+def inspect(dockerd, cid):
+    status, info = dockerd.api("GET", f"/containers/{cid}/json")
+    assert status == 200, info
+    return info
+
+
+def test_start_below_api_1_24_cannot_carry_a_hostconfig(proxy, dockerd, container,
+                                                        session_dir):
+    """A profile that allows ContainerStart (and not ContainerCreate) must not
+    let a start create a privileged container: below API 1.24 the daemon
+    applies a HostConfig sent as the body of a start."""
+    cid = container(start=False)
+    path = session_dir / "start-only.yml"
+    path.write_text("version: 1\nprofiles:\n  default:\n    allow: [ContainerStart]\n")
+    p = proxy(POLICY_FILE=path)
+    # (Privileged would be applied too; this daemon's sandbox cannot run
+    # such a container, while a bind of the host's root runs.)
+    body = json.dumps({"Binds": ["/:/host"], "PidMode": "host"}).encode()
+    rsp = p.request(f"POST /v1.23/containers/{cid}/start HTTP/1.1\r\nHost: x\r\n"
+                    "Content-Type: application/json\r\n"
+                    f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+    host = inspect(dockerd, cid)["HostConfig"]
+    assert not host["Binds"] and host["PidMode"] != "host", host
+    assert rsp.status == 403, rsp
+    # The start the profile grants still works.
+    rsp = p.request(f"POST /v1.41/containers/{cid}/start HTTP/1.1\r\nHost: x\r\n"
+                    "Content-Length: 0\r\n\r\n".encode())
+    assert rsp.status == 204, rsp
