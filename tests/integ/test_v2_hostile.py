@@ -41,3 +41,23 @@ def test_start_below_api_1_24_cannot_carry_a_hostconfig(proxy, dockerd, containe
     rsp = p.request(f"POST /v1.41/containers/{cid}/start HTTP/1.1\r\nHost: x\r\n"
                     "Content-Length: 0\r\n\r\n".encode())
     assert rsp.status == 204, rsp
+
+
+def test_copy_below_api_1_24_is_not_a_way_around_a_denied_archive(proxy, container,
+                                                                   session_dir):
+    """deny: [ContainerArchive] in a profile that extends env closes docker
+    cp out of containers; POST /containers/{id}/copy copies files out too,
+    on API versions below 1.24 only (from 1.24 the daemon answers 404), and
+    BY_ENV (CONTAINERS=1 POST=1) would let it through."""
+    cid = container()
+    path = session_dir / "no-archive.yml"
+    path.write_text("version: 1\nprofiles:\n  default:\n    extends: env\n"
+                    "    deny: [ContainerArchive]\n")
+    p = proxy(POLICY_FILE=path, CONTAINERS=1, POST=1)
+    body = json.dumps({"Resource": "/etc/hostname"}).encode()
+    rsp = p.request(f"POST /v1.23/containers/{cid}/copy HTTP/1.1\r\nHost: x\r\n"
+                    "Content-Type: application/json\r\n"
+                    f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+    assert b"hostname" not in rsp.body, rsp
+    assert rsp.status == 403, rsp
+    assert "judges API versions from 1.24 on" in rsp.body.decode(), rsp
