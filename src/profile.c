@@ -437,6 +437,36 @@ int profile_widen(struct profile *p, const struct policy *base, char *summary, s
 	return widened;
 }
 
+int profile_gate_ignored(const struct profile *p, enum policy_gate g, char *out, size_t cap)
+{
+	int n = 0;
+	size_t used = 0;
+	if (cap > 0)
+		out[0] = '\0';
+	for (size_t i = 0; i < route_table_len; i++) {
+		const struct route *r = &route_table[i];
+		char path[256], scratch[256];
+		struct path_info info;
+		if (profile_get(p, r, false, NULL) != PROFILE_ALLOW ||
+		    !sample_path(r->path, false, "x", path, sizeof path) ||
+		    path_check((struct span){ path, strlen(path) }, scratch, sizeof scratch, &info))
+			continue;
+		const char *method = r->method == ROUTE_ANY ? "GET" : route_method_name(r->method);
+		unsigned bit = policy_method_bit((struct span){ method, strlen(method) });
+		bool closes = false;
+		for (size_t k = 0; k < 3 && policy_gates[g].routes[k].pattern != NULL; k++)
+			closes |= (policy_gates[g].routes[k].methods & bit) &&
+				  policy_pattern_match(policy_gates[g].routes[k].pattern, info.rest);
+		if (!closes)
+			continue;
+		int w = used < cap ? snprintf(out + used, cap - used, "%s%s", n ? ", " : "",
+					      r->operation) : 0;
+		used += w > 0 ? (size_t)w : 0;
+		n++;
+	}
+	return n;
+}
+
 /* ==== Judging ==== */
 
 /* "dockgate: METHOD PATH is denied: " into v->message; the bytes used. */

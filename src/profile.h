@@ -112,6 +112,13 @@ struct profile *profile_from_preset(const struct preset *pr, const struct policy
  * errno from profile_set(). */
 int profile_widen(struct profile *p, const struct policy *base, char *summary, size_t cap);
 
+/* A setting narrows no profile: a closed gate (ALLOW_LOGS=0) denies in
+ * env mode, but the operations a preset allows stay allowed under
+ * PROFILE, which the startup log and `dockgate check` must say. Writes
+ * to out (cap bytes) the operations p allows that closed gate g would
+ * deny on a Docker route, ", "-separated; returns how many. */
+int profile_gate_ignored(const struct profile *p, enum policy_gate g, char *out, size_t cap);
+
 /* Judges a request by every route it may reach (rq->routes; when NULL,
  * rq->route alone, NULL meaning none). It is allowed when every
  * candidate is: ALLOW, or BY_ENV and the env rule list (policy_judge(),

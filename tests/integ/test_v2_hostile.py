@@ -61,3 +61,18 @@ def test_copy_below_api_1_24_is_not_a_way_around_a_denied_archive(proxy, contain
     assert b"hostname" not in rsp.body, rsp
     assert rsp.status == 403, rsp
     assert "judges API versions from 1.24 on" in rsp.body.decode(), rsp
+
+
+def test_a_closed_gate_under_a_preset_says_it_narrows_nothing(proxy, sleeper):
+    """PROFILE=dozzle ALLOW_LOGS=0: the gate denies logs in env mode, but
+    a setting never narrows a preset, so the logs stay served; the
+    startup log (and so dockgate check) must say so, not leave the setting
+    to read as if it closed them."""
+    p = proxy(PROFILE="dozzle", ALLOW_LOGS=0)
+    rsp = p.request(f"GET /v1.41/containers/{sleeper}/logs?stdout=1 HTTP/1.1\r\n"
+                    "Host: x\r\n\r\n".encode())
+    assert rsp.status == 200 and b"hello-log" in rsp.body, rsp
+    log = p.stderr()
+    assert ("PROFILE=dozzle: the closed gate ALLOW_LOGS does not narrow the preset: "
+            "ContainerLogs stays allowed (deny it in a policy file profile that extends "
+            "dozzle)") in log, log
