@@ -146,9 +146,7 @@ void buf_release(struct buf *b)
 	b->end = 0;
 }
 
-/* Moves the live bytes to the front so that the free space is contiguous.
- * Cheap in practice: it only copies when there is something left over. */
-static void buf_compact(struct buf *b)
+void buf_compact(struct buf *b)
 {
 	if (b->start == 0)
 		return;
@@ -157,22 +155,6 @@ static void buf_compact(struct buf *b)
 		memmove(b->data, b->data + b->start, n);
 	b->start = 0;
 	b->end = n;
-}
-
-size_t buf_space(struct buf *b)
-{
-	if (b->end == b->cap)
-		buf_compact(b);
-	return b->cap - b->end;
-}
-
-void buf_consume(struct buf *b, size_t n)
-{
-	b->start += n;
-	if (b->start == b->end) {
-		b->start = 0;
-		b->end = 0;
-	}
 }
 
 int buf_append(struct buf *b, const void *p, size_t n)

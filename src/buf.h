@@ -48,9 +48,27 @@ static inline const char *buf_head(const struct buf *b)
 {
 	return b->data ? b->data + b->start : b->data;
 }
-/* Free bytes after end, once compacted (allocated or not). */
-size_t buf_space(struct buf *b);
-void buf_consume(struct buf *b, size_t n);
+/* Moves the live bytes to the front so that the free space is
+ * contiguous; copies only when some are left over. */
+void buf_compact(struct buf *b);
+/* Free bytes after end, once compacted (allocated or not). Inline, as
+ * buf_consume(): both run several times per request, and the compaction
+ * only when the buffer is full to its end. */
+static inline size_t buf_space(struct buf *b)
+{
+	if (b->end == b->cap)
+		buf_compact(b);
+	return b->cap - b->end;
+}
+/* Drops n live bytes from the front; an emptied buffer starts over at 0. */
+static inline void buf_consume(struct buf *b, size_t n)
+{
+	b->start += n;
+	if (b->start == b->end) {
+		b->start = 0;
+		b->end = 0;
+	}
+}
 /* Appends n bytes if they fit; 0, or -1 when there is not enough space
  * (or no memory, errno ENOMEM). */
 int buf_append(struct buf *b, const void *p, size_t n);

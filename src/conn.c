@@ -199,17 +199,6 @@ void conn_close(struct conn *c)
 	limit_release(&c->client_key);
 }
 
-static void conn_run(struct conn *c);
-
-/* Gives back the storage of every empty buffer. */
-static void trim_buffers(struct conn *c)
-{
-	buf_trim(&c->client.in);
-	buf_trim(&c->upstream.out);
-	buf_trim(&c->upstream.in);
-	buf_trim(&c->client.out);
-}
-
 /* Frees connections closed during the batch. */
 static void conn_reap(void)
 {
@@ -425,78 +414,13 @@ bool conn_shed_idle_upstream(void)
 	return conn_close_idle_upstream(NULL);
 }
 
-/* A tunnel ends when both directions have delivered their EOF. */
-static bool tunnel_finished(const struct conn *c)
+void conn_run_after_batch(struct conn *c)
 {
-	return c->resp == RESP_TUNNEL && c->client.shut_wr && c->upstream.shut_wr;
-}
-
-/* Moves bytes as far as buffers and sockets allow, for one turn. */
-/* Between requests a connection keeps no buffer memory: an idle client
- * costs its struct and its sockets only. A stream gives its empty buffers
- * back a few times a tick, so a quiet one holds none and a busy one does
- * not allocate per message; conn_tick() takes them from one that went
- * quiet after that. */
-static void give_back_buffers(struct conn *c)
-{
-	if (c->req == REQ_HEAD && c->resp == RESP_IDLE) {
-		trim_buffers(c);
-		free(c->line);
-		c->line = NULL;
-	} else if (c->req == REQ_DONE && c->resp == RESP_HEAD) {
-		/* A request sent whole, waiting for its answer: its emptied
-		 * client.in and upstream.out go back to the pool now, not with
-		 * the answer. Otherwise every client in flight holds two
-		 * blocks, and with more clients in flight than the pool is
-		 * deep each request maps, faults in and unmaps fresh ones.
-		 * (upstream.in and client.out are taken when the answer comes.) */
-		buf_trim(&c->client.in);
-		buf_trim(&c->upstream.out);
-	} else if (c->resp >= RESP_BODY && c->trims_this_tick < CONN_TRIMS_PER_TICK) {
-		/* A body or tunnel in progress. */
-		trim_buffers(c);
-		c->trims_this_tick++;
+	if (!c->queued) {
+		c->queued = true;
+		c->next_queued = run_again;
+		run_again = c;
 	}
-}
-
-static void conn_run(struct conn *c)
-{
-	bool progress = true;
-	for (int round = 0; progress && c->state != CONN_DEAD; round++) {
-		if (round == CONN_TURN_ROUNDS) {
-			/* Turn over with work left: run again after the batch. */
-			if (!c->queued) {
-				c->queued = true;
-				c->next_queued = run_again;
-				run_again = c;
-			}
-			return;
-		}
-		progress = conn_client_read(c);
-		/* A run of answered requests is handled before the next write;
-		 * a forwarded head leaves before its body is looked at, as it
-		 * would if the body came later. */
-		while (c->state != CONN_DEAD && conn_process_request(c)) {
-			progress = true;
-			if (c->req != REQ_HEAD)
-				break;
-		}
-		if (c->state != CONN_DEAD)
-			progress |= conn_upstream_write(c);
-		if (c->state != CONN_DEAD)
-			progress |= conn_upstream_read(c);
-		/* A response head and what follows of its body leave in one send. */
-		while (c->state != CONN_DEAD && conn_process_response(c))
-			progress = true;
-		if (c->state != CONN_DEAD)
-			progress |= conn_client_write(c);
-		if (c->state != CONN_DEAD && tunnel_finished(c))
-			conn_close(c);
-	}
-	if (c->state == CONN_DEAD)
-		return;
-	give_back_buffers(c);
-	c->ran_this_tick = true;
 }
 
 bool conn_after_batch(void *unused)
@@ -592,7 +516,7 @@ void conn_tick(void *unused)
 		 * empty buffers back: an open /events costs no buffer memory
 		 * while it waits, and a busy one does not allocate per message. */
 		if (!c->ran_this_tick)
-			trim_buffers(c);
+			conn_trim_buffers(c);
 		c->ran_this_tick = false;
 		c->trims_this_tick = 0;
 		if (c->connect_wait) {

@@ -1,12 +1,12 @@
 /* conn_int.h - what the files of the connection module share; private to
  * them (conn.h is the module's contract with the rest of the program).
  *
- *   conn.c           a connection's life: setup, events, the turn that
- *                    moves it on (conn_run), timers, drain, close; the
- *                    daemon connection it holds; answers of our own and
- *                    the access log
- *   conn_io.c        moving bytes between the sockets and the buffers,
- *                    one set of calls for both sides
+ *   conn.c           a connection's life: setup, events, timers, drain,
+ *                    close; the daemon connection it holds; answers of
+ *                    our own and the access log
+ *   conn_io.c        the turn that moves a connection on (conn_run), and
+ *                    the bytes it moves between the sockets and the
+ *                    buffers, one set of calls for both sides
  *   conn_request.c   the request path: head parse, judge_request() (where
  *                    every request is judged: policy_judge() or
  *                    profile_judge()), forwarding, bodies
@@ -223,12 +223,17 @@ void conn_stop_requests(struct conn *c);
  * requests when close is set, or the answer does not fit). */
 void conn_reply_error(struct conn *c, int status, const char *msg, bool close);
 
-/* conn_io.c: bytes between sockets and buffers. Each returns true when it
- * made progress (or closed the connection). */
-bool conn_client_read(struct conn *c);
-bool conn_client_write(struct conn *c);
-bool conn_upstream_read(struct conn *c);
-bool conn_upstream_write(struct conn *c);
+/* Puts c on the list of connections whose turn ended with work left;
+ * conn_after_batch() runs them again. */
+void conn_run_after_batch(struct conn *c);
+
+/* conn_io.c: the turn, and bytes between sockets and buffers. */
+/* Moves bytes as far as buffers and sockets allow, for one turn (at most
+ * CONN_TURN_ROUNDS rounds, then again after the batch); then gives back
+ * the buffers the connection's state does not need. */
+void conn_run(struct conn *c);
+/* Gives back the storage of every empty buffer of c. */
+void conn_trim_buffers(struct conn *c);
 /* Moves up to limit bytes from one buffer to another; true when any. */
 bool conn_copy_bytes(struct buf *from, struct buf *to, unsigned long long limit);
 /* A client on a unix listener: its close never cuts what it sent. */
@@ -242,10 +247,28 @@ int conn_request_setup(const struct cfg *c, const struct policy *p);
 void conn_request_free(void);
 /* Moves the request side on by one step; true when it made progress. */
 bool conn_process_request(struct conn *c);
+/* Whether the request side may have a step to take: a forwarded request
+ * (REQ_DONE) waits for its response, a stopped one (REQ_CLOSED) for the
+ * close, and a head needs bytes or the client's EOF. Tested inline, as
+ * conn_run() asks in every round and mostly there is nothing to do. */
+static inline bool conn_request_may_move(const struct conn *c)
+{
+	if (c->req == REQ_HEAD)
+		return buf_len(&c->client.in) > 0 || c->client.eof;
+	return c->req != REQ_DONE && c->req != REQ_CLOSED;
+}
 
 /* conn_response.c: the response path. */
 /* Moves the response side on by one step; true when it made progress. */
 bool conn_process_response(struct conn *c);
+/* The same for the response side: none is expected (RESP_IDLE), or a
+ * head needs bytes from the daemon or its EOF. */
+static inline bool conn_response_may_move(const struct conn *c)
+{
+	if (c->resp == RESP_HEAD)
+		return buf_len(&c->upstream.in) > 0 || c->upstream.eof;
+	return c->resp != RESP_IDLE;
+}
 /* The daemon failed us: a 502 if the client saw nothing yet, else a cut. */
 void conn_upstream_failed(struct conn *c, const char *why);
 

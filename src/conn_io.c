@@ -1,12 +1,15 @@
-/* conn_io.c - moving bytes between a connection's sockets and its
- * buffers. Reading and writing are one pair of calls for both sides
- * (side_read(), side_write()); what differs between the client and the
- * daemon is spelled out in the callers: a unix client's close, the output
- * of a client that has gone, a daemon connection between requests, the
- * half-close that tells the daemon a client is done. */
+/* conn_io.c - a connection's turn (conn_run()), and moving bytes between
+ * its sockets and its buffers. Reading and writing are one pair of calls
+ * for both sides (side_read(), side_write()); what differs between the
+ * client and the daemon is spelled out in the callers: a unix client's
+ * close, the output of a client that has gone, a daemon connection
+ * between requests, the half-close that tells the daemon a client is
+ * done. Each conn_client_* and conn_upstream_* call returns true when it
+ * made progress (or closed the connection). */
 #include "conn_int.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -94,7 +97,7 @@ bool conn_is_unix_client(const struct conn *c)
 	return c->client_key.bytes[0] == AF_UNIX;
 }
 
-bool conn_client_read(struct conn *c)
+static bool conn_client_read(struct conn *c)
 {
 	if (c->client.eof || !c->client.readable)
 		return false;
@@ -180,7 +183,7 @@ static bool client_output_ended(struct conn *c)
 	return false;
 }
 
-bool conn_client_write(struct conn *c)
+static bool conn_client_write(struct conn *c)
 {
 	if (c->client_gone)
 		return drop_client_output(c);
@@ -195,7 +198,7 @@ bool conn_client_write(struct conn *c)
 	return true;
 }
 
-bool conn_upstream_read(struct conn *c)
+static bool conn_upstream_read(struct conn *c)
 {
 	if (c->up == NULL || c->upstream.eof || !c->upstream.readable || c->resp == RESP_RELAY)
 		return false;
@@ -244,7 +247,7 @@ static bool pass_on_client_eof(struct conn *c)
 	return false;
 }
 
-bool conn_upstream_write(struct conn *c)
+static bool conn_upstream_write(struct conn *c)
 {
 	if (c->up == NULL)
 		return false;
@@ -260,4 +263,87 @@ bool conn_upstream_write(struct conn *c)
 		conn_upstream_failed(c, strerror(errno));
 	}
 	return true;
+}
+
+/* ---- The turn ----
+ * conn_run() lives with the reads and writes it calls several times per
+ * request: in one file the compiler inlines them into it. */
+
+void conn_trim_buffers(struct conn *c)
+{
+	buf_trim(&c->client.in);
+	buf_trim(&c->upstream.out);
+	buf_trim(&c->upstream.in);
+	buf_trim(&c->client.out);
+}
+
+/* A tunnel ends when both directions have delivered their EOF. */
+static bool tunnel_finished(const struct conn *c)
+{
+	return c->resp == RESP_TUNNEL && c->client.shut_wr && c->upstream.shut_wr;
+}
+
+/* Between requests a connection keeps no buffer memory: an idle client
+ * costs its struct and its sockets only. A stream gives its empty buffers
+ * back a few times a tick, so a quiet one holds none and a busy one does
+ * not allocate per message; conn_tick() takes them from one that went
+ * quiet after that. */
+static void give_back_buffers(struct conn *c)
+{
+	if (c->req == REQ_HEAD && c->resp == RESP_IDLE) {
+		conn_trim_buffers(c);
+		free(c->line);
+		c->line = NULL;
+	} else if (c->req == REQ_DONE && c->resp == RESP_HEAD) {
+		/* A request sent whole, waiting for its answer: its emptied
+		 * client.in and upstream.out go back to the pool now, not with
+		 * the answer. Otherwise every client in flight holds two
+		 * blocks, and with more clients in flight than the pool is
+		 * deep each request maps, faults in and unmaps fresh ones.
+		 * (upstream.in and client.out are taken when the answer comes.) */
+		buf_trim(&c->client.in);
+		buf_trim(&c->upstream.out);
+	} else if (c->resp >= RESP_BODY && c->trims_this_tick < CONN_TRIMS_PER_TICK) {
+		/* A body or tunnel in progress. */
+		conn_trim_buffers(c);
+		c->trims_this_tick++;
+	}
+}
+
+void conn_run(struct conn *c)
+{
+	bool progress = true;
+	for (int round = 0; progress && c->state != CONN_DEAD; round++) {
+		if (round == CONN_TURN_ROUNDS) {
+			/* Turn over with work left: run again after the batch. */
+			conn_run_after_batch(c);
+			return;
+		}
+		progress = conn_client_read(c);
+		/* A run of answered requests is handled before the next write;
+		 * a forwarded head leaves before its body is looked at, as it
+		 * would if the body came later. */
+		while (c->state != CONN_DEAD && conn_request_may_move(c) &&
+		       conn_process_request(c)) {
+			progress = true;
+			if (c->req != REQ_HEAD)
+				break;
+		}
+		if (c->state != CONN_DEAD)
+			progress |= conn_upstream_write(c);
+		if (c->state != CONN_DEAD)
+			progress |= conn_upstream_read(c);
+		/* A response head and what follows of its body leave in one send. */
+		while (c->state != CONN_DEAD && conn_response_may_move(c) &&
+		       conn_process_response(c))
+			progress = true;
+		if (c->state != CONN_DEAD)
+			progress |= conn_client_write(c);
+		if (c->state != CONN_DEAD && tunnel_finished(c))
+			conn_close(c);
+	}
+	if (c->state == CONN_DEAD)
+		return;
+	give_back_buffers(c);
+	c->ran_this_tick = true;
 }

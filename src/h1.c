@@ -37,7 +37,6 @@ const unsigned char h1_byte_class[256] = {
 	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,  /* 0xf0 */
 };
 
-
 /* Case-insensitive equality of a span of field bytes (a name, a token, a
  * value) with a lower-case literal of letters, digits and '-', eight
  * bytes at a time. OR-ing 0x20 maps exactly the upper-case letters onto
@@ -232,7 +231,7 @@ struct framing {
  * here. The stricter rule holds: an element is a token with optional
  * whitespace around it; a quoted string, a ';' parameter or two tokens
  * with only whitespace between them make the whole value malformed. */
-static int next_connection_option(struct span v, size_t *at, struct span *tok)
+static inline int next_connection_option(struct span v, size_t *at, struct span *tok)
 {
 	size_t i = *at;
 	while (i < v.n && (v.p[i] == ' ' || v.p[i] == '\t' || v.p[i] == ','))
@@ -271,10 +270,7 @@ static int framing_connection(struct framing *f, struct span v)
 	return r;
 }
 
-/* Takes in h when it is a framing or connection field: 1 when it was one,
- * 0 for any other field, -1 with *err set (a static string) when it is
- * malformed or repeated. */
-static int framing_field(struct framing *f, const struct h1_header *h, const char **err)
+static int framing_field_named(struct framing *f, const struct h1_header *h, const char **err)
 {
 	if (field_is(h->name, "content-length")) {
 		/* RFC 9112 §6.3: differing or repeated lengths are fatal; even
@@ -302,6 +298,15 @@ static int framing_field(struct framing *f, const struct h1_header *h, const cha
 		return 0;
 	}
 	return 1;
+}
+
+/* Takes in h when it is a framing or connection field: 1 when it was one, 0
+ * for another, -1 with *err set (a static string) when it is malformed or
+ * repeated. Inline, a test of the name's length first: most fields are none. */
+static inline int framing_field(struct framing *f, const struct h1_header *h, const char **err)
+{
+	bool framing_length = h->name.n < 32 && ((1u << 14 | 1u << 17 | 1u << 10) >> h->name.n & 1u);
+	return framing_length ? framing_field_named(f, h, err) : 0;
 }
 
 /* Judges the framing fields together once the head is complete: NULL, or
