@@ -83,6 +83,10 @@ enum cfg_result {
 socklen_t cfg_listener_address(const struct cfg_listener *l, const char *host,
 			       struct sockaddr_storage *ss);
 
+/* Reads LISTEN's comma-separated listeners into c->listeners. 0, or -1
+ * with *why saying what is wrong. */
+int cfg_parse_listen(const char *v, struct cfg *c, const char **why);
+
 /* Reads the environment, then argv (flags win), into *c. */
 enum cfg_result cfg_load(struct cfg *c, int argc, char **argv, FILE *out, FILE *err);
 

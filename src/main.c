@@ -159,6 +159,15 @@ static struct profile *env_profile(const struct cfg *c, const struct policy *env
 		   pr->client, n ? "widened by the settings at non-default values: " :
 			       "no setting at a non-default value widens it",
 		   n ? widened : "");
+	/* A closed gate narrows no profile: say so, rather than let the
+	 * setting read as if it closed what the preset allows. */
+	for (enum policy_gate g = 0; g < POLICY_N_GATES; g++) {
+		char ops[256];
+		if (c->policy.gate_closed[g] && profile_gate_ignored(p, g, ops, sizeof ops) > 0)
+			log_warn("PROFILE=%s: the closed gate %s does not narrow the preset: %s "
+				 "stays allowed (deny it in a policy file profile that extends %s)",
+				 c->profile, policy_gates[g].setting, ops, c->profile);
+	}
 	return p;
 }
 

@@ -437,6 +437,36 @@ int profile_widen(struct profile *p, const struct policy *base, char *summary, s
 	return widened;
 }
 
+int profile_gate_ignored(const struct profile *p, enum policy_gate g, char *out, size_t cap)
+{
+	int n = 0;
+	size_t used = 0;
+	if (cap > 0)
+		out[0] = '\0';
+	for (size_t i = 0; i < route_table_len; i++) {
+		const struct route *r = &route_table[i];
+		char path[256], scratch[256];
+		struct path_info info;
+		if (profile_get(p, r, false, NULL) != PROFILE_ALLOW ||
+		    !sample_path(r->path, false, "x", path, sizeof path) ||
+		    path_check((struct span){ path, strlen(path) }, scratch, sizeof scratch, &info))
+			continue;
+		const char *method = r->method == ROUTE_ANY ? "GET" : route_method_name(r->method);
+		unsigned bit = policy_method_bit((struct span){ method, strlen(method) });
+		bool closes = false;
+		for (size_t k = 0; k < 3 && policy_gates[g].routes[k].pattern != NULL; k++)
+			closes |= (policy_gates[g].routes[k].methods & bit) &&
+				  policy_pattern_match(policy_gates[g].routes[k].pattern, info.rest);
+		if (!closes)
+			continue;
+		int w = used < cap ? snprintf(out + used, cap - used, "%s%s", n ? ", " : "",
+					      r->operation) : 0;
+		used += w > 0 ? (size_t)w : 0;
+		n++;
+	}
+	return n;
+}
+
 /* ==== Judging ==== */
 
 /* "dockgate: METHOD PATH is denied: " into v->message; the bytes used. */
@@ -516,9 +546,33 @@ static bool env_allows(const struct profile *p, const struct policy_request *rq,
 	return v->allow;
 }
 
+/* True when the request asks for an API version older than the table
+ * describes (ROUTE_API_OLDEST): the daemon routes its path as ever, but
+ * its handlers behave as that version did, and no decision of a profile
+ * says anything about that. Below 1.24 a start applies a HostConfig sent
+ * as its body (binds, PidMode, Privileged): ContainerStart would create. */
+static bool older_than_table(const struct policy_request *rq, struct policy_verdict *v,
+			     const struct profile *p)
+{
+	const struct path_info *path = rq->path;
+	/* Compared part by part, as the daemon compares (a minor of up to
+	 * four digits would overflow ROUTE_API's). */
+	unsigned major = ROUTE_API_OLDEST / 1000, minor = ROUTE_API_OLDEST % 1000;
+	if (path == NULL || !path->versioned || path->api_major > major ||
+	    (path->api_major == major && path->api_minor >= minor))
+		return false;
+	size_t used = denial_head(rq, v);
+	snprintf(v->message + used, sizeof v->message - used,
+		 "profile %s judges API versions from %u.%u on (API %u.%u asks for older "
+		 "behaviour)", p->name, major, minor, path->api_major, path->api_minor);
+	return true;
+}
+
 void profile_judge(const struct profile *p, const struct policy_request *rq,
 		   struct policy_verdict *v)
 {
+	if (older_than_table(rq, v, p))
+		return;
 	struct route_candidates one;
 	const struct route_candidates *c = rq->routes;
 	if (c == NULL) {

@@ -112,6 +112,13 @@ struct profile *profile_from_preset(const struct preset *pr, const struct policy
  * errno from profile_set(). */
 int profile_widen(struct profile *p, const struct policy *base, char *summary, size_t cap);
 
+/* A setting narrows no profile: a closed gate (ALLOW_LOGS=0) denies in
+ * env mode, but the operations a preset allows stay allowed under
+ * PROFILE, which the startup log and `dockgate check` must say. Writes
+ * to out (cap bytes) the operations p allows that closed gate g would
+ * deny on a Docker route, ", "-separated; returns how many. */
+int profile_gate_ignored(const struct profile *p, enum policy_gate g, char *out, size_t cap);
+
 /* Judges a request by every route it may reach (rq->routes; when NULL,
  * rq->route alone, NULL meaning none). It is allowed when every
  * candidate is: ALLOW, or BY_ENV and the env rule list (policy_judge(),
@@ -124,7 +131,10 @@ int profile_widen(struct profile *p, const struct policy *base, char *summary, s
  * (the origin of a deny rule, or where the profile comes from; an env
  * denial says its setting), never the policy. v->because on allow is the
  * env rule's setting when the env list was asked, else the profile's
- * name (both outlive the request). */
+ * name (both outlive the request). A request with a version prefix
+ * below ROUTE_API_OLDEST is denied whatever the decisions: the table
+ * says nothing of what older API versions do (a start below 1.24 applies
+ * a HostConfig body). */
 void profile_judge(const struct profile *p, const struct policy_request *rq,
 		   struct policy_verdict *v);
 

@@ -37,12 +37,13 @@ def callgrind_functions(path):
 
 
 def callgrind_run(session, kind, upstream, requests, path, access_log=None,
-                  conns=1, close=False):
+                  conns=1, close=False, extra_env=None, tag=""):
     """Ir of one process life under callgrind (subjects.wrapped_life):
     start, one probe connect, `requests` GETs of path on `conns`
     connections (close: a new one per GET), SIGTERM. Returns (total Ir,
-    the output file)."""
-    tag = "log." if access_log else ""
+    the output file). extra_env: more settings for dockgate; tag: in
+    the file name, to tell such a run apart."""
+    tag += "log." if access_log else ""
     if conns != 1 or close:
         tag += f"{'close' if close else 'ka'}{conns}."
     out = (session.work / f"cg.{kind}.{tag}{requests}."
@@ -50,7 +51,7 @@ def callgrind_run(session, kind, upstream, requests, path, access_log=None,
     vg = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
           "--dump-instr=no", "--collect-jumps=no"]
     wrapped_life(session, kind, vg, upstream, requests, path, conns, close,
-                 access_log, f"{kind} under callgrind")
+                 access_log, f"{kind} under callgrind", extra_env)
     return callgrind_total(out), out
 
 
@@ -78,6 +79,55 @@ def callgrind_cases():
                       f"user-space instructions per {what} (callgrind)", what,
                       f"_ping.{short}{MANY_CONNS}", PING, MANY_CONNS, close))
     return cases
+
+
+# The policy file of the "1,000 rules" case: one profile, "default", that
+# serves every client, made of this many rules.
+MANY_RULES = 1000
+
+
+def many_rules_file(work):
+    """Writes a policy file whose default profile has MANY_RULES rules
+    (operation names and METHOD + template rules, every route of the
+    table named over and over, a deny after every ninth) that allows what
+    the bench asks: the per-request cost of a big policy is its lookup,
+    not its size. Returns its path."""
+    ops = ["SystemPing", "SystemPingHead", "SystemVersion", "ContainerList",
+           "ContainerInspect", "ContainerTop", "ImageList", "ImageInspect",
+           "NetworkList", "VolumeList", "SystemEvents", "SystemInfo",
+           "GET /containers/{id}/json", "GET /images/{name}/json",
+           "GET /networks/{id}", "GET /volumes/{name}"]
+    denies = ["ContainerArchive", "ContainerExport", "ContainerLogs",
+              "ExecStart", "ContainerCreate"]
+    allow, deny = [], []
+    while len(allow) + len(deny) < MANY_RULES:
+        if (len(allow) + len(deny)) % 9 == 8:
+            deny.append(denies[len(deny) % len(denies)])
+        else:
+            allow.append(ops[len(allow) % len(ops)])
+    lines = ["version: 1", "profiles:", "  default:", "    allow:"]
+    lines += [f"      - {r}" for r in allow]
+    lines += ["    deny:"] + [f"      - {r}" for r in deny]
+    path = work / "many-rules.yml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def phase_many_rules(session, res, upstream, n):
+    """dockgate's instructions per request with a policy file of
+    MANY_RULES rules, next to the same requests under the env policy
+    (the cg_ figures of this run), for keep-alive /_ping and
+    containers/json."""
+    extra = {"POLICY_FILE": str(many_rules_file(session.work))}
+    for path, pname in ((PING, "/_ping"), (JSON_PATH, "containers/json")):
+        session.wait_quiet()
+        base, _ = callgrind_run(session, "dockgate", upstream, 0, path,
+                                extra_env=extra, tag="rules.")
+        full, _ = callgrind_run(session, "dockgate", upstream, n, path,
+                                extra_env=extra, tag="rules.")
+        res.add(f"cg_{pname}_rules", "dockgate", (full - base) / n,
+                f"user-space instructions per keep-alive GET {pname}, policy "
+                f"file of {MANY_RULES:,} rules (callgrind)", "Ir", "lower")
 
 
 def phase_callgrind(session, res, upstream):
@@ -109,4 +159,5 @@ def phase_callgrind(session, res, upstream):
         res.add("cg_/_ping_logged", "dockgate", (full - base) / n,
                 "user-space instructions per keep-alive GET /_ping, access log on "
                 "(LOG_LEVEL=info) (callgrind)", "Ir", "lower")
+    phase_many_rules(session, res, upstream, n)
     return hot

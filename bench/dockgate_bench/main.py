@@ -43,6 +43,9 @@ def parse_args(argv=None):
     ap.add_argument("--phases", default="wrk,download,callgrind,memory,docker",
                     help="comma-separated subset (default: all but the optional "
                          "connopts and strace)")
+    ap.add_argument("--ignore-tests", action="store_true",
+                    help="do not wait for a test run to end (only for the "
+                    "callgrind phase, whose counts load does not change)")
     ap.add_argument("--max-wait", type=int, default=3600,
                     help="seconds to wait for an active test run (default 3600)")
     ap.add_argument("--out", help="JSON result path (default bench/results/...)")

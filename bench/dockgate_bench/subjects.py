@@ -131,14 +131,16 @@ def proxy_env(upstream):
 
 
 def start_subject(session, kind, upstream, port=None, wrapper=(), tag="",
-                  access_log=None):
+                  access_log=None, extra_env=None):
     """Starts haproxy or dockgate on 127.0.0.1:port (default: a free one)
     forwarding to upstream, under wrapper if given; returns (process,
     port) once it accepts. access_log: one access line per request
-    (default: --log)."""
+    (default: --log). extra_env: more settings for dockgate."""
     port = port or free_port()
     access_log = session.args.log if access_log is None else access_log
     env = proxy_env(upstream)
+    if kind == "dockgate":
+        env.update(extra_env or {})
     name = f"{kind}{tag}-{port}"
     if kind == "haproxy":
         nofile = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
@@ -172,7 +174,7 @@ def start_subject(session, kind, upstream, port=None, wrapper=(), tag="",
 
 
 def wrapped_life(session, kind, wrapper, upstream, requests, path, conns=1,
-                 close=False, access_log=None, what=None):
+                 close=False, access_log=None, what=None, extra_env=None):
     """One whole life of a subject under wrapper (valgrind, strace): start
     on a free port, one readiness connect, `requests` GETs of path as
     drive_gets sends them, SIGTERM (SIGKILL after 60 s). The baseline is
@@ -182,7 +184,8 @@ def wrapped_life(session, kind, wrapper, upstream, requests, path, conns=1,
         p = start_single_nginx(session, port, wrapper)
     else:
         p, port = start_subject(session, kind, upstream, port, wrapper=wrapper,
-                                tag="-cg", access_log=access_log)
+                                tag="-cg", access_log=access_log,
+                                extra_env=extra_env)
     if requests:
         drive_gets(port, path, requests, conns, close, what or kind)
     time.sleep(0.5)

@@ -383,6 +383,16 @@ static struct judge_row judge_rows[] = {
 	  "dockgate: GET /networks/ is denied: NetworkInspect is not allowed by profile ci "
 	  "(preset ping; allow it in a policy file profile that extends ping)", NULL },
 	{ "every version's route allowed", "GET", "/networks", false, true, NULL, "ci" },
+	{ "the oldest API version the table describes", "GET", "/v1.24/_ping", false, true, NULL,
+	  "ci" },
+	{ "an allowed operation at an older API version", "GET", "/v1.23/_ping", false, false,
+	  "dockgate: GET /v1.23/_ping is denied: profile ci judges API versions from 1.24 on "
+	  "(API 1.23 asks for older behaviour)", NULL },
+	{ "an older API version, compared part by part", "GET", "/v0.9999/_ping", false, false,
+	  "dockgate: GET /v0.9999/_ping is denied: profile ci judges API versions from 1.24 on "
+	  "(API 0.9999 asks for older behaviour)", NULL },
+	{ "a newer major version", "GET", "/v2.0/_ping", false, true, NULL, "ci" },
+	{ "a three-part version", "GET", "/v1.41.0/_ping", false, true, NULL, "ci" },
 };
 
 static struct policy *judge_env;
@@ -543,6 +553,40 @@ static void test_widen(void **state)
 }
 
 /* Every preset compiles: each rule names a route. */
+/* What a closed gate would deny that a preset allows: the startup log
+ * says it, since settings never narrow a profile. */
+static void test_gate_ignored(void **state)
+{
+	(void)state;
+	struct policy *env = env_policy("CONTAINERS=1");
+	const struct preset *dozzle = preset_find("dozzle"), *traefik = preset_find("traefik");
+	assert_non_null(dozzle);
+	assert_non_null(traefik);
+	struct profile *d = profile_from_preset(dozzle, env, NULL);
+	struct profile *t = profile_from_preset(traefik, env, NULL);
+	assert_non_null(d);
+	assert_non_null(t);
+	char ops[128];
+	assert_int_equal(profile_gate_ignored(d, POLICY_GATE_LOGS, ops, sizeof ops), 1);
+	assert_string_equal(ops, "ContainerLogs");
+	assert_int_equal(profile_gate_ignored(d, POLICY_GATE_EXEC, ops, sizeof ops), 0);
+	assert_string_equal(ops, "");
+	assert_int_equal(profile_gate_ignored(t, POLICY_GATE_LOGS, ops, sizeof ops), 0);
+	/* The attach gate closes the hijack and the WebSocket. */
+	assert_int_equal(profile_apply_rule(t, "ContainerAttachWebsocket", false, PROFILE_ALLOW,
+					    "policy.yml:1:1"), 1);
+	assert_int_equal(profile_apply_rule(t, "ContainerAttach", false, PROFILE_ALLOW,
+					    "policy.yml:1:1"), 1);
+	assert_int_equal(profile_gate_ignored(t, POLICY_GATE_ATTACH, ops, sizeof ops), 2);
+	assert_string_equal(ops, "ContainerAttachWebsocket, ContainerAttach");
+	/* Cut to the room given, still counted. */
+	assert_int_equal(profile_gate_ignored(t, POLICY_GATE_ATTACH, ops, 10), 2);
+	assert_string_equal(ops, "Container");
+	profile_free(d);
+	profile_free(t);
+	policy_free(env);
+}
+
 static void test_presets_compile(void **state)
 {
 	(void)state;
@@ -580,6 +624,7 @@ int main(void)
 	for (size_t i = 0; i < N_ROWS(widen_rows); i++)
 		rows_add(test_widen, &widen_rows[i], "widen", widen_rows[i].name);
 	rows_add(test_presets_compile, NULL, "presets", "every preset compiles");
+	rows_add(test_gate_ignored, NULL, "gates", "what a closed gate would deny that a preset allows");
 	int rc = rows_run("profile");
 	judge_teardown(NULL);
 	return rc;
