@@ -82,25 +82,6 @@ static int want_string(struct reader *r, const char *what, size_t max, const cha
 
 /* ==== Rules and route_table ==== */
 
-/* True when the templates a and b are the same but for what each {...}
- * holds: variable names are free in a rule. */
-static bool same_template(const char *a, const char *b)
-{
-	while (*a != '\0' && *b != '\0') {
-		if (*a == '{' && *b == '{') {
-			a = strchr(a, '}');
-			b = strchr(b, '}');
-			if (a == NULL || b == NULL)
-				return false;
-		} else if (*a != *b) {
-			return false;
-		}
-		a++;
-		b++;
-	}
-	return *a == *b;
-}
-
 /* The method of a rule: "*" is every method (ROUTE_ANY here). -1 when
  * it is none of the names route.h knows. */
 static int rule_method(const char *m, size_t n)
@@ -112,22 +93,14 @@ static int rule_method(const char *m, size_t n)
 	return rm == ROUTE_OTHER ? -1 : (int)rm;
 }
 
-size_t policy_doc_rule_routes(const char *rule)
+/* Whether rule names some route of route_table, as profile_apply_rule()
+ * will read it. */
+static bool names_a_route(const char *rule)
 {
-	const char *space = strchr(rule, ' ');
-	int method = space ? rule_method(rule, (size_t)(space - rule)) : 0;
-	if (method < 0)
-		return 0;
-	size_t n = 0;
-	for (size_t i = 0; i < route_table_len; i++) {
-		const struct route *r = &route_table[i];
-		if (space == NULL)
-			n += strcmp(r->operation, rule) == 0;
-		else if ((method == ROUTE_ANY || (int)r->method == method) &&
-			 same_template(r->path, space + 1))
-			n++;
-	}
-	return n;
+	for (size_t i = 0; i < route_table_len; i++)
+		if (route_rule_names(rule, &route_table[i]))
+			return true;
+	return false;
 }
 
 /* Says why a rule names no route, as helpfully as it can. */
@@ -253,7 +226,7 @@ static int read_rules(struct reader *r, struct policy_doc_profile *p, size_t *ca
 				    "a section: mapping, not a list");
 		if (as_copy(r, "a rule", POLICY_DOC_RULE_MAX, &rule->text))
 			return -1;
-		if (policy_doc_rule_routes(rule->text) == 0)
+		if (!names_a_route(rule->text))
 			return bad_rule(r, rule->at, rule->text);
 	}
 }

@@ -8,8 +8,8 @@
  * route with a twin turned into the POSIX expression Podman registers
  * (names one segment, image names as the template says), the first match
  * taken unless it ends in a name and Podman registers a literal of its own
- * at that path (the list below, read from pkg/api/server/register_*.go at
- * v4.3.1 and v5.8.2). ref_compare() says how route_resolve_all() differs
+ * at that path (route_podman_own(): that list is data read from Podman,
+ * kept in one place; what this checks is the walk around it). ref_compare() says how route_resolve_all() differs
  * from that, or returns NULL. Header-only: each includer is one program. */
 #ifndef DOCKGATE_TEST_CANDIDATES_REF_H
 #define DOCKGATE_TEST_CANDIDATES_REF_H
@@ -61,32 +61,6 @@ static void ref_compile(void)
 		if (regcomp(&ref_twin_re[i], re, REG_EXTENDED | REG_NOSUB) != 0)
 			abort();
 	}
-}
-
-/* Podman's own literal routes a section deep, which it registers before
- * the twin that ends in a name of the same section. */
-static bool ref_podman_literal(enum route_method m, const char *inner)
-{
-	static const struct {
-		enum route_method m;
-		const char *path;
-	} own[] = {
-		{ ROUTE_POST, "/containers/create" }, { ROUTE_GET, "/containers/json" },
-		{ ROUTE_POST, "/containers/prune" }, { ROUTE_GET, "/containers/showmounted" },
-		{ ROUTE_GET, "/containers/stats" }, { ROUTE_GET, "/images/export" },
-		{ ROUTE_POST, "/images/import" }, { ROUTE_GET, "/images/json" },
-		{ ROUTE_POST, "/images/load" }, { ROUTE_POST, "/images/prune" },
-		{ ROUTE_POST, "/images/pull" }, { ROUTE_DELETE, "/images/remove" },
-		{ ROUTE_GET, "/images/search" }, { ROUTE_POST, "/networks/create" },
-		{ ROUTE_GET, "/networks/json" }, { ROUTE_POST, "/networks/prune" },
-		{ ROUTE_POST, "/secrets/create" }, { ROUTE_GET, "/secrets/json" },
-		{ ROUTE_POST, "/volumes/create" }, { ROUTE_GET, "/volumes/json" },
-		{ ROUTE_POST, "/volumes/prune" },
-	};
-	for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
-		if (own[i].m == m && strcmp(own[i].path, inner) == 0)
-			return true;
-	return false;
 }
 
 /* Where "/libpod/" starts in path (after a "/v[0-9.]+" prefix or at 0),
@@ -174,7 +148,8 @@ static const char *ref_compare(enum route_method m, const char *path, size_t n,
 		if (!(r->flags & ROUTE_F_LIBPOD) || r->method != m ||
 		    regexec(&ref_twin_re[i], inner, 0, NULL, 0) != 0)
 			continue;
-		if (r->path[strlen(r->path) - 1] != '}' || !ref_podman_literal(m, inner))
+		struct span rest = { inner, strlen(inner) };
+		if (r->path[strlen(r->path) - 1] != '}' || !route_podman_own(m, rest))
 			twin = r;
 		break;
 	}

@@ -500,38 +500,6 @@ static void test_forward_parent(void **state)
 	policy_file_free(f);
 }
 
-/* policy_doc's reading of a rule, which refuses a file, and profile.c's,
- * which builds it, name the same routes: every operation and every
- * method + template of the table, and some that name none. */
-static void test_rule_readings_agree(void **state)
-{
-	(void)state;
-	struct profile *scratch = profile_new("scratch", NULL, false);
-	assert_non_null(scratch);
-	char rule[POLICY_DOC_RULE_MAX + 1];
-	for (size_t i = 0; i < route_table_len; i++) {
-		const struct route *r = &route_table[i];
-		for (int form = 0; form < 2; form++) {
-			if (form == 0)
-				snprintf(rule, sizeof rule, "%s", r->operation);
-			else
-				snprintf(rule, sizeof rule, "%s %s", route_method_name(r->method),
-					 r->path);
-			size_t want = policy_doc_rule_routes(rule);
-			int got = profile_apply_rule(scratch, rule, false, PROFILE_ALLOW, "t");
-			if (want == 0 || got != (int)want)
-				fail_msg("'%s': policy_doc %zu routes, profile %d", rule, want, got);
-		}
-	}
-	static const char *const none[] = { "containerlist", "GET /containers/json/", "GET",
-		"GET /containers/{id", "POST /containers/json", "* /nothing", "" };
-	for (size_t i = 0; i < N_ROWS(none); i++) {
-		assert_int_equal(policy_doc_rule_routes(none[i]), 0);
-		assert_int_equal(profile_apply_rule(scratch, none[i], false, PROFILE_ALLOW, "t"), 0);
-	}
-	profile_free(scratch);
-}
-
 /* The commented example the project ships is valid. */
 static void test_example_file(void **state)
 {
@@ -602,7 +570,6 @@ int main(void)
 	rows_add(test_deny_wins, NULL, "valid", "deny wins within a profile");
 	rows_add(test_libpod, NULL, "valid", "libpod twins");
 	rows_add(test_forward_parent, NULL, "valid", "a parent defined after its child");
-	rows_add(test_rule_readings_agree, NULL, "valid", "both readings of a rule agree");
 	rows_add(test_example_file, NULL, "valid", "docs/policy.example.yml");
 	rows_add(test_cidr, NULL, "cidr", "address blocks");
 	int rc = rows_run("policy_file");
