@@ -149,11 +149,8 @@ static int read_methods(struct reader *r, unsigned *bits)
 	if (yread_start(r->y, YREAD_LIST, "methods"))
 		return -1;
 	struct yread_pos at = here(r);
-	for (;;) {
-		if (next(r))
-			return -1;
-		if (kind(r) == YREAD_LIST_END)
-			break;
+	int more;
+	while ((more = yread_item(r->y)) > 0) {
 		struct span m;
 		if (yread_string(r->y, "a method", 16, &m))
 			return -1;
@@ -163,6 +160,8 @@ static int read_methods(struct reader *r, unsigned *bits)
 				    "DELETE, OPTIONS or *)", quote(m.p, m.n).s);
 		*bits |= rm == ROUTE_ANY ? ALL_METHODS : 1u << rm;
 	}
+	if (more < 0)
+		return -1;
 	if (*bits == 0)
 		return fail(r, at, "methods is empty: it would name no route");
 	return 0;
@@ -205,11 +204,8 @@ static int read_rules(struct reader *r, struct policy_doc_profile *p, size_t *ca
 {
 	if (yread_start(r->y, YREAD_LIST, allow ? "allow" : "deny"))
 		return -1;
-	for (;;) {
-		if (next(r))
-			return -1;
-		if (kind(r) == YREAD_LIST_END)
-			return 0;
+	int more;
+	while ((more = yread_item(r->y)) > 0) {
 		void *rules = p->rules;
 		if (arena_grow(&r->doc->arena, &rules, p->n_rules, cap, sizeof *p->rules))
 			return fail(r, here(r), "out of memory");
@@ -229,6 +225,7 @@ static int read_rules(struct reader *r, struct policy_doc_profile *p, size_t *ca
 		if (!names_a_route(rule->text))
 			return bad_rule(r, rule->at, rule->text);
 	}
+	return more;
 }
 
 /* ==== Profiles ==== */
@@ -322,14 +319,11 @@ static int read_profiles(struct reader *r)
 {
 	if (yread_start(r->y, YREAD_MAP, "profiles"))
 		return -1;
-	for (;;) {
-		if (next(r))
-			return -1;
-		if (kind(r) == YREAD_MAP_END)
-			return 0;
+	int more;
+	while ((more = yread_item(r->y)) > 0)
 		if (read_profile(r))
 			return -1;
-	}
+	return more;
 }
 
 /* ==== Clients ==== */
@@ -366,17 +360,16 @@ static int read_from(struct reader *r, struct policy_doc_client *c)
 	struct yread_pos at = here(r);
 	void *from = NULL;
 	size_t cap = 0;
-	for (;;) {
-		if (next(r))
-			return -1;
-		if (kind(r) == YREAD_LIST_END)
-			break;
+	int more;
+	while ((more = yread_item(r->y)) > 0) {
 		if (arena_grow(&r->doc->arena, &from, c->n_from, &cap, sizeof *c->from))
 			return fail(r, here(r), "out of memory");
 		c->from = from;
 		if (as_cidr(r, (struct cidr *)from + c->n_from++))
 			return -1;
 	}
+	if (more < 0)
+		return -1;
 	return c->n_from ? 0 : fail(r, at, "from is empty: it would match no client");
 }
 
@@ -388,11 +381,8 @@ static int read_ids(struct reader *r, const char *what, const unsigned **ids, si
 	struct yread_pos at = here(r);
 	void *list = NULL;
 	size_t cap = 0;
-	for (;;) {
-		if (next(r))
-			return -1;
-		if (kind(r) == YREAD_LIST_END)
-			break;
+	int more;
+	while ((more = yread_item(r->y)) > 0) {
 		unsigned long id;
 		if (yread_uint(r->y, what, 4294967294ul, &id))
 			return -1;
@@ -401,6 +391,8 @@ static int read_ids(struct reader *r, const char *what, const unsigned **ids, si
 		((unsigned *)list)[(*n)++] = (unsigned)id;
 		*ids = list;
 	}
+	if (more < 0)
+		return -1;
 	return *n ? 0 : fail(r, at, "%s is empty: it would match no client", what);
 }
 
@@ -486,17 +478,15 @@ static int read_clients(struct reader *r)
 {
 	if (yread_start(r->y, YREAD_LIST, "clients"))
 		return -1;
-	for (;;) {
-		if (next(r))
-			return -1;
-		if (kind(r) == YREAD_LIST_END)
-			return 0;
+	int more;
+	while ((more = yread_item(r->y)) > 0) {
 		if (kind(r) != YREAD_MAP)
 			return fail(r, here(r), "a client entry must be a mapping (listener:, "
 				    "profile:, ...), not %s", kind_name(r));
 		if (read_client(r))
 			return -1;
 	}
+	return more;
 }
 
 /* ==== The file ==== */
