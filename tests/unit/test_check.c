@@ -199,8 +199,7 @@ static void test_risks_name_routes(void **state)
 
 int main(void)
 {
-	for (size_t i = 0; i < N_ROWS(rows); i++)
-		rows_add(test_report, &rows[i], "report", rows[i].name);
+	ROWS_ADD_EACH(test_report, rows, "report");
 	rows_add(test_preset_closer, NULL, "closer", "a preset's grant");
 	rows_add(test_twin_closer, NULL, "closer", "a /libpod twin's");
 	rows_add(test_risks_name_routes, NULL, "risks", "every risk names a route");

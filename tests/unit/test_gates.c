@@ -450,10 +450,8 @@ static void test_cfg(void **state)
 
 int main(void)
 {
-	for (size_t i = 0; i < N_ROWS(cfg_rows); i++)
-		rows_add(test_cfg, &cfg_rows[i], "cfg", cfg_rows[i].name);
-	for (size_t i = 0; i < N_ROWS(judge_rows); i++)
-		rows_add(test_judge, &judge_rows[i], "judge", judge_rows[i].name);
+	ROWS_ADD_EACH(test_cfg, cfg_rows, "cfg");
+	ROWS_ADD_EACH(test_judge, judge_rows, "judge");
 	rows_add(test_route_table, NULL, "routes",
 		 "every gated route is denied by its gate, every other container route is not");
 	rows_add(test_gate_names, NULL, "names", "the eight gates, as upstream spells them");

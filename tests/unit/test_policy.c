@@ -1171,8 +1171,7 @@ static void test_long_method(void **state)
 
 int main(void)
 {
-	for (size_t i = 0; i < N_ROWS(judge_rows); i++)
-		rows_add(test_judge, &judge_rows[i], "judge", judge_rows[i].name);
+	ROWS_ADD_EACH(test_judge, judge_rows, "judge");
 	for (size_t i = 0; i < N_ROWS(lifecycle_rows); i++)
 		rows_add(test_lifecycle, &lifecycle_rows[i], "lifecycle", lifecycle_rows[i].row.name);
 	generate_section_rows();
@@ -1185,17 +1184,14 @@ int main(void)
 		default_rows[i] = (struct default_row){ default_names[i], i };
 		rows_add(test_default, &default_rows[i], "sections", default_names[i]);
 	}
-	for (size_t i = 0; i < N_ROWS(pattern_rows); i++)
-		rows_add(test_pattern, &pattern_rows[i], "pattern", pattern_rows[i].name);
-	for (size_t i = 0; i < N_ROWS(method_rows); i++)
-		rows_add(test_method, &method_rows[i], "method bit", method_rows[i].name);
+	ROWS_ADD_EACH(test_pattern, pattern_rows, "pattern");
+	ROWS_ADD_EACH(test_method, method_rows, "method bit");
 	rows_add(test_rules_default, NULL, "rules", "defaults compile to the debug deny and 3 read-only sections");
 	rows_add(test_rules_everything, NULL, "rules", "everything on compiles to 29 rules, debug first");
 	rows_add(test_rules_libpod, NULL, "rules", "LIBPOD=1 adds a /libpod twin after each rule");
 	rows_add(test_rules_libpod_everything, NULL, "rules",
 		 "everything on with LIBPOD=1 fits the rule list (62 and 59 rules)");
-	for (size_t i = 0; i < N_ROWS(overflow_rows); i++)
-		rows_add(test_overflow, &overflow_rows[i], "overflow", overflow_rows[i].name);
+	ROWS_ADD_EACH(test_overflow, overflow_rows, "overflow");
 	rows_add(test_overflow_message_room, NULL, "overflow",
 		 "the message fits the room given, or none with NULL");
 	rows_add(test_free_null, NULL, "rules", "policy_free(NULL) is a no-op");

@@ -594,8 +594,7 @@ int main(void)
 	env = policy_compile(&s, NULL, 0);
 	if (env == NULL)
 		return 1;
-	for (size_t i = 0; i < N_ROWS(error_rows); i++)
-		rows_add(test_error, &error_rows[i], "error", error_rows[i].name);
+	ROWS_ADD_EACH(test_error, error_rows, "error");
 	rows_add(test_size_limit, NULL, "error", "a file over the size limit");
 	rows_add(test_preset_name_taken, NULL, "error", "a profile called as a preset");
 	rows_add(test_unreadable, NULL, "error", "a file that cannot be read");

@@ -533,19 +533,15 @@ static void test_presets_compile(void **state)
 
 int main(void)
 {
-	for (size_t i = 0; i < N_ROWS(resolve_rows); i++)
-		rows_add(test_resolve, &resolve_rows[i], "resolve", resolve_rows[i].name);
+	ROWS_ADD_EACH(test_resolve, resolve_rows, "resolve");
 	rows_add(test_set_get, NULL, "decisions", "set and get, per route and twin");
 	rows_add(test_inherit, NULL, "decisions", "inherit: extends");
-	for (size_t i = 0; i < N_ROWS(rule_rows); i++)
-		rows_add(test_rule, &rule_rows[i], "rule", rule_rows[i].name);
+	ROWS_ADD_EACH(test_rule, rule_rows, "rule");
 	rows_add(test_section, NULL, "section", "sections by method, twins, OPTIONS");
-	for (size_t i = 0; i < N_ROWS(judge_rows); i++)
-		rows_add(test_judge, &judge_rows[i], "judge", judge_rows[i].name);
+	ROWS_ADD_EACH(test_judge, judge_rows, "judge");
 	rows_add(test_judge_route_only, NULL, "judge", "rq->route alone");
 	rows_add(test_unrouted_by_env, NULL, "judge", "an env-based profile is the env rule list");
-	for (size_t i = 0; i < N_ROWS(widen_rows); i++)
-		rows_add(test_widen, &widen_rows[i], "widen", widen_rows[i].name);
+	ROWS_ADD_EACH(test_widen, widen_rows, "widen");
 	rows_add(test_presets_compile, NULL, "presets", "every preset compiles");
 	int rc = rows_run("profile");
 	judge_teardown(NULL);

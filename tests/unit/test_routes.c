@@ -521,16 +521,14 @@ static void test_rule_names(void **state)
 
 int main(void)
 {
-	for (size_t i = 0; i < N_ROWS(resolve_rows); i++)
-		rows_add(test_resolve, &resolve_rows[i], "resolve", resolve_rows[i].name);
+	ROWS_ADD_EACH(test_resolve, resolve_rows, "resolve");
 	rows_add(test_every_route_reaches_itself, NULL, "table", "every route reaches itself");
 	rows_add(test_entries_are_well_formed, NULL, "table", "entries are well formed");
 	rows_add(test_hijack_routes, NULL, "table", "the hijacking routes");
 	rows_add(test_libpod_twins, NULL, "table", "Podman's /libpod twins");
 	rows_add(test_methods_and_wrapper, NULL, "contract", "methods and route_resolve");
 	rows_add(test_rule_names, NULL, "contract", "the routes a policy rule names");
-	for (size_t i = 0; i < N_ROWS(hijack_rows); i++)
-		rows_add(test_hijack, &hijack_rows[i], "hijack", hijack_rows[i].name);
+	ROWS_ADD_EACH(test_hijack, hijack_rows, "hijack");
 	rows_add(test_candidates_corpus, NULL, "candidates",
 		 "route_resolve_all is every version's route_resolve_at, and the twin");
 	return rows_run("routes");
