@@ -353,47 +353,48 @@ static int as_cidr(struct reader *r, struct cidr *c)
 	return -1;
 }
 
-static int read_from(struct reader *r, struct policy_doc_client *c)
+/* Reads one item of a client condition's list (what: names it) into slot. */
+typedef int (*condition_item_fn)(struct reader *r, const char *what, void *slot);
+
+static int cidr_item(struct reader *r, const char *what, void *slot)
 {
-	if (yread_start(r->y, YREAD_LIST, "from"))
-		return -1;
-	struct yread_pos at = here(r);
-	void *from = NULL;
-	size_t cap = 0;
-	int more;
-	while ((more = yread_item(r->y)) > 0) {
-		if (arena_grow(&r->doc->arena, &from, c->n_from, &cap, sizeof *c->from))
-			return fail(r, here(r), "out of memory");
-		c->from = from;
-		if (as_cidr(r, (struct cidr *)from + c->n_from++))
-			return -1;
-	}
-	if (more < 0)
-		return -1;
-	return c->n_from ? 0 : fail(r, at, "from is empty: it would match no client");
+	(void)what;
+	return as_cidr(r, slot);
 }
 
-/* Reads uid: or gid:, a list of numeric ids. */
-static int read_ids(struct reader *r, const char *what, const unsigned **ids, size_t *n)
+static int id_item(struct reader *r, const char *what, void *slot)
+{
+	unsigned long id;
+	if (yread_uint(r->y, what, 4294967294ul, &id))
+		return -1;
+	*(unsigned *)slot = (unsigned)id;
+	return 0;
+}
+
+/* Reads a client condition: what:, a non-empty list of items of size
+ * bytes, each read by item(). The items, in the document's arena, and
+ * their number in *n; NULL on any error (reported). */
+static const void *read_condition(struct reader *r, const char *what, size_t size,
+				  condition_item_fn item, size_t *n)
 {
 	if (yread_start(r->y, YREAD_LIST, what))
-		return -1;
+		return NULL;
 	struct yread_pos at = here(r);
-	void *list = NULL;
+	void *items = NULL;
 	size_t cap = 0;
 	int more;
 	while ((more = yread_item(r->y)) > 0) {
-		unsigned long id;
-		if (yread_uint(r->y, what, 4294967294ul, &id))
-			return -1;
-		if (arena_grow(&r->doc->arena, &list, *n, &cap, sizeof **ids))
-			return fail(r, here(r), "out of memory");
-		((unsigned *)list)[(*n)++] = (unsigned)id;
-		*ids = list;
+		if (arena_grow(&r->doc->arena, &items, *n, &cap, size)) {
+			fail(r, here(r), "out of memory");
+			return NULL;
+		}
+		if (item(r, what, (char *)items + *n * size))
+			return NULL;
+		++*n;
 	}
-	if (more < 0)
-		return -1;
-	return *n ? 0 : fail(r, at, "%s is empty: it would match no client", what);
+	if (more == 0 && *n == 0)
+		fail(r, at, "%s is empty: it would match no client", what);
+	return more == 0 && *n > 0 ? items : NULL;
 }
 
 static long find_listener(const struct reader *r, const char *text)
@@ -458,9 +459,18 @@ static int read_client(struct reader *r)
 			bad = want_string(r, "profile", PROFILE_NAME_MAX, &pc->profile);
 			pc->profile_at = here(r);
 			break;
-		case 2: bad = read_from(r, c); break;
-		case 3: bad = read_ids(r, "uid", &c->uids, &c->n_uids); break;
-		case 4: bad = read_ids(r, "gid", &c->gids, &c->n_gids); break;
+		case 2:
+			c->from = read_condition(r, "from", sizeof *c->from, cidr_item, &c->n_from);
+			bad = c->from == NULL;
+			break;
+		case 3:
+			c->uids = read_condition(r, "uid", sizeof *c->uids, id_item, &c->n_uids);
+			bad = c->uids == NULL;
+			break;
+		case 4:
+			c->gids = read_condition(r, "gid", sizeof *c->gids, id_item, &c->n_gids);
+			bad = c->gids == NULL;
+			break;
 		}
 		if (bad)
 			return -1;
