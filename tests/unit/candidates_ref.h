@@ -20,33 +20,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mux_ref.h"
 #include "route.h"
 
 static regex_t ref_twin_re[512];
 static bool ref_twin_compiled;
-
-/* The anchored expression of a twin's template behind "/libpod". */
-static void ref_twin_regex(const struct route *r, char *re, size_t cap)
-{
-	bool images = strcmp(r->section, "images") == 0;
-	size_t n = (size_t)snprintf(re, cap, "^");
-	for (const char *t = r->path; *t != '\0';) {
-		if (*t == '{') {
-			const char *close = strchr(t, '}');
-			const char *colon = memchr(t, ':', (size_t)(close - t));
-			const char *cls = "[^/]+";
-			if (images && colon && strncmp(colon, ":.*}", 4) == 0)
-				cls = "[^\n]*";
-			else if (images && colon && strncmp(colon, ":.+}", 4) == 0)
-				cls = "[^\n]+";
-			n += (size_t)snprintf(re + n, cap - n, "%s", cls);
-			t = close + 1;
-			continue;
-		}
-		re[n++] = *t++;
-	}
-	snprintf(re + n, cap - n, "$");
-}
 
 static void ref_compile(void)
 {
@@ -57,7 +35,10 @@ static void ref_compile(void)
 		if (!(route_table[i].flags & ROUTE_F_LIBPOD))
 			continue;
 		char re[512];
-		ref_twin_regex(&route_table[i], re, sizeof re);
+		/* Podman takes image names as the template says, every
+		 * other name as one segment. */
+		bool images = strcmp(route_table[i].section, "images") == 0;
+		mux_ref_regex(route_table[i].path, "", images, re, sizeof re);
 		if (regcomp(&ref_twin_re[i], re, REG_EXTENDED | REG_NOSUB) != 0)
 			abort();
 	}
@@ -79,16 +60,6 @@ static long ref_libpod_at(const char *path)
 		       ? (long)at : -1;
 }
 
-/* Clean as Go's path.Clean leaves it, but for one trailing '/'. */
-static bool ref_clean(const char *p)
-{
-	size_t n = strlen(p);
-	if (n == 0 || p[0] != '/' || strstr(p, "//") || strstr(p, "/./") || strstr(p, "/../"))
-		return false;
-	return !(n >= 2 && strcmp(p + n - 2, "/.") == 0) &&
-	       !(n >= 3 && strcmp(p + n - 3, "/..") == 0);
-}
-
 /* How got differs from the reference for method m and the NUL-terminated
  * path (its bytes: n, no NUL inside), in why; NULL when it does not. */
 static const char *ref_compare(enum route_method m, const char *path, size_t n,
@@ -96,7 +67,7 @@ static const char *ref_compare(enum route_method m, const char *path, size_t n,
 {
 	ref_compile();
 	struct span s = { path, n };
-	if (!ref_clean(path)) {
+	if (!mux_ref_clean(path)) {
 		if (got->n != 0 || !got->unrouted || got->unknown || got->newest.route != NULL) {
 			snprintf(why, cap, "an unclean path reaches nothing");
 			return why;
