@@ -95,13 +95,6 @@ static const struct probe probes[] = {
 };
 #define N_PROBES (sizeof probes / sizeof probes[0])
 
-/* The method a sample of r is sent with: routes registered for every
- * method (the old debug routes) are asked with GET. */
-static const char *sample_method(const struct route *r)
-{
-	return r->method == ROUTE_ANY ? "GET" : route_method_name(r->method);
-}
-
 /* True when route r (its twin with libpod) is among c's. */
 static bool reaches(const struct route_candidates *c, const struct route *r, bool libpod)
 {
@@ -125,7 +118,7 @@ static bool judge_sample(const struct profile *p, const struct policy *env,
 	if (path_check((struct span){ target, strlen(target) }, scratch, sizeof scratch,
 		       &info) == -1)
 		return false;
-	const char *method = sample_method(r);
+	const char *method = route_sample_method(r);
 	struct span m = { method, strlen(method) };
 	struct route_candidates routes;
 	route_resolve_all(route_method_of(m), info.path, &routes);
@@ -200,7 +193,7 @@ static void env_closer(const struct policy *env, const struct route *r, bool lib
 			rest.p += 7;
 			rest.n -= 7;
 		}
-		const char *m = sample_method(r);
+		const char *m = route_sample_method(r);
 		unsigned bit = policy_method_bit((struct span){ m, strlen(m) });
 		for (size_t g = 0; g < POLICY_N_GATES; g++)
 			for (size_t k = 0; k < 3 && policy_gates[g].routes[k].pattern; k++)

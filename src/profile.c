@@ -277,7 +277,7 @@ static bool allowed_beyond(const struct policy *env, const struct policy *base,
 static bool slot_granted(const struct policy *env, const struct policy *base,
 			 const struct route *r, bool libpod, const char **because)
 {
-	const char *method = r->method == ROUTE_ANY ? "GET" : route_method_name(r->method);
+	const char *method = route_sample_method(r);
 	char path[256];
 	if (strncmp(r->path, "/{", 2) != 0)
 		return route_sample_path(r->path, libpod, "x", "x", path, sizeof path) &&

@@ -250,6 +250,11 @@ bool route_sample_path(const char *tpl, bool libpod, const char *lead, const cha
 	return true;
 }
 
+const char *route_sample_method(const struct route *r)
+{
+	return r->method == ROUTE_ANY ? "GET" : route_method_name(r->method);
+}
+
 /* ==== Every route a request may reach (route_resolve_all) ==== */
 
 /* The supported daemon versions as bits: ROUTE_API_OLDEST is bit 0. */

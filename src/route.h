@@ -130,6 +130,10 @@ bool route_rule_names(const char *rule, const struct route *r);
 bool route_sample_path(const char *tpl, bool libpod, const char *lead, const char *multi,
 		       char *out, size_t cap);
 
+/* The method a sample request of r is sent with: its own, or GET for a
+ * route registered for every method (the old debug routes). */
+const char *route_sample_method(const struct route *r);
+
 /* Whether Podman registers a route of its own for method m at inner (the
  * path after "/libpod", from its '/') that comes before a twin ending in
  * a name: DELETE /images/remove, GET /networks/json, ... (read from
