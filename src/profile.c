@@ -382,10 +382,10 @@ int profile_gate_ignored(const struct profile *p, enum policy_gate g, char *out,
 		char path[256], scratch[256];
 		struct path_info info;
 		if (profile_get(p, r, false, NULL) != PROFILE_ALLOW ||
-		    !sample_path(r->path, false, "x", path, sizeof path) ||
+		    !route_sample_path(r->path, false, "x", "x", path, sizeof path) ||
 		    path_check((struct span){ path, strlen(path) }, scratch, sizeof scratch, &info))
 			continue;
-		const char *method = r->method == ROUTE_ANY ? "GET" : route_method_name(r->method);
+		const char *method = route_sample_method(r);
 		unsigned bit = policy_method_bit((struct span){ method, strlen(method) });
 		bool closes = false;
 		for (size_t k = 0; k < 3 && policy_gates[g].routes[k].pattern != NULL; k++)
