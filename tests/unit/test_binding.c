@@ -329,8 +329,7 @@ int main(void)
 	env = policy_compile(&s, NULL, 0);
 	env_profile = profile_new("from-PROFILE", env, false);
 	snprintf(policy_path, sizeof policy_path, "/tmp/dgt-binding-%ld.yml", (long)getpid());
-	for (size_t i = 0; i < N_ROWS(pick_rows); i++)
-		rows_add(run_pick_row, &pick_rows[i], "pick", pick_rows[i].name);
+	ROWS_ADD_EACH(run_pick_row, pick_rows, "pick");
 	rows_add(test_no_file, NULL, "pick", "no policy file");
 	rows_add(test_reload_retires_until_released, NULL, "reload", "retires until released");
 	rows_add(test_failed_reload_changes_nothing, NULL, "reload", "a failure changes nothing");
