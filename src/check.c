@@ -113,7 +113,9 @@ static bool judge_sample(const struct profile *p, const struct policy *env,
 			 const struct probe *pr, const char **because)
 {
 	char target[300], scratch[300];
-	snprintf(target, sizeof target, "%s%s", path, pr->query);
+	int n = snprintf(target, sizeof target, "%s%s", path, pr->query);
+	if (n < 0 || (size_t)n >= sizeof target)
+		return false; /* no template's sample comes near */
 	struct path_info info;
 	if (path_check((struct span){ target, strlen(target) }, scratch, sizeof scratch,
 		       &info) == -1)
