@@ -41,29 +41,42 @@ enum cidr_result cidr_parse(const char *text, struct cidr *c)
 	return host_bits ? CIDR_HOST_BITS : CIDR_OK;
 }
 
+/* The 128-bit name of an IPv4 address, ::ffff:a.b.c.d: what a dual-stack
+ * listener's accept() gives for an IPv4 client. */
+static void ipv4_mapped(const unsigned char v4[4], unsigned char out[16])
+{
+	static const unsigned char prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	memcpy(out, prefix, sizeof prefix);
+	memcpy(out + 12, v4, 4);
+}
+
 bool cidr_contains(const struct cidr *c, const struct sockaddr *sa)
 {
-	const unsigned char *a;
-	int family = sa->sa_family;
-	if (family == AF_INET) {
-		a = (const unsigned char *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr;
-	} else if (family == AF_INET6) {
-		const struct in6_addr *in6 = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
-		a = in6->s6_addr;
-		if (IN6_IS_ADDR_V4MAPPED(in6)) {
-			family = AF_INET;
-			a += 12;
-		}
+	/* Both sides as IPv6 names: an IPv4 client is the same client on a
+	 * 0.0.0.0 listener and on a [::] one, and an IPv4 block is the same
+	 * block written 10.0.0.0/8 or ::ffff:10.0.0.0/104. Compared apart,
+	 * a block written one way matched nobody seen the other way, and
+	 * the client fell through to the entries after it. */
+	unsigned char a[16], block[16];
+	if (sa->sa_family == AF_INET)
+		ipv4_mapped((const unsigned char *)&((const struct sockaddr_in *)(const void *)sa)
+				    ->sin_addr, a);
+	else if (sa->sa_family == AF_INET6)
+		memcpy(a, ((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr.s6_addr, 16);
+	else
+		return false;
+	unsigned prefix = c->prefix;
+	if (c->family == AF_INET) {
+		ipv4_mapped(c->addr, block);
+		prefix += 96;
 	} else {
-		return false;
+		memcpy(block, c->addr, 16);
 	}
-	if (family != c->family)
-		return false;
-	unsigned whole = c->prefix / 8, rest = c->prefix % 8;
-	if (memcmp(a, c->addr, whole) != 0)
+	unsigned whole = prefix / 8, rest = prefix % 8;
+	if (memcmp(a, block, whole) != 0)
 		return false;
 	if (rest == 0)
 		return true;
 	unsigned char mask = (unsigned char)(0xffu << (8 - rest));
-	return (a[whole] & mask) == c->addr[whole];
+	return (a[whole] & mask) == block[whole];
 }

@@ -25,9 +25,10 @@ enum cidr_result {
 /* Parses "ADDRESS/PREFIX", or one address (a block of one). */
 enum cidr_result cidr_parse(const char *text, struct cidr *c);
 
-/* True when sa (AF_INET or AF_INET6; an IPv4-mapped IPv6 address counts
- * as its IPv4 address, as a dual-stack listener sees IPv4 clients) is in
- * the block. */
+/* True when sa (AF_INET or AF_INET6) is in the block. An IPv4 address is
+ * its IPv4-mapped IPv6 address ::ffff:a.b.c.d, as a dual-stack listener
+ * sees IPv4 clients, on either side: 10.0.0.0/8 and ::ffff:10.0.0.0/104
+ * are one block, ::/0 holds every client, 0.0.0.0/0 every IPv4 one. */
 bool cidr_contains(const struct cidr *c, const struct sockaddr *sa);
 
 #endif

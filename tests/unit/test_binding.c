@@ -320,6 +320,71 @@ static void test_tcp_socket(void **state)
 	close(server);
 }
 
+/* ==== Hostile clients ==== */
+
+/* An entry for a narrow profile ahead of one that takes everybody else on
+ * the listener: a client the narrow entry names must never fall through
+ * to the wide one. */
+#define NARROW_THEN_WIDE(block)                                        \
+	PROFILES "clients:\n"                                          \
+	"  - listener: " TCP_LISTENER "\n    from: [\"" block "\"]\n"  \
+	"    profile: lister\n"                                        \
+	"  - listener: " TCP_LISTENER "\n    profile: informer\n"
+
+static const char *served_address(const char *address)
+{
+	struct sockaddr_storage ss = { 0 };
+	if (inet_pton(AF_INET, address, &((struct sockaddr_in *)&ss)->sin_addr) == 1)
+		ss.ss_family = AF_INET;
+	else if (inet_pton(AF_INET6, address, &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1)
+		ss.ss_family = AF_INET6;
+	else
+		fail_msg("%s is no address", address);
+	struct binding *b = binding_pick(0, (struct sockaddr *)&ss, NULL);
+	const char *as = served_as(b);
+	binding_release(b);
+	return as; /* a name in the generation, which stays current */
+}
+
+struct block_row {
+	const char *name;
+	const char *block;
+	const char *address;
+	const char *want; /* lister: the block's entry; informer: the next */
+};
+
+/* An IPv4 client is the same client on a 0.0.0.0 listener (AF_INET) and
+ * on a [::] one (::ffff:a.b.c.d), and a block names the same clients
+ * whichever way it is written. */
+static struct block_row block_rows[] = {
+	{ "IPv4-mapped block, IPv4 client", "::ffff:10.0.0.0/104", "10.1.2.3", "lister" },
+	{ "IPv4-mapped block, mapped client", "::ffff:10.0.0.0/104", "::ffff:10.1.2.3", "lister" },
+	{ "IPv4-mapped block, other client", "::ffff:10.0.0.0/104", "11.0.0.1", "informer" },
+	{ "IPv4-mapped host, IPv4 client", "::ffff:10.1.2.3", "10.1.2.3", "lister" },
+	{ "IPv4-mapped /128, mapped client", "::ffff:10.1.2.3/128", "::ffff:10.1.2.3", "lister" },
+	{ "IPv4 block, mapped client", "10.0.0.0/8", "::ffff:10.1.2.3", "lister" },
+	{ "IPv4 /32, mapped client", "10.1.2.3/32", "::ffff:10.1.2.3", "lister" },
+	{ "IPv4 /32, next address", "10.1.2.3/32", "10.1.2.4", "informer" },
+	{ "IPv4 /0 is every IPv4 client", "0.0.0.0/0", "::ffff:192.0.2.1", "lister" },
+	{ "IPv4 /0 is no IPv6 client", "0.0.0.0/0", "2001:db8::1", "informer" },
+	{ "IPv6 /0 is every client", "::/0", "10.1.2.3", "lister" },
+	{ "IPv6 /0, mapped client", "::/0", "::ffff:10.1.2.3", "lister" },
+	{ "IPv6 /96 is not IPv4's", "::/96", "10.1.2.3", "informer" },
+	{ "IPv6 /128 of a mapped address", "::ffff:a01:203/128", "10.1.2.3", "lister" },
+	{ "IPv6 block, IPv6 client", "fd00::/8", "fd12::1", "lister" },
+	{ "IPv6 block, IPv4 client", "fd00::/8", "10.1.2.3", "informer" },
+};
+
+static void run_block_row(void **state)
+{
+	const struct block_row *row = *state;
+	char text[1024];
+	snprintf(text, sizeof text, NARROW_THEN_WIDE("%s"), row->block);
+	assert_int_equal(binding_setup(listeners, 3, NULL, env, NULL, parse(text)), 0);
+	assert_string_equal(served_address(row->address), row->want);
+	binding_free();
+}
+
 int main(void)
 {
 	setup_listeners();
@@ -335,6 +400,7 @@ int main(void)
 	rows_add(test_failed_reload_changes_nothing, NULL, "reload", "a failure changes nothing");
 	rows_add(test_unix_socket, NULL, "socket", "unix: SO_PEERCRED and the 403");
 	rows_add(test_tcp_socket, NULL, "socket", "tcp: getpeername and the 403");
+	ROWS_ADD_EACH(run_block_row, block_rows, "hostile");
 	int rc = rows_run("binding");
 	unlink(policy_path);
 	profile_free(env_profile);
