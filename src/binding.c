@@ -164,6 +164,29 @@ static bool is_unix_listener(size_t listener)
 	return listener < n_listeners && listeners[listener].kind == CFG_LISTEN_UNIX;
 }
 
+/* The binding of a client of listener (which has entries) who cannot be
+ * named: a TCP client that reset its connection right after its request
+ * head has no address any more (getpeername: ENOTCONN), and that head is
+ * still judged. Only an entry without conditions ahead of every entry
+ * with some serves it for sure; past an entry that might name it, it
+ * would be "a client no entry names", and the entry without conditions
+ * or the default behind may be wider than its own. Nobody then. */
+static struct binding *pick_unknown(size_t listener)
+{
+	const struct policy_file *f = current->file;
+	struct binding *b = &current->unmatched;
+	for (size_t i = 0; i < f->n_clients; i++) {
+		const struct policy_doc_client *c = &f->clients[i];
+		if (c->listener != listener)
+			continue;
+		if (c->n_from == 0 && c->n_uids == 0 && c->n_gids == 0)
+			b = &current->of_profile[c->target];
+		break;
+	}
+	current->refs++;
+	return b;
+}
+
 struct binding *binding_pick_fd(size_t listener, int fd)
 {
 	/* Only entries of the client's listener look at who it is: without
@@ -172,9 +195,12 @@ struct binding *binding_pick_fd(size_t listener, int fd)
 		return binding_pick(listener, NULL, NULL);
 	struct ucred cred;
 	struct sockaddr_storage ss;
-	if (is_unix_listener(listener))
-		return binding_pick(listener, NULL, read_cred(fd, &cred) ? &cred : NULL);
-	return binding_pick(listener, read_address(fd, &ss) ? (struct sockaddr *)&ss : NULL, NULL);
+	bool is_unix = is_unix_listener(listener);
+	bool known = is_unix ? read_cred(fd, &cred) : read_address(fd, &ss);
+	if (!known)
+		return pick_unknown(listener);
+	return binding_pick(listener, is_unix ? NULL : (struct sockaddr *)&ss,
+			    is_unix ? &cred : NULL);
 }
 
 void binding_release(struct binding *b)

@@ -81,8 +81,10 @@ struct binding *binding_pick(size_t listener, const struct sockaddr *peer,
 
 /* binding_pick() for the client on socket fd, read from the socket:
  * getpeername() on a TCP listener, SO_PEERCRED on a unix one. A socket
- * whose peer cannot be read (a reset client) matches no entry that asks
- * for it. */
+ * whose peer cannot be read (a reset client) on a listener with entries
+ * is served by the listener's first entry when that has no conditions,
+ * else by nobody (the 403): never by an entry or the default behind one
+ * that might have named it. */
 struct binding *binding_pick_fd(size_t listener, int fd);
 
 /* Gives back a reference; NULL is a no-op. The last reference to a

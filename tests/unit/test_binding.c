@@ -385,6 +385,50 @@ static void run_block_row(void **state)
 	binding_free();
 }
 
+/* A TCP connection to this process: *client and *server its two ends. */
+static void tcp_pair(int *client, int *server)
+{
+	int ls = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	socklen_t len = sizeof sa;
+	assert_int_equal(bind(ls, (struct sockaddr *)&sa, sizeof sa), 0);
+	assert_int_equal(listen(ls, 1), 0);
+	assert_int_equal(getsockname(ls, (struct sockaddr *)&sa, &len), 0);
+	*client = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(connect(*client, (struct sockaddr *)&sa, sizeof sa), 0);
+	*server = accept(ls, NULL, NULL);
+	assert_true(*server >= 0);
+	close(ls);
+}
+
+/* A client that sends its request and resets the connection is gone when
+ * the proxy reads who it is again after a reload (getpeername: ENOTCONN).
+ * Its request may still be in the proxy's buffer, and is judged: it must
+ * not be judged as "a client no from: names", which falls through to the
+ * entry without conditions behind its own. */
+static void test_reset_client_repicks(void **state)
+{
+	(void)state;
+	write_policy(NARROW_THEN_WIDE("127.0.0.0/8"));
+	assert_int_equal(binding_setup(listeners, 3, policy_path, env, NULL, read_policy()), 0);
+	int client, fd;
+	tcp_pair(&client, &fd);
+	struct binding *b = binding_pick_fd(0, fd);
+	assert_string_equal(served_as(b), "lister");
+	assert_int_equal(binding_reload(), 0);
+	assert_true(binding_stale(b));
+	struct linger reset = { .l_onoff = 1, .l_linger = 0 };
+	assert_int_equal(setsockopt(client, SOL_SOCKET, SO_LINGER, &reset, sizeof reset), 0);
+	close(client);
+	usleep(10000);
+	binding_repick(&b, 0, fd);
+	assert_string_equal(served_as(b), "nobody");
+	binding_release(b);
+	binding_free();
+	close(fd);
+}
+
 int main(void)
 {
 	setup_listeners();
@@ -401,6 +445,7 @@ int main(void)
 	rows_add(test_unix_socket, NULL, "socket", "unix: SO_PEERCRED and the 403");
 	rows_add(test_tcp_socket, NULL, "socket", "tcp: getpeername and the 403");
 	ROWS_ADD_EACH(run_block_row, block_rows, "hostile");
+	rows_add(test_reset_client_repicks, NULL, "hostile", "a reset client after a reload");
 	int rc = rows_run("binding");
 	unlink(policy_path);
 	profile_free(env_profile);
