@@ -1,12 +1,11 @@
 /* cfg_summary.c - cfg_log_summary(): what the settings open, said once at
- * startup; see cfg.h. */
+ * startup; see cfg.h. What each open operation risks is check.c's to say. */
 #include "cfg.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "log.h"
-#include "path.h"
 
 #ifndef DOCKGATE_VERSION
 #define DOCKGATE_VERSION "0.0.0-dev"
@@ -22,53 +21,6 @@ static void describe_methods(const struct policy_settings *s, char *out, size_t 
 	snprintf(out, cap, "GET, HEAD%s%s%s%s (DELETE, PUT or PATCH is set: each method has "
 		 "its own switch)", s->post ? ", POST" : "", s->allow_delete ? ", DELETE" : "",
 		 s->allow_put ? ", PUT" : "", s->allow_patch ? ", PATCH" : "");
-}
-
-/* True when the compiled policy allows the first route of gate g for a
- * container "x": asked of the policy itself, so that the summary cannot
- * disagree with the judge. */
-static bool policy_opens(const struct policy *p, const struct policy_gate_info *g)
-{
-	const struct policy_gate_route *r = &g->routes[0];
-	char target[64], scratch[64];
-	const char *name = strstr(r->pattern, "**");
-	if (name == NULL)
-		return false;
-	snprintf(target, sizeof target, "%.*sx%s", (int)(name - r->pattern), r->pattern, name + 2);
-	const char *method = (r->methods & POLICY_M_GET) ? "GET" : "POST";
-	struct path_info info;
-	if (path_check((struct span){ target, strlen(target) }, scratch, sizeof scratch, &info))
-		return false;
-	struct policy_request rq = { .method = { method, strlen(method) }, .path = &info };
-	struct policy_verdict v;
-	policy_judge(p, &rq, &v);
-	return v.allow;
-}
-
-/* One line: which routes that hand a container's data to the client the
- * settings open, each with the variable that would close it, and which
- * are closed. */
-static void log_data_routes(const struct cfg *c, const struct policy *p)
-{
-	char open[400] = "", closed[120] = "";
-	size_t o = 0, k = 0;
-	for (size_t i = 0; i < POLICY_N_GATES; i++) {
-		const struct policy_gate_info *g = &policy_gates[i];
-		if (!g->exfiltrates)
-			continue;
-		if (policy_opens(p, g))
-			o += (size_t)snprintf(open + o, sizeof open - o, "%s%s (%s=0 closes it)",
-					      o ? ", " : "", g->route, g->setting);
-		else
-			k += (size_t)snprintf(closed + k, sizeof closed - k, "%s%s", k ? ", " : "",
-					      g->route);
-	}
-	log_notice("policy: container data routes open: %s; closed: %s%s", o ? open : "none",
-		   k ? closed : "none",
-		   c->gates_set ? " (gates not set to 1 are closed, as a gate or LIBPOD_* variable is "
-				  "set)"
-				: " (no gate variable is set: CONTAINERS opens them all, as in "
-				  "docker-socket-proxy)");
 }
 
 void cfg_log_summary(const struct cfg *c, const struct policy *p)
@@ -89,7 +41,10 @@ void cfg_log_summary(const struct cfg *c, const struct policy *p)
 					      o ? " " : "", policy_libpod_switches[i].setting);
 	char methods[160];
 	describe_methods(&c->policy, methods, sizeof methods);
-	log_notice("policy: sections open: %s; methods: %s%s%s%s%s%s%s%s%s", o ? open : "none",
+	/* Which data routes are open, and what closes each, is the line of
+	 * check_log_all() (check.c's risk table); this says only the gates'
+	 * mode, which decides what an absent gate variable means. */
+	log_notice("policy: sections open: %s; methods: %s%s%s%s%s%s%s%s%s; %s", o ? open : "none",
 		   methods,
 		   c->policy.allow_start ? "; ALLOW_START" : "",
 		   c->policy.allow_stop ? "; ALLOW_STOP" : "",
@@ -98,8 +53,10 @@ void cfg_log_summary(const struct cfg *c, const struct policy *p)
 		   c->policy.allow_unpause ? "; ALLOW_UNPAUSE" : "",
 		   c->policy.libpod ? "; LIBPOD (/libpod/... judged like its Docker path)" : "",
 		   c->policy.allow_secret_values ? "; ALLOW_SECRET_VALUES" : "",
-		   c->policy.allow_volume_export ? "; ALLOW_VOLUME_EXPORT" : "");
-	log_data_routes(c, p);
+		   c->policy.allow_volume_export ? "; ALLOW_VOLUME_EXPORT" : "",
+		   c->gates_set ? "gates not set to 1 are closed, as a gate or LIBPOD_* variable is set"
+				: "no gate variable is set: CONTAINERS opens every gate, as in "
+				  "docker-socket-proxy");
 	size_t n;
 	const struct policy_rule *rules = policy_rules(p, &n);
 	for (size_t i = 0; i < n; i++)

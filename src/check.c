@@ -95,47 +95,6 @@ static const struct probe probes[] = {
 };
 #define N_PROBES (sizeof probes / sizeof probes[0])
 
-/* A path that template tpl matches, behind /v1.41 and, for a twin,
- * /libpod: every variable becomes "x", a {…:.*} becomes multi ("x" or
- * "x/y"), and a variable that is the first segment (OPTIONS
- * /{anyroute:.*}) becomes lead. False when it does not fit. */
-static bool sample_path(const char *tpl, bool libpod, const char *lead, const char *multi,
-			char *out, size_t cap)
-{
-	int n = snprintf(out, cap, "/v1.41%s", libpod ? "/libpod" : "");
-	if (n < 0 || (size_t)n >= cap)
-		return false;
-	size_t used = (size_t)n;
-	for (const char *t = tpl; *t != '\0';) {
-		const char *piece = t;
-		size_t len = 1;
-		if (*t == '{') {
-			const char *close = strchr(t, '}');
-			if (close == NULL)
-				return false;
-			bool spans = close - t >= 3 && memcmp(close - 3, ":.*", 3) == 0;
-			piece = t == tpl + 1 ? lead : spans ? multi : "x";
-			len = strlen(piece);
-			t = close + 1;
-		} else {
-			t++;
-		}
-		if (used + len >= cap)
-			return false;
-		memcpy(out + used, piece, len);
-		used += len;
-	}
-	out[used] = '\0';
-	return true;
-}
-
-/* The method a sample of r is sent with: routes registered for every
- * method (the old debug routes) are asked with GET. */
-static const char *sample_method(const struct route *r)
-{
-	return r->method == ROUTE_ANY ? "GET" : route_method_name(r->method);
-}
-
 /* True when route r (its twin with libpod) is among c's. */
 static bool reaches(const struct route_candidates *c, const struct route *r, bool libpod)
 {
@@ -154,12 +113,14 @@ static bool judge_sample(const struct profile *p, const struct policy *env,
 			 const struct probe *pr, const char **because)
 {
 	char target[300], scratch[300];
-	snprintf(target, sizeof target, "%s%s", path, pr->query);
+	int n = snprintf(target, sizeof target, "%s%s", path, pr->query);
+	if (n < 0 || (size_t)n >= sizeof target)
+		return false; /* no template's sample comes near */
 	struct path_info info;
 	if (path_check((struct span){ target, strlen(target) }, scratch, sizeof scratch,
 		       &info) == -1)
 		return false;
-	const char *method = sample_method(r);
+	const char *method = route_sample_method(r);
 	struct span m = { method, strlen(method) };
 	struct route_candidates routes;
 	route_resolve_all(route_method_of(m), info.path, &routes);
@@ -193,13 +154,13 @@ static size_t sample_paths(const struct route *r, bool libpod, char paths[][256]
 	size_t n = 0;
 	if (strncmp(r->path, "/{", 2) == 0) {
 		for (size_t k = 0; k < policy_n_sections && n < cap; k++)
-			n += sample_path(r->path, libpod, policy_sections[k].segment, "x", paths[n],
-					 sizeof paths[n]);
+			n += route_sample_path(r->path, libpod, policy_sections[k].segment, "x",
+					       paths[n], sizeof paths[n]);
 		return n;
 	}
-	n += sample_path(r->path, libpod, "x", "x", paths[n], sizeof paths[n]);
+	n += route_sample_path(r->path, libpod, "x", "x", paths[n], sizeof paths[n]);
 	if (!libpod && strstr(r->path, ":.*}") != NULL && n < cap)
-		n += sample_path(r->path, libpod, "x", "x/y", paths[n], sizeof paths[n]);
+		n += route_sample_path(r->path, libpod, "x", "x/y", paths[n], sizeof paths[n]);
 	return n;
 }
 
@@ -234,7 +195,7 @@ static void env_closer(const struct policy *env, const struct route *r, bool lib
 			rest.p += 7;
 			rest.n -= 7;
 		}
-		const char *m = sample_method(r);
+		const char *m = route_sample_method(r);
 		unsigned bit = policy_method_bit((struct span){ m, strlen(m) });
 		for (size_t g = 0; g < POLICY_N_GATES; g++)
 			for (size_t k = 0; k < 3 && policy_gates[g].routes[k].pattern; k++)

@@ -102,14 +102,10 @@ struct policy_gate_route {
 
 struct policy_gate_info {
 	const char *setting; /* "ALLOW_LOGS" */
-	const char *route;   /* "logs", for the startup summary */
 	/* The requests it closes: the methods moby registers on the path
 	 * (HEAD with GET: dockgate reads HEAD as GET everywhere). */
 	struct policy_gate_route routes[3];
 	const char *what;    /* "reading a container's logs", for denials */
-	/* Reads that hand out a container's data or what runs in it: the
-	 * startup log says which of these the settings open. */
-	bool exfiltrates;
 };
 extern const struct policy_gate_info policy_gates[POLICY_N_GATES];
 

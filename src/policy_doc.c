@@ -82,25 +82,6 @@ static int want_string(struct reader *r, const char *what, size_t max, const cha
 
 /* ==== Rules and route_table ==== */
 
-/* True when the templates a and b are the same but for what each {...}
- * holds: variable names are free in a rule. */
-static bool same_template(const char *a, const char *b)
-{
-	while (*a != '\0' && *b != '\0') {
-		if (*a == '{' && *b == '{') {
-			a = strchr(a, '}');
-			b = strchr(b, '}');
-			if (a == NULL || b == NULL)
-				return false;
-		} else if (*a != *b) {
-			return false;
-		}
-		a++;
-		b++;
-	}
-	return *a == *b;
-}
-
 /* The method of a rule: "*" is every method (ROUTE_ANY here). -1 when
  * it is none of the names route.h knows. */
 static int rule_method(const char *m, size_t n)
@@ -112,22 +93,14 @@ static int rule_method(const char *m, size_t n)
 	return rm == ROUTE_OTHER ? -1 : (int)rm;
 }
 
-size_t policy_doc_rule_routes(const char *rule)
+/* Whether rule names some route of route_table, as profile_apply_rule()
+ * will read it. */
+static bool names_a_route(const char *rule)
 {
-	const char *space = strchr(rule, ' ');
-	int method = space ? rule_method(rule, (size_t)(space - rule)) : 0;
-	if (method < 0)
-		return 0;
-	size_t n = 0;
-	for (size_t i = 0; i < route_table_len; i++) {
-		const struct route *r = &route_table[i];
-		if (space == NULL)
-			n += strcmp(r->operation, rule) == 0;
-		else if ((method == ROUTE_ANY || (int)r->method == method) &&
-			 same_template(r->path, space + 1))
-			n++;
-	}
-	return n;
+	for (size_t i = 0; i < route_table_len; i++)
+		if (route_rule_names(rule, &route_table[i]))
+			return true;
+	return false;
 }
 
 /* Says why a rule names no route, as helpfully as it can. */
@@ -176,11 +149,8 @@ static int read_methods(struct reader *r, unsigned *bits)
 	if (yread_start(r->y, YREAD_LIST, "methods"))
 		return -1;
 	struct yread_pos at = here(r);
-	for (;;) {
-		if (next(r))
-			return -1;
-		if (kind(r) == YREAD_LIST_END)
-			break;
+	int more;
+	while ((more = yread_item(r->y)) > 0) {
 		struct span m;
 		if (yread_string(r->y, "a method", 16, &m))
 			return -1;
@@ -190,6 +160,8 @@ static int read_methods(struct reader *r, unsigned *bits)
 				    "DELETE, OPTIONS or *)", quote(m.p, m.n).s);
 		*bits |= rm == ROUTE_ANY ? ALL_METHODS : 1u << rm;
 	}
+	if (more < 0)
+		return -1;
 	if (*bits == 0)
 		return fail(r, at, "methods is empty: it would name no route");
 	return 0;
@@ -232,11 +204,8 @@ static int read_rules(struct reader *r, struct policy_doc_profile *p, size_t *ca
 {
 	if (yread_start(r->y, YREAD_LIST, allow ? "allow" : "deny"))
 		return -1;
-	for (;;) {
-		if (next(r))
-			return -1;
-		if (kind(r) == YREAD_LIST_END)
-			return 0;
+	int more;
+	while ((more = yread_item(r->y)) > 0) {
 		void *rules = p->rules;
 		if (arena_grow(&r->doc->arena, &rules, p->n_rules, cap, sizeof *p->rules))
 			return fail(r, here(r), "out of memory");
@@ -253,9 +222,10 @@ static int read_rules(struct reader *r, struct policy_doc_profile *p, size_t *ca
 				    "a section: mapping, not a list");
 		if (as_copy(r, "a rule", POLICY_DOC_RULE_MAX, &rule->text))
 			return -1;
-		if (policy_doc_rule_routes(rule->text) == 0)
+		if (!names_a_route(rule->text))
 			return bad_rule(r, rule->at, rule->text);
 	}
+	return more;
 }
 
 /* ==== Profiles ==== */
@@ -349,14 +319,11 @@ static int read_profiles(struct reader *r)
 {
 	if (yread_start(r->y, YREAD_MAP, "profiles"))
 		return -1;
-	for (;;) {
-		if (next(r))
-			return -1;
-		if (kind(r) == YREAD_MAP_END)
-			return 0;
+	int more;
+	while ((more = yread_item(r->y)) > 0)
 		if (read_profile(r))
 			return -1;
-	}
+	return more;
 }
 
 /* ==== Clients ==== */
@@ -386,49 +353,48 @@ static int as_cidr(struct reader *r, struct cidr *c)
 	return -1;
 }
 
-static int read_from(struct reader *r, struct policy_doc_client *c)
+/* Reads one item of a client condition's list (what: names it) into slot. */
+typedef int (*condition_item_fn)(struct reader *r, const char *what, void *slot);
+
+static int cidr_item(struct reader *r, const char *what, void *slot)
 {
-	if (yread_start(r->y, YREAD_LIST, "from"))
-		return -1;
-	struct yread_pos at = here(r);
-	void *from = NULL;
-	size_t cap = 0;
-	for (;;) {
-		if (next(r))
-			return -1;
-		if (kind(r) == YREAD_LIST_END)
-			break;
-		if (arena_grow(&r->doc->arena, &from, c->n_from, &cap, sizeof *c->from))
-			return fail(r, here(r), "out of memory");
-		c->from = from;
-		if (as_cidr(r, (struct cidr *)from + c->n_from++))
-			return -1;
-	}
-	return c->n_from ? 0 : fail(r, at, "from is empty: it would match no client");
+	(void)what;
+	return as_cidr(r, slot);
 }
 
-/* Reads uid: or gid:, a list of numeric ids. */
-static int read_ids(struct reader *r, const char *what, const unsigned **ids, size_t *n)
+static int id_item(struct reader *r, const char *what, void *slot)
+{
+	unsigned long id;
+	if (yread_uint(r->y, what, 4294967294ul, &id))
+		return -1;
+	*(unsigned *)slot = (unsigned)id;
+	return 0;
+}
+
+/* Reads a client condition: what:, a non-empty list of items of size
+ * bytes, each read by item(). The items, in the document's arena, and
+ * their number in *n; NULL on any error (reported). */
+static const void *read_condition(struct reader *r, const char *what, size_t size,
+				  condition_item_fn item, size_t *n)
 {
 	if (yread_start(r->y, YREAD_LIST, what))
-		return -1;
+		return NULL;
 	struct yread_pos at = here(r);
-	void *list = NULL;
+	void *items = NULL;
 	size_t cap = 0;
-	for (;;) {
-		if (next(r))
-			return -1;
-		if (kind(r) == YREAD_LIST_END)
-			break;
-		unsigned long id;
-		if (yread_uint(r->y, what, 4294967294ul, &id))
-			return -1;
-		if (arena_grow(&r->doc->arena, &list, *n, &cap, sizeof **ids))
-			return fail(r, here(r), "out of memory");
-		((unsigned *)list)[(*n)++] = (unsigned)id;
-		*ids = list;
+	int more;
+	while ((more = yread_item(r->y)) > 0) {
+		if (arena_grow(&r->doc->arena, &items, *n, &cap, size)) {
+			fail(r, here(r), "out of memory");
+			return NULL;
+		}
+		if (item(r, what, (char *)items + *n * size))
+			return NULL;
+		++*n;
 	}
-	return *n ? 0 : fail(r, at, "%s is empty: it would match no client", what);
+	if (more == 0 && *n == 0)
+		fail(r, at, "%s is empty: it would match no client", what);
+	return more == 0 && *n > 0 ? items : NULL;
 }
 
 static long find_listener(const struct reader *r, const char *text)
@@ -493,9 +459,18 @@ static int read_client(struct reader *r)
 			bad = want_string(r, "profile", PROFILE_NAME_MAX, &pc->profile);
 			pc->profile_at = here(r);
 			break;
-		case 2: bad = read_from(r, c); break;
-		case 3: bad = read_ids(r, "uid", &c->uids, &c->n_uids); break;
-		case 4: bad = read_ids(r, "gid", &c->gids, &c->n_gids); break;
+		case 2:
+			c->from = read_condition(r, "from", sizeof *c->from, cidr_item, &c->n_from);
+			bad = c->from == NULL;
+			break;
+		case 3:
+			c->uids = read_condition(r, "uid", sizeof *c->uids, id_item, &c->n_uids);
+			bad = c->uids == NULL;
+			break;
+		case 4:
+			c->gids = read_condition(r, "gid", sizeof *c->gids, id_item, &c->n_gids);
+			bad = c->gids == NULL;
+			break;
 		}
 		if (bad)
 			return -1;
@@ -513,17 +488,15 @@ static int read_clients(struct reader *r)
 {
 	if (yread_start(r->y, YREAD_LIST, "clients"))
 		return -1;
-	for (;;) {
-		if (next(r))
-			return -1;
-		if (kind(r) == YREAD_LIST_END)
-			return 0;
+	int more;
+	while ((more = yread_item(r->y)) > 0) {
 		if (kind(r) != YREAD_MAP)
 			return fail(r, here(r), "a client entry must be a mapping (listener:, "
 				    "profile:, ...), not %s", kind_name(r));
 		if (read_client(r))
 			return -1;
 	}
+	return more;
 }
 
 /* ==== The file ==== */

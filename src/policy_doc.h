@@ -133,8 +133,4 @@ struct policy_doc *policy_doc_parse(const char *name, const char *text, size_t l
 				    char *err, size_t err_cap);
 void policy_doc_free(struct policy_doc *d);
 
-/* How many routes of route_table a rule text names (as
- * profile_apply_rule() reads it): 0 when none. */
-size_t policy_doc_rule_routes(const char *rule);
-
 #endif

@@ -277,6 +277,15 @@ struct policy_file *policy_file_read(const char *path, const struct cfg_listener
 	return f;
 }
 
+/* True when ids[0..n) holds id. */
+static bool holds(const unsigned *ids, size_t n, unsigned id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ids[i] == id)
+			return true;
+	return false;
+}
+
 /* True when every condition of entry c holds for this client. */
 static bool client_matches(const struct policy_doc_client *c, const struct sockaddr *peer,
 			   const struct ucred *cred)
@@ -288,20 +297,11 @@ static bool client_matches(const struct policy_doc_client *c, const struct socka
 		if (!in)
 			return false;
 	}
-	if (c->n_uids > 0) {
-		bool in = false;
-		for (size_t i = 0; i < c->n_uids && cred != NULL && !in; i++)
-			in = c->uids[i] == (unsigned)cred->uid;
-		if (!in)
-			return false;
-	}
-	if (c->n_gids > 0) {
-		bool in = false;
-		for (size_t i = 0; i < c->n_gids && cred != NULL && !in; i++)
-			in = c->gids[i] == (unsigned)cred->gid;
-		if (!in)
-			return false;
-	}
+	/* A uid or gid condition fails without credentials (a TCP client). */
+	if (c->n_uids > 0 && (cred == NULL || !holds(c->uids, c->n_uids, (unsigned)cred->uid)))
+		return false;
+	if (c->n_gids > 0 && (cred == NULL || !holds(c->gids, c->n_gids, (unsigned)cred->gid)))
+		return false;
 	return true;
 }
 

@@ -172,25 +172,6 @@ void profile_inherit(struct profile *p, const struct profile *parent)
 		snprintf(p->source, sizeof p->source, "%s", parent->source);
 }
 
-/* True when templates a and b are the same once every "{...}" is taken
- * as one and the same variable. */
-static bool same_template(const char *a, const char *b)
-{
-	while (*a != '\0' && *b != '\0') {
-		if (*a == '{' && *b == '{') {
-			a = strchr(a, '}');
-			b = strchr(b, '}');
-			if (a == NULL || b == NULL)
-				return false;
-		} else if (*a != *b) {
-			return false;
-		}
-		a++;
-		b++;
-	}
-	return *a == '\0' && *b == '\0';
-}
-
 /* Sets d on route r and, with libpod, on its twin when it has one. The
  * number of slots set, or -1 with errno. */
 static int set_route(struct profile *p, const struct route *r, bool libpod,
@@ -203,27 +184,12 @@ static int set_route(struct profile *p, const struct route *r, bool libpod,
 	return profile_set(p, r, true, d, origin) == -1 ? -1 : 2;
 }
 
-/* Whether rule names route r: an operation name, or "METHOD /template"
- * with the method as registered ("*" for every one). */
-static bool rule_names(const char *rule, const struct route *r)
-{
-	const char *space = strchr(rule, ' ');
-	if (space == NULL)
-		return strcmp(rule, r->operation) == 0;
-	size_t n = (size_t)(space - rule);
-	bool any = n == 1 && rule[0] == '*';
-	const char *method = route_method_name(r->method);
-	if (!any && (strlen(method) != n || memcmp(rule, method, n) != 0))
-		return false;
-	return same_template(space + 1, r->path);
-}
-
 int profile_apply_rule(struct profile *p, const char *rule, bool libpod,
 		       enum profile_decision d, const char *origin)
 {
 	int set = 0;
 	for (size_t i = 0; i < route_table_len; i++) {
-		if (!rule_names(rule, &route_table[i]))
+		if (!route_rule_names(rule, &route_table[i]))
 			continue;
 		int n = set_route(p, &route_table[i], libpod, d, origin);
 		if (n < 0)
@@ -277,39 +243,6 @@ struct profile *profile_from_preset(const struct preset *pr, const struct policy
 
 /* ==== Widening a preset by the settings ==== */
 
-/* A path that template tpl matches, behind a version prefix and, for a
- * twin, /libpod: every variable becomes "x", a name as policy.c's "*"
- * takes one, except a variable that is the first segment (OPTIONS
- * /{anyroute:.*}), which becomes lead. False when it does not fit. */
-static bool sample_path(const char *tpl, bool libpod, const char *lead, char *out, size_t cap)
-{
-	const char *start = tpl;
-	int n = snprintf(out, cap, "/v1.41%s", libpod ? "/libpod" : "");
-	if (n < 0 || (size_t)n >= cap)
-		return false;
-	size_t used = (size_t)n;
-	while (*tpl != '\0') {
-		const char *piece = tpl;
-		size_t len = 1;
-		if (*tpl == '{') {
-			const char *close = strchr(tpl, '}');
-			if (close == NULL)
-				return false;
-			piece = tpl == start + 1 ? lead : "x";
-			len = strlen(piece);
-			tpl = close + 1;
-		} else {
-			tpl++;
-		}
-		if (used + len >= cap)
-			return false;
-		memcpy(out + used, piece, len);
-		used += len;
-	}
-	out[used] = '\0';
-	return true;
-}
-
 /* Whether env allows a request of method to path and base (unless NULL)
  * does not; env's deciding setting in *because. */
 static bool allowed_beyond(const struct policy *env, const struct policy *base,
@@ -344,13 +277,14 @@ static bool allowed_beyond(const struct policy *env, const struct policy *base,
 static bool slot_granted(const struct policy *env, const struct policy *base,
 			 const struct route *r, bool libpod, const char **because)
 {
-	const char *method = r->method == ROUTE_ANY ? "GET" : route_method_name(r->method);
+	const char *method = route_sample_method(r);
 	char path[256];
 	if (strncmp(r->path, "/{", 2) != 0)
-		return sample_path(r->path, libpod, "x", path, sizeof path) &&
+		return route_sample_path(r->path, libpod, "x", "x", path, sizeof path) &&
 		       allowed_beyond(env, base, method, path, r, libpod, because);
 	for (size_t k = 0; k < policy_n_sections; k++)
-		if (sample_path(r->path, libpod, policy_sections[k].segment, path, sizeof path) &&
+		if (route_sample_path(r->path, libpod, policy_sections[k].segment, "x", path,
+				      sizeof path) &&
 		    allowed_beyond(env, base, method, path, r, libpod, because))
 			return true;
 	return false;
@@ -448,10 +382,10 @@ int profile_gate_ignored(const struct profile *p, enum policy_gate g, char *out,
 		char path[256], scratch[256];
 		struct path_info info;
 		if (profile_get(p, r, false, NULL) != PROFILE_ALLOW ||
-		    !sample_path(r->path, false, "x", path, sizeof path) ||
+		    !route_sample_path(r->path, false, "x", "x", path, sizeof path) ||
 		    path_check((struct span){ path, strlen(path) }, scratch, sizeof scratch, &info))
 			continue;
-		const char *method = r->method == ROUTE_ANY ? "GET" : route_method_name(r->method);
+		const char *method = route_sample_method(r);
 		unsigned bit = policy_method_bit((struct span){ method, strlen(method) });
 		bool closes = false;
 		for (size_t k = 0; k < 3 && policy_gates[g].routes[k].pattern != NULL; k++)

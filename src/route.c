@@ -186,6 +186,75 @@ const struct route *route_resolve(const char *method, const char *path)
 	return route_resolve_at(route_method_of(m), p, ROUTE_API_NEWEST);
 }
 
+/* ==== Routes as a policy names them ==== */
+
+/* True when templates a and b are the same once every "{...}" is taken
+ * as one and the same variable. */
+static bool same_template(const char *a, const char *b)
+{
+	while (*a != '\0' && *b != '\0') {
+		if (*a == '{' && *b == '{') {
+			a = strchr(a, '}');
+			b = strchr(b, '}');
+			if (a == NULL || b == NULL)
+				return false;
+		} else if (*a != *b) {
+			return false;
+		}
+		a++;
+		b++;
+	}
+	return *a == '\0' && *b == '\0';
+}
+
+bool route_rule_names(const char *rule, const struct route *r)
+{
+	const char *space = strchr(rule, ' ');
+	if (space == NULL)
+		return strcmp(rule, r->operation) == 0;
+	size_t n = (size_t)(space - rule);
+	bool any = n == 1 && rule[0] == '*';
+	const char *method = route_method_name(r->method);
+	if (!any && (strlen(method) != n || memcmp(rule, method, n) != 0))
+		return false;
+	return same_template(space + 1, r->path);
+}
+
+bool route_sample_path(const char *tpl, bool libpod, const char *lead, const char *multi,
+		       char *out, size_t cap)
+{
+	int n = snprintf(out, cap, "/v1.41%s", libpod ? "/libpod" : "");
+	if (n < 0 || (size_t)n >= cap)
+		return false;
+	size_t used = (size_t)n;
+	for (const char *t = tpl; *t != '\0';) {
+		const char *piece = t;
+		size_t len = 1;
+		if (*t == '{') {
+			const char *close = strchr(t, '}');
+			if (close == NULL)
+				return false;
+			bool spans = close - t >= 3 && memcmp(close - 3, ":.*", 3) == 0;
+			piece = t == tpl + 1 ? lead : spans ? multi : "x";
+			len = strlen(piece);
+			t = close + 1;
+		} else {
+			t++;
+		}
+		if (used + len >= cap)
+			return false;
+		memcpy(out + used, piece, len);
+		used += len;
+	}
+	out[used] = '\0';
+	return true;
+}
+
+const char *route_sample_method(const struct route *r)
+{
+	return r->method == ROUTE_ANY ? "GET" : route_method_name(r->method);
+}
+
 /* ==== Every route a request may reach (route_resolve_all) ==== */
 
 /* The supported daemon versions as bits: ROUTE_API_OLDEST is bit 0. */
@@ -509,7 +578,7 @@ static const struct {
 	{ ROUTE_POST, "/volumes/prune" },
 };
 
-static bool podman_literal(enum route_method m, struct span inner)
+bool route_podman_own(enum route_method m, struct span inner)
 {
 	for (size_t i = 0; i < sizeof podman_literals / sizeof podman_literals[0]; i++)
 		if (podman_literals[i].method == m && span_eq(inner, podman_literals[i].path))
@@ -527,7 +596,7 @@ static void add_twin(enum route_method m, struct span inner, struct route_candid
 		bool one_segment = strcmp(r->section, "images") != 0;
 		if (!(r->flags & ROUTE_F_LIBPOD) || !route_matches(list[k], inner.p, inner.n, one_segment))
 			continue;
-		if (idx.has_var[list[k]] && idx.tail[list[k]] == 0 && podman_literal(m, inner))
+		if (idx.has_var[list[k]] && idx.tail[list[k]] == 0 && route_podman_own(m, inner))
 			break; /* a route of Podman's own comes first */
 		add_hit(out, r, true);
 		out->newest = (struct route_hit){ r, true };
@@ -562,7 +631,7 @@ static void resolve_by_definition(enum route_method method, struct span path,
 		if (r->method != method || !(r->flags & ROUTE_F_LIBPOD) ||
 		    !template_matches(r->path, inner.p, inner.n, strcmp(r->section, "images") != 0))
 			continue;
-		if (r->path[strlen(r->path) - 1] == '}' && podman_literal(method, inner))
+		if (r->path[strlen(r->path) - 1] == '}' && route_podman_own(method, inner))
 			break;
 		add_hit(out, r, true);
 		out->newest = (struct route_hit){ r, true };

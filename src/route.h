@@ -113,6 +113,33 @@ const struct route *route_resolve(const char *method, const char *path);
  * tests use it to check that a template's sample path reaches it. */
 bool route_registered_at(const struct route *r, unsigned daemon_api);
 
+/* ==== Routes as a policy names them ==== */
+
+/* Whether rule names route r: an operation name ("ContainerList"), or a
+ * method and a template ("GET /containers/{id}/json"): variable names
+ * are free, every {...} matches any variable of the same place, and "*"
+ * as the method names every method. The method is exact: "GET" does not
+ * name the debug routes registered for every method ("*" does). */
+bool route_rule_names(const char *rule, const struct route *r);
+
+/* A path that template tpl matches, behind /v1.41 and, with libpod,
+ * /libpod: every variable becomes "x", a {...:.*} becomes multi ("x" or
+ * "x/y"), and a variable that is the first segment (OPTIONS
+ * /{anyroute:.*}) becomes lead. Written to out (cap bytes); false when it
+ * does not fit or tpl has an unclosed '{'. */
+bool route_sample_path(const char *tpl, bool libpod, const char *lead, const char *multi,
+		       char *out, size_t cap);
+
+/* The method a sample request of r is sent with: its own, or GET for a
+ * route registered for every method (the old debug routes). */
+const char *route_sample_method(const struct route *r);
+
+/* Whether Podman registers a route of its own for method m at inner (the
+ * path after "/libpod", from its '/') that comes before a twin ending in
+ * a name: DELETE /images/remove, GET /networks/json, ... (read from
+ * pkg/api/server/register_*.go at v4.3.1 and v5.8.2). */
+bool route_podman_own(enum route_method m, struct span inner);
+
 /* ==== Every route a request may reach ====
  *
  * dockgate does not know which daemon runs behind it, and a path may reach

@@ -287,6 +287,14 @@ int yread_start(struct yread *y, enum yread_kind kind, const char *what)
 			  kind == YREAD_MAP ? "a mapping" : "a list", yread_kind_name(y));
 }
 
+int yread_item(struct yread *y)
+{
+	if (yread_next(y))
+		return -1;
+	enum yread_kind k = yread_kind(y);
+	return k == YREAD_LIST_END || k == YREAD_MAP_END ? 0 : 1;
+}
+
 int yread_key(struct yread *y, struct yread_keys *keys)
 {
 	if (yread_next(y))

@@ -75,6 +75,10 @@ int yread_uint(struct yread *y, const char *what, unsigned long max, unsigned lo
 /* Moves to the next event and checks that it is kind (YREAD_LIST or
  * YREAD_MAP). */
 int yread_start(struct yread *y, enum yread_kind kind, const char *what);
+/* Inside a list or mapping that yread_start() began: moves to its next
+ * item (a mapping's: its key). 1 on an item, 0 at the collection's end,
+ * -1 on an error (reported). */
+int yread_item(struct yread *y);
 
 /* The keys a mapping may hold, and where each was seen. */
 #define YREAD_MAX_KEYS 8

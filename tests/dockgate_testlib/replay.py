@@ -3,12 +3,14 @@
 A client is a generator of Req (each gets the previous call's Response);
 replay_allowed() drives it and fails on any answer from dockgate itself.
 replay_denied() sends calls that must each get dockgate's 403; snapshot()
-is what a denied call must not change on the daemon. Ctx holds the
+is what a denied call must not change on the daemon, and
+replay_denied_harmless() checks both. Ctx holds the
 objects on the private daemon that a replay refers to and removes them.
 Used by tests/integ/test_recipes.py and tests/integ/test_presets.py; the
 clients themselves are in dockgate_testlib.clients.
 """
 
+import dataclasses
 import io
 import json
 import tarfile
@@ -127,6 +129,21 @@ def replay_denied(p, via, reqs, *needles):
         assert msg is not None and "is denied" in msg, f"{req}: a 403 but not dockgate's: {rsp!r}"
         for needle in ((req.op,) if req.op else ()) + needles:
             assert needle in msg, f"{req}: the denial {msg!r} does not name {needle!r}"
+
+
+def replay_denied_harmless(p, via, reqs, d, ctx, *needles):
+    """replay_denied() of reqs, each as it is and behind ctx's API version
+    prefix; then checks that none of them changed the daemon d
+    (snapshot()) or ran ctx's exec."""
+    before = snapshot(d)
+    replay_denied(p, via, reqs, *needles)
+    replay_denied(p, via, [dataclasses.replace(r, target=f"/v{ctx.api}{r.target}")
+                           for r in reqs], *needles)
+    after = snapshot(d)
+    for key in before:
+        assert after[key] == before[key], f"denied requests changed the daemon's {key}: " \
+                                          f"{before[key]!r} -> {after[key]!r}"
+    exec_never_ran(d, ctx.exec_id, ctx.exec_container, ctx.exec_marker)
 
 
 def build_context(dockerfile):

@@ -15,37 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../unit/mux_ref.h"
 #include "route.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* The POSIX extended expression for a template, with or without the
- * version prefix. The caller frees it. */
-static char *template_regex(const char *tpl, bool versioned)
-{
-	size_t cap = 4 * strlen(tpl) + 64, n = 0;
-	char *re = malloc(cap);
-	assert(re != NULL);
-	n += (size_t)snprintf(re, cap, "^%s", versioned ? "/v[0-9.]+" : "");
-	while (*tpl != '\0') {
-		if (*tpl == '{') {
-			const char *close = strchr(tpl, '}');
-			const char *colon = memchr(tpl, ':', (size_t)(close - tpl));
-			const char *cls = "([^/]+)";
-			if (colon && strncmp(colon, ":.*}", 4) == 0)
-				cls = "([^\n]*)";
-			else if (colon && strncmp(colon, ":.+}", 4) == 0)
-				cls = "([^\n]+)";
-			n += (size_t)snprintf(re + n, cap - n, "%s", cls);
-			tpl = close + 1;
-			continue;
-		}
-		/* Template literals are letters, digits, '/', '_' and '-'. */
-		re[n++] = *tpl++;
-	}
-	snprintf(re + n, cap - n, "$");
-	return re;
-}
 
 static regex_t plain_re[512], versioned_re[512];
 
@@ -53,23 +26,12 @@ static void compile_table(void)
 {
 	assert(route_table_len <= 512);
 	for (size_t i = 0; i < route_table_len; i++) {
-		char *p = template_regex(route_table[i].path, false);
-		char *v = template_regex(route_table[i].path, true);
+		char p[512], v[512];
+		mux_ref_regex(route_table[i].path, "", true, p, sizeof p);
+		mux_ref_regex(route_table[i].path, "/v[0-9.]+", true, v, sizeof v);
 		assert(regcomp(&plain_re[i], p, REG_EXTENDED | REG_NOSUB) == 0);
 		assert(regcomp(&versioned_re[i], v, REG_EXTENDED | REG_NOSUB) == 0);
-		free(p);
-		free(v);
 	}
-}
-
-/* Clean as Go's path.Clean leaves it, but for one trailing '/'. */
-static bool reference_clean(const char *p)
-{
-	size_t n = strlen(p);
-	if (n == 0 || p[0] != '/' || strstr(p, "//") || strstr(p, "/./") || strstr(p, "/../"))
-		return false;
-	return !(n >= 2 && strcmp(p + n - 2, "/.") == 0) &&
-	       !(n >= 3 && strcmp(p + n - 3, "/..") == 0);
 }
 
 static const struct route *reference_resolve(enum route_method m, const char *path,
@@ -106,7 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	path[size - 1] = '\0';
 	struct span s = { path, size - 1 };
 	const struct route *got = route_resolve_at(m, s, api);
-	if (reference_clean(path))
+	if (mux_ref_clean(path))
 		assert(got == reference_resolve(m, path, api));
 	else
 		assert(got == NULL);

@@ -8,6 +8,7 @@ Closed: the CLI fails with dockgate's message naming the gate, and the
 daemon (asked directly) shows that nothing happened. Open: the command works.
 """
 
+import re
 import subprocess
 import time
 
@@ -46,6 +47,37 @@ def running(dockerd, cid):
 # docker-socket-proxy's contract while no gate variable is set
 # --------------------------------------------------------------------------
 
+# The gates that hand out a container's data, by the label the startup
+# line's warnings give them, and what the warning says each risks.
+DATA_GATES = {
+    "archive": ("ALLOW_ARCHIVE", "files out of containers (docker cp)"),
+    "changes": ("ALLOW_CHANGES", "leaks which files a container changed"),
+    "export": ("ALLOW_EXPORT", "files out: a container's whole filesystem"),
+    "logs": ("ALLOW_LOGS", "leaks what containers print (tokens, passwords)"),
+    "top": ("ALLOW_TOP", "leaks process command lines, which may hold secrets"),
+    "attach": ("ALLOW_ATTACH", "reads a container's output and writes to its stdin"),
+}
+
+
+def env_profile_line(log):
+    """The startup line that says what the settings' profile grants."""
+    lines = [l for l in log.splitlines() if "policy: profile env: " in l]
+    assert len(lines) == 1, log
+    return lines[0]
+
+
+def assert_data_routes(log, open_gates):
+    """The startup line warns of exactly the data gates in open_gates,
+    each with the gate variable that closes it."""
+    line = env_profile_line(log)
+    for label, (setting, risk) in DATA_GATES.items():
+        warning = f"{label} ({risk}; {setting}=0 or CONTAINERS=0 closes it)"
+        if label in open_gates:
+            assert warning in line, line
+        else:
+            assert not re.search(rf"(warnings: |, ){label} \(", line), line
+
+
 def test_no_gate_set_opens_the_section(proxy, dockerd, sleeper, tmp_path):
     p = proxy(**OPEN_SECTION)
     assert "hello-log" in assert_ok(p.docker("logs", sleeper)).out
@@ -53,23 +85,19 @@ def test_no_gate_set_opens_the_section(proxy, dockerd, sleeper, tmp_path):
     assert_ok(p.docker("diff", sleeper))
     assert_ok(p.docker("cp", f"{sleeper}:/etc/hostname", tmp_path / "h"))
     log = p.stderr()
-    assert ("container data routes open: archive (ALLOW_ARCHIVE=0 closes it), "
-            "changes (ALLOW_CHANGES=0 closes it), export (ALLOW_EXPORT=0 closes it), "
-            "logs (ALLOW_LOGS=0 closes it), top (ALLOW_TOP=0 closes it), "
-            "attach (ALLOW_ATTACH=0 closes it); closed: none") in log, log
+    assert_data_routes(log, set(DATA_GATES))
     assert "no gate variable is set" in log
 
 
 def test_default_settings_open_no_data_route(proxy):
     log = proxy().stderr()
-    assert ("container data routes open: none; closed: archive, changes, export, logs, top, "
-            "attach") in log, log
+    assert_data_routes(log, set())
+    assert env_profile_line(log).endswith("; no warnings"), log
 
 
 def test_startup_log_names_what_is_open(proxy):
     log = proxy(**gated(ALLOW_LOGS=1, ALLOW_TOP=1)).stderr()
-    assert ("container data routes open: logs (ALLOW_LOGS=0 closes it), "
-            "top (ALLOW_TOP=0 closes it); closed: archive, changes, export, attach") in log, log
+    assert_data_routes(log, {"logs", "top"})
     assert "gates not set to 1 are closed" in log
 
 

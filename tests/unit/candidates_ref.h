@@ -8,8 +8,8 @@
  * route with a twin turned into the POSIX expression Podman registers
  * (names one segment, image names as the template says), the first match
  * taken unless it ends in a name and Podman registers a literal of its own
- * at that path (the list below, read from pkg/api/server/register_*.go at
- * v4.3.1 and v5.8.2). ref_compare() says how route_resolve_all() differs
+ * at that path (route_podman_own(): that list is data read from Podman,
+ * kept in one place; what this checks is the walk around it). ref_compare() says how route_resolve_all() differs
  * from that, or returns NULL. Header-only: each includer is one program. */
 #ifndef DOCKGATE_TEST_CANDIDATES_REF_H
 #define DOCKGATE_TEST_CANDIDATES_REF_H
@@ -20,33 +20,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mux_ref.h"
 #include "route.h"
 
 static regex_t ref_twin_re[512];
 static bool ref_twin_compiled;
-
-/* The anchored expression of a twin's template behind "/libpod". */
-static void ref_twin_regex(const struct route *r, char *re, size_t cap)
-{
-	bool images = strcmp(r->section, "images") == 0;
-	size_t n = (size_t)snprintf(re, cap, "^");
-	for (const char *t = r->path; *t != '\0';) {
-		if (*t == '{') {
-			const char *close = strchr(t, '}');
-			const char *colon = memchr(t, ':', (size_t)(close - t));
-			const char *cls = "[^/]+";
-			if (images && colon && strncmp(colon, ":.*}", 4) == 0)
-				cls = "[^\n]*";
-			else if (images && colon && strncmp(colon, ":.+}", 4) == 0)
-				cls = "[^\n]+";
-			n += (size_t)snprintf(re + n, cap - n, "%s", cls);
-			t = close + 1;
-			continue;
-		}
-		re[n++] = *t++;
-	}
-	snprintf(re + n, cap - n, "$");
-}
 
 static void ref_compile(void)
 {
@@ -57,36 +35,13 @@ static void ref_compile(void)
 		if (!(route_table[i].flags & ROUTE_F_LIBPOD))
 			continue;
 		char re[512];
-		ref_twin_regex(&route_table[i], re, sizeof re);
+		/* Podman takes image names as the template says, every
+		 * other name as one segment. */
+		bool images = strcmp(route_table[i].section, "images") == 0;
+		mux_ref_regex(route_table[i].path, "", images, re, sizeof re);
 		if (regcomp(&ref_twin_re[i], re, REG_EXTENDED | REG_NOSUB) != 0)
 			abort();
 	}
-}
-
-/* Podman's own literal routes a section deep, which it registers before
- * the twin that ends in a name of the same section. */
-static bool ref_podman_literal(enum route_method m, const char *inner)
-{
-	static const struct {
-		enum route_method m;
-		const char *path;
-	} own[] = {
-		{ ROUTE_POST, "/containers/create" }, { ROUTE_GET, "/containers/json" },
-		{ ROUTE_POST, "/containers/prune" }, { ROUTE_GET, "/containers/showmounted" },
-		{ ROUTE_GET, "/containers/stats" }, { ROUTE_GET, "/images/export" },
-		{ ROUTE_POST, "/images/import" }, { ROUTE_GET, "/images/json" },
-		{ ROUTE_POST, "/images/load" }, { ROUTE_POST, "/images/prune" },
-		{ ROUTE_POST, "/images/pull" }, { ROUTE_DELETE, "/images/remove" },
-		{ ROUTE_GET, "/images/search" }, { ROUTE_POST, "/networks/create" },
-		{ ROUTE_GET, "/networks/json" }, { ROUTE_POST, "/networks/prune" },
-		{ ROUTE_POST, "/secrets/create" }, { ROUTE_GET, "/secrets/json" },
-		{ ROUTE_POST, "/volumes/create" }, { ROUTE_GET, "/volumes/json" },
-		{ ROUTE_POST, "/volumes/prune" },
-	};
-	for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
-		if (own[i].m == m && strcmp(own[i].path, inner) == 0)
-			return true;
-	return false;
 }
 
 /* Where "/libpod/" starts in path (after a "/v[0-9.]+" prefix or at 0),
@@ -105,16 +60,6 @@ static long ref_libpod_at(const char *path)
 		       ? (long)at : -1;
 }
 
-/* Clean as Go's path.Clean leaves it, but for one trailing '/'. */
-static bool ref_clean(const char *p)
-{
-	size_t n = strlen(p);
-	if (n == 0 || p[0] != '/' || strstr(p, "//") || strstr(p, "/./") || strstr(p, "/../"))
-		return false;
-	return !(n >= 2 && strcmp(p + n - 2, "/.") == 0) &&
-	       !(n >= 3 && strcmp(p + n - 3, "/..") == 0);
-}
-
 /* How got differs from the reference for method m and the NUL-terminated
  * path (its bytes: n, no NUL inside), in why; NULL when it does not. */
 static const char *ref_compare(enum route_method m, const char *path, size_t n,
@@ -122,7 +67,7 @@ static const char *ref_compare(enum route_method m, const char *path, size_t n,
 {
 	ref_compile();
 	struct span s = { path, n };
-	if (!ref_clean(path)) {
+	if (!mux_ref_clean(path)) {
 		if (got->n != 0 || !got->unrouted || got->unknown || got->newest.route != NULL) {
 			snprintf(why, cap, "an unclean path reaches nothing");
 			return why;
@@ -174,7 +119,8 @@ static const char *ref_compare(enum route_method m, const char *path, size_t n,
 		if (!(r->flags & ROUTE_F_LIBPOD) || r->method != m ||
 		    regexec(&ref_twin_re[i], inner, 0, NULL, 0) != 0)
 			continue;
-		if (r->path[strlen(r->path) - 1] != '}' || !ref_podman_literal(m, inner))
+		struct span rest = { inner, strlen(inner) };
+		if (r->path[strlen(r->path) - 1] != '}' || !route_podman_own(m, rest))
 			twin = r;
 		break;
 	}

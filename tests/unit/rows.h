@@ -24,6 +24,11 @@ struct bytes {
 /* Registers fn as a test named "kind: name" with row as its state. */
 void rows_add(CMUnitTestFunction fn, void *row, const char *kind, const char *name);
 
+/* rows_add() for each row of the array table, named by the row's name. */
+#define ROWS_ADD_EACH(fn, table, kind)                                       \
+	for (size_t rows_i_ = 0; rows_i_ < N_ROWS(table); rows_i_++)         \
+		rows_add((fn), &(table)[rows_i_], (kind), (table)[rows_i_].name)
+
 /* Runs every registered test; the exit status of main. */
 int rows_run(const char *group);
 

@@ -224,8 +224,7 @@ static void test_reason(void **state)
 
 int main(void)
 {
-	for (size_t i = 0; i < N_ROWS(error_rows); i++)
-		rows_add(test_error, &error_rows[i], "error response", error_rows[i].name);
+	ROWS_ADD_EACH(test_error, error_rows, "error response");
 	rows_add(test_error_long, NULL, "error response",
 		 "an over-long message is cut and stays valid JSON");
 	rows_add(test_error_no_room, NULL, "error response", "no room in the buffer is -1, nothing written");
@@ -235,7 +234,6 @@ int main(void)
 	rows_add(test_error_head, NULL, "error response to HEAD", "the same head and no body");
 	rows_add(test_error_head, &with_close, "error response to HEAD",
 		 "the same head and no body, with Connection: close");
-	for (size_t i = 0; i < N_ROWS(reason_rows); i++)
-		rows_add(test_reason, &reason_rows[i], "reason phrase", reason_rows[i].name);
+	ROWS_ADD_EACH(test_reason, reason_rows, "reason phrase");
 	return rows_run("answer");
 }

@@ -760,8 +760,7 @@ static void generate_section_rows(void)
 
 int main(void)
 {
-	for (size_t i = 0; i < N_ROWS(cfg_rows); i++)
-		rows_add(test_cfg, &cfg_rows[i], "cfg", cfg_rows[i].name);
+	ROWS_ADD_EACH(test_cfg, cfg_rows, "cfg");
 	for (size_t i = 0; i < N_ROWS(note_rows); i++)
 		rows_add(test_notes, &note_rows[i], "notes", note_rows[i].row.name);
 	generate_bool_rows();

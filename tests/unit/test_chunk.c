@@ -369,16 +369,13 @@ int main(void)
 		rows_add(test_ok_bytewise, &ok_rows[i], "valid body fed byte by byte", ok_rows[i].name);
 		rows_add(test_ok_splits, &ok_rows[i], "valid body split in two", ok_rows[i].name);
 	}
-	for (size_t i = 0; i < N_ROWS(more_rows); i++)
-		rows_add(test_more, &more_rows[i], "incomplete body needs more", more_rows[i].name);
+	ROWS_ADD_EACH(test_more, more_rows, "incomplete body needs more");
 	for (size_t i = 0; i < N_ROWS(bad_rows); i++) {
 		rows_add(test_bad_whole, &bad_rows[i], "rejected fed whole", bad_rows[i].name);
 		rows_add(test_bad_bytewise, &bad_rows[i], "rejected fed byte by byte", bad_rows[i].name);
 	}
-	for (size_t i = 0; i < N_ROWS(trailer_rows); i++)
-		rows_add(test_trailer, &trailer_rows[i], "trailer limit", trailer_rows[i].name);
+	ROWS_ADD_EACH(test_trailer, trailer_rows, "trailer limit");
 	rows_add(test_large_chunk, NULL, "streaming", "a 1 MB chunk is one data span");
-	for (size_t i = 0; i < N_ROWS(state_rows); i++)
-		rows_add(test_state_name, &state_rows[i], "state name", state_rows[i].name);
+	ROWS_ADD_EACH(test_state_name, state_rows, "state name");
 	return rows_run("chunk");
 }

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "rows.h"
+#include "policy_rows.h"
 
 #include "cfg.h"
 #include "path.h"
@@ -41,74 +42,11 @@ static int gate_index(const char *setting)
 	return -1;
 }
 
-static void set_section(struct policy_settings *s, const char *setting, bool on)
-{
-	for (size_t i = 0; i < policy_n_sections; i++)
-		if (strcmp(policy_sections[i].setting, setting) == 0) {
-			s->section_on[i] = on;
-			return;
-		}
-	fail_msg("no setting %s", setting);
-}
-
-static void settings_from(const char *text, struct policy_settings *s)
-{
-	memset(s, 0, sizeof *s);
-	for (size_t i = 0; i < policy_n_sections; i++)
-		s->section_on[i] = policy_sections[i].default_on;
-	char buf[256];
-	snprintf(buf, sizeof buf, "%s", text);
-	char *save = NULL;
-	for (char *tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
-		char *eq = strchr(tok, '=');
-		if (eq == NULL || (eq[1] != '0' && eq[1] != '1') || eq[2] != '\0')
-			fail_msg("bad setting '%s' in a row", tok);
-		*eq = '\0';
-		bool on = eq[1] == '1';
-		int g = gate_index(tok);
-		if (g >= 0)
-			s->gate_closed[g] = !on;
-		else if (!strcmp(tok, "GATED"))
-			for (int i = 0; i < POLICY_N_GATES; i++)
-				s->gate_closed[i] = on;
-		else if (!strcmp(tok, "SPLIT"))
-			s->methods_split = on;
-		else if (!strcmp(tok, "POST"))
-			s->post = on;
-		else if (!strcmp(tok, "DELETE"))
-			s->allow_delete = on;
-		else if (!strcmp(tok, "PUT"))
-			s->allow_put = on;
-		else if (!strcmp(tok, "PATCH"))
-			s->allow_patch = on;
-		else if (!strcmp(tok, "ALLOW_PAUSE"))
-			s->allow_pause = on;
-		else if (!strcmp(tok, "ALLOW_UNPAUSE"))
-			s->allow_unpause = on;
-		else if (!strcmp(tok, "ALLOW_RESTARTS"))
-			s->allow_restarts = on;
-		else if (!strcmp(tok, "LIBPOD"))
-			s->libpod = on;
-		else
-			set_section(s, tok, on);
-	}
-}
-
-struct judge_row {
-	const char *name;
-	const char *settings;
-	const char *method, *target;
-	bool allow;
-	const char *because; /* the deciding setting; NULL: no rule matched */
-	const char *says[3]; /* on deny: words the message must contain */
-	const char *not_says;
-};
-
 #define ALLOW true
 #define DENY false
 #define GATED "GATED=1 CONTAINERS=1 POST=1 EXEC=1 "
 
-static struct judge_row judge_rows[] = {
+static struct policy_row judge_rows[] = {
 	/* No gate variable: docker-socket-proxy's contract, the section opens all. */
 	{ "no gate set: CONTAINERS=1 opens logs", "CONTAINERS=1", "GET",
 	  "/v1.41/containers/web/logs?stdout=1", ALLOW, "CONTAINERS", { NULL }, NULL },
@@ -301,48 +239,12 @@ static struct judge_row judge_rows[] = {
 	  "/containers/web/restart", ALLOW, "ALLOW_RESTARTS", { NULL }, NULL },
 };
 
-static void judge(const char *settings, const char *method, const char *target,
-		  struct policy_verdict *v)
-{
-	struct policy_settings s;
-	settings_from(settings, &s);
-	struct policy *p = policy_compile(&s, NULL, 0);
-	assert_non_null(p);
-	char scratch[512];
-	struct path_info info;
-	struct span t = { target, strlen(target) };
-	if (path_check(t, scratch, sizeof scratch, &info) != 0) {
-		policy_free(p);
-		fail_msg("path_check rejects %s: %s", target, info.error);
-	}
-	struct policy_request rq = { .method = { method, strlen(method) }, .path = &info };
-	policy_judge(p, &rq, v);
-	policy_free(p);
-}
-
 static void test_judge(void **state)
 {
-	const struct judge_row *row = *state;
+	const struct policy_row *row = *state;
 	struct policy_verdict v;
-	judge(row->settings, row->method, row->target, &v);
-	if (v.allow != row->allow)
-		fail_msg("%s %s: %s (because %s; message '%s')", row->method, row->target,
-			 v.allow ? "allowed" : "denied", v.because ? v.because : "-", v.message);
-	if (row->because == NULL ? v.because != NULL
-				 : v.because == NULL || strcmp(v.because, row->because) != 0)
-		fail_msg("because %s, want %s ('%s')", v.because ? v.because : "-",
-			 row->because ? row->because : "-", v.message);
-	if (row->allow) {
-		assert_string_equal(v.message, "");
-		return;
-	}
-	if (strncmp(v.message, "dockgate: ", 10) != 0 || strstr(v.message, "is denied") == NULL)
-		fail_msg("message '%s' does not say what is denied", v.message);
-	for (size_t i = 0; i < N_ROWS(row->says) && row->says[i]; i++)
-		if (strstr(v.message, row->says[i]) == NULL)
-			fail_msg("message '%s' does not say '%s'", v.message, row->says[i]);
-	if (row->not_says != NULL && strstr(v.message, row->not_says) != NULL)
-		fail_msg("message '%s' says '%s'", v.message, row->not_says);
+	policy_rows_judge(row->settings, row->method, row->target, false, &v);
+	policy_rows_check(row, &v);
 }
 
 /* ==== Against the route table ====
@@ -398,7 +300,7 @@ static void check_route(const struct route *r, bool libpod, bool spans)
 	snprintf(target, sizeof target, "/v1.41%s%s", libpod ? "/libpod" : "", path);
 	const char *method = route_method_name(r->method);
 	struct policy_verdict v;
-	judge(GATED "LIBPOD=1", method, target, &v);
+	policy_rows_judge(GATED "LIBPOD=1", method, target, false, &v);
 	const char *gate = gate_of_operation(r->operation);
 	if (gate != NULL) {
 		if (v.allow || v.because == NULL || strcmp(v.because, gate) != 0)
@@ -448,7 +350,7 @@ static void test_longest_list(void **state)
 {
 	(void)state;
 	struct policy_settings s;
-	settings_from("GATED=1 LIBPOD=1 ALLOW_RESTARTS=1 ALLOW_PAUSE=1 ALLOW_UNPAUSE=1", &s);
+	policy_rows_settings("GATED=1 LIBPOD=1 ALLOW_RESTARTS=1 ALLOW_PAUSE=1 ALLOW_UNPAUSE=1", &s);
 	for (size_t i = 0; i < policy_n_sections; i++)
 		s.section_on[i] = true;
 	s.allow_start = s.allow_stop = true;
@@ -548,10 +450,8 @@ static void test_cfg(void **state)
 
 int main(void)
 {
-	for (size_t i = 0; i < N_ROWS(cfg_rows); i++)
-		rows_add(test_cfg, &cfg_rows[i], "cfg", cfg_rows[i].name);
-	for (size_t i = 0; i < N_ROWS(judge_rows); i++)
-		rows_add(test_judge, &judge_rows[i], "judge", judge_rows[i].name);
+	ROWS_ADD_EACH(test_cfg, cfg_rows, "cfg");
+	ROWS_ADD_EACH(test_judge, judge_rows, "judge");
 	rows_add(test_route_table, NULL, "routes",
 		 "every gated route is denied by its gate, every other container route is not");
 	rows_add(test_gate_names, NULL, "names", "the eight gates, as upstream spells them");

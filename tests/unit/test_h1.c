@@ -1080,24 +1080,20 @@ int main(void)
 		rows_add(test_req_ok_splits, &req_ok_rows[i], "request split in two",
 			 req_ok_rows[i].name);
 	}
-	for (size_t i = 0; i < N_ROWS(req_more_rows); i++)
-		rows_add(test_req_more, &req_more_rows[i], "request needs more", req_more_rows[i].name);
+	ROWS_ADD_EACH(test_req_more, req_more_rows, "request needs more");
 	for (size_t i = 0; i < N_ROWS(req_bad_rows); i++) {
 		char kind[40];
 		snprintf(kind, sizeof kind, "request rejected %d", req_bad_rows[i].status);
 		rows_add(test_req_bad, &req_bad_rows[i], kind, req_bad_rows[i].name);
 	}
-	for (size_t i = 0; i < N_ROWS(big_rows); i++)
-		rows_add(test_big, &big_rows[i], "big head", big_rows[i].name);
+	ROWS_ADD_EACH(test_big, big_rows, "big head");
 	for (size_t i = 0; i < N_ROWS(resp_ok_rows); i++) {
 		rows_add(test_resp_ok, &resp_ok_rows[i], "response accepted", resp_ok_rows[i].name);
 		rows_add(test_resp_ok_bytewise, &resp_ok_rows[i], "response fed byte by byte",
 			 resp_ok_rows[i].name);
 	}
-	for (size_t i = 0; i < N_ROWS(resp_bad_rows); i++)
-		rows_add(test_resp_bad, &resp_bad_rows[i], "response rejected", resp_bad_rows[i].name);
-	for (size_t i = 0; i < N_ROWS(build_rows); i++)
-		rows_add(test_build, &build_rows[i], "forwarded head", build_rows[i].name);
+	ROWS_ADD_EACH(test_resp_bad, resp_bad_rows, "response rejected");
+	ROWS_ADD_EACH(test_build, build_rows, "forwarded head");
 	rows_add(test_build_no_room, NULL, "forwarded head", "no room in the buffer is -1");
 	for (size_t i = 0; i < N_ROWS(unparsed_rows); i++)
 		rows_add(test_build_unparsed, &unparsed_rows[i], "forwarded head of an unparsed request",

@@ -259,10 +259,8 @@ static void test_long_line(void **state)
 
 int main(void)
 {
-	for (size_t i = 0; i < N_ROWS(line_rows); i++)
-		rows_add(test_line, &line_rows[i], "line", line_rows[i].name);
-	for (size_t i = 0; i < N_ROWS(file_rows); i++)
-		rows_add(test_file, &file_rows[i], "file", file_rows[i].name);
+	ROWS_ADD_EACH(test_line, line_rows, "line");
+	ROWS_ADD_EACH(test_file, file_rows, "file");
 	rows_add(test_missing_file, NULL, "contract", "a missing file is 'not found' (ENOENT)");
 	rows_add(test_unreadable, NULL, "contract", "a file that cannot be read says why");
 	rows_add(test_many_lines, NULL, "contract", "3000 lines straddling reads are all found");

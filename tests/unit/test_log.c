@@ -231,12 +231,10 @@ static void test_backlog_and_drops(void **state)
 
 int main(void)
 {
-	for (size_t i = 0; i < N_ROWS(escape_rows); i++)
-		rows_add(test_escape, &escape_rows[i], "escape", escape_rows[i].name);
+	ROWS_ADD_EACH(test_escape, escape_rows, "escape");
 	rows_add(test_line_pieces, NULL, "line", "pieces, escapes and numbers after the prefix");
 	rows_add(test_line_cut, NULL, "line", "an over-long line is cut, ends in one newline");
-	for (size_t i = 0; i < N_ROWS(date_rows); i++)
-		rows_add(test_date, &date_rows[i], "date", date_rows[i].name);
+	ROWS_ADD_EACH(test_date, date_rows, "date");
 	rows_add(test_against_gmtime, NULL, "date", "every day 1970-2800 agrees with gmtime_r");
 	rows_add(test_backlog_and_drops, NULL, "output",
 		 "an unread pipe: nothing blocks, lines wait or are counted");

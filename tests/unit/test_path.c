@@ -303,10 +303,8 @@ static void test_byte_classes(void **state)
 int main(void)
 {
 	rows_add(test_byte_classes, NULL, "byte classes", "every byte in a path and a query");
-	for (size_t i = 0; i < N_ROWS(ok_rows); i++)
-		rows_add(test_ok, &ok_rows[i], "accepted", ok_rows[i].name);
-	for (size_t i = 0; i < N_ROWS(bad_rows); i++)
-		rows_add(test_bad, &bad_rows[i], "rejected", bad_rows[i].name);
+	ROWS_ADD_EACH(test_ok, ok_rows, "accepted");
+	ROWS_ADD_EACH(test_bad, bad_rows, "rejected");
 	rows_add(test_scratch_too_small, NULL, "contract", "a scratch buffer shorter than the target");
 	rows_add(test_span_owners, NULL, "contract", "spans point into scratch and target");
 	return rows_run("path");

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "rows.h"
+#include "policy_rows.h"
 
 #include "path.h"
 #include "policy.h"
@@ -62,72 +63,12 @@ static size_t section_index(const char *setting)
 	return 0;
 }
 
-/* Index of a LIBPOD_* switch in policy_libpod_switches, or -1. */
-static int libpod_index(const char *setting)
-{
-	for (size_t i = 0; i < policy_n_libpod_switches; i++)
-		if (!strcmp(policy_libpod_switches[i].setting, setting))
-			return (int)i;
-	return -1;
-}
-
-/* "CONTAINERS=1 POST=1 EVENTS=0", or "ALL=1" for every section, on top of
- * the defaults. */
-static void settings_from(const char *text, struct policy_settings *s)
-{
-	memset(s, 0, sizeof *s);
-	for (size_t i = 0; i < policy_n_sections; i++)
-		s->section_on[i] = policy_sections[i].default_on;
-	char buf[256];
-	snprintf(buf, sizeof buf, "%s", text);
-	char *save = NULL;
-	for (char *tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
-		char *eq = strchr(tok, '=');
-		if (eq == NULL || (eq[1] != '0' && eq[1] != '1') || eq[2] != '\0')
-			fail_msg("bad setting '%s' in a row", tok);
-		*eq = '\0';
-		bool on = eq[1] == '1';
-		if (!strcmp(tok, "POST"))
-			s->post = on;
-		else if (!strcmp(tok, "ALLOW_START"))
-			s->allow_start = on;
-		else if (!strcmp(tok, "ALLOW_STOP"))
-			s->allow_stop = on;
-		else if (!strcmp(tok, "ALLOW_RESTARTS"))
-			s->allow_restarts = on;
-		else if (!strcmp(tok, "LIBPOD"))
-			s->libpod = on;
-		else if (!strcmp(tok, "ALLOW_SECRET_VALUES"))
-			s->allow_secret_values = on;
-		else if (!strcmp(tok, "ALLOW_VOLUME_EXPORT"))
-			s->allow_volume_export = on;
-		else if (!strcmp(tok, "ALL"))
-			for (size_t i = 0; i < policy_n_sections; i++)
-				s->section_on[i] = on;
-		else if (libpod_index(tok) >= 0)
-			s->libpod_on[libpod_index(tok)] = on;
-		else
-			s->section_on[section_index(tok)] = on;
-	}
-}
-
 /* ==== policy_judge ==== */
-
-struct judge_row {
-	const char *name;
-	const char *settings;
-	const char *method, *target;
-	/* expected: */
-	bool allow;
-	const char *because;  /* the deciding setting; NULL = none (no rule matched) */
-	const char *says[3];  /* on deny: words the message must contain */
-	const char *not_says; /* on deny: words it must not contain */
-};
 
 #define ALLOW true
 #define DENY false
 
-static struct judge_row judge_rows[] = {
+static struct policy_row judge_rows[] = {
 	/* The defaults: only EVENTS, PING and VERSION, with GET and HEAD. */
 	{ "defaults: GET /_ping", "", "GET", "/_ping", ALLOW, "PING", { NULL }, NULL },
 	{ "defaults: HEAD /_ping (the Go client's negotiation)", "", "HEAD", "/_ping", ALLOW, "PING",
@@ -673,65 +614,18 @@ static struct judge_row judge_rows[] = {
 	  "/v1.41/volumes/data/export", ALLOW, "VOLUMES", { NULL }, NULL },
 };
 
-static void judge(const char *settings, const char *method, const char *target,
-		  struct policy_verdict *v)
-{
-	struct policy_settings s;
-	settings_from(settings, &s);
-	struct policy *p = policy_compile(&s, NULL, 0);
-	assert_non_null(p);
-	char scratch[512];
-	struct path_info info;
-	struct span t = { target, strlen(target) };
-	if (path_check(t, scratch, sizeof scratch, &info) != 0) {
-		policy_free(p);
-		fail_msg("path_check rejects %s: %s", target, info.error);
-	}
-	struct policy_request rq = { .method = { method, strlen(method) }, .path = &info };
-	policy_judge(p, &rq, v);
-	policy_free(p);
-}
-
-static void check_verdict(const struct judge_row *row, const struct policy_verdict *v)
-{
-	if (v->allow != row->allow)
-		fail_msg("%s %s: %s (because %s; message '%s')", row->method, row->target,
-			 v->allow ? "allowed" : "denied", v->because ? v->because : "-", v->message);
-	if (row->because == NULL) {
-		if (v->because != NULL)
-			fail_msg("because %s, want no deciding rule", v->because);
-	} else if (v->because == NULL || strcmp(v->because, row->because) != 0) {
-		fail_msg("because %s, want %s", v->because ? v->because : "-", row->because);
-	}
-	if (row->allow) {
-		assert_string_equal(v->message, "");
-		return;
-	}
-	/* Every denial says what was denied. */
-	char what[300];
-	snprintf(what, sizeof what, " %s ", row->method);
-	if (strncmp(v->message, "dockgate:", 9) != 0 || strstr(v->message, what) == NULL ||
-	    strstr(v->message, "denied") == NULL)
-		fail_msg("message '%s' does not say '%s ... is denied'", v->message, row->method);
-	for (size_t i = 0; i < N_ROWS(row->says) && row->says[i]; i++)
-		if (strstr(v->message, row->says[i]) == NULL)
-			fail_msg("message '%s' does not say '%s'", v->message, row->says[i]);
-	if (row->not_says != NULL && strstr(v->message, row->not_says) != NULL)
-		fail_msg("message '%s' says '%s'", v->message, row->not_says);
-}
-
 static void test_judge(void **state)
 {
-	const struct judge_row *row = *state;
+	const struct policy_row *row = *state;
 	struct policy_verdict v;
-	judge(row->settings, row->method, row->target, &v);
-	check_verdict(row, &v);
+	policy_rows_judge(row->settings, row->method, row->target, false, &v);
+	policy_rows_check(row, &v);
 }
 
 /* ==== The lifecycle switches: no body, only their own parameters ==== */
 
 struct lifecycle_row {
-	struct judge_row row;
+	struct policy_row row;
 	bool body; /* the request has a body (Content-Length > 0 or chunked) */
 };
 
@@ -875,29 +769,15 @@ static struct lifecycle_row lifecycle_rows[] = {
 static void test_lifecycle(void **state)
 {
 	const struct lifecycle_row *lr = *state;
-	struct policy_settings s;
-	settings_from(lr->row.settings, &s);
-	struct policy *p = policy_compile(&s, NULL, 0);
-	assert_non_null(p);
-	char scratch[512];
-	struct path_info info;
-	struct span t = { lr->row.target, strlen(lr->row.target) };
-	if (path_check(t, scratch, sizeof scratch, &info) != 0) {
-		policy_free(p);
-		fail_msg("path_check rejects %s: %s", lr->row.target, info.error);
-	}
-	struct policy_request rq = { .method = { lr->row.method, strlen(lr->row.method) },
-				     .path = &info, .has_body = lr->body };
 	struct policy_verdict v;
-	policy_judge(p, &rq, &v);
-	policy_free(p);
-	check_verdict(&lr->row, &v);
+	policy_rows_judge(lr->row.settings, lr->row.method, lr->row.target, lr->body, &v);
+	policy_rows_check(&lr->row, &v);
 }
 
 /* ==== Every section, generated from the list above ==== */
 
 struct gen_row {
-	struct judge_row row;
+	struct policy_row row;
 	char name[160], settings[96], target[96], says[48], not_says[48];
 };
 #define GEN_PER_SECTION 14
@@ -914,7 +794,7 @@ static void gen(const char *settings, const char *method, const char *target, bo
 	snprintf(g->not_says, sizeof g->not_says, "%s", not_says ? not_says : "");
 	snprintf(g->name, sizeof g->name, "%s: %s %s %s%s", settings, method, target,
 		 allow ? "is allowed" : "is denied", why);
-	g->row = (struct judge_row){ g->name, g->settings, method, g->target, allow, because,
+	g->row = (struct policy_row){ g->name, g->settings, method, g->target, allow, because,
 				     { says ? g->says : NULL }, not_says ? g->not_says : NULL };
 }
 
@@ -1114,7 +994,7 @@ static void test_rules_default(void **state)
 {
 	(void)state;
 	struct policy_settings s;
-	settings_from("", &s);
+	policy_rows_settings("", &s);
 	struct policy *p = policy_compile(&s, NULL, 0);
 	assert_non_null(p);
 	size_t n;
@@ -1142,7 +1022,7 @@ static void test_rules_everything(void **state)
 {
 	(void)state;
 	struct policy_settings s;
-	settings_from("ALL=1 POST=1 ALLOW_START=1 ALLOW_STOP=1 ALLOW_RESTARTS=1", &s);
+	policy_rows_settings("ALL=1 POST=1 ALLOW_START=1 ALLOW_STOP=1 ALLOW_RESTARTS=1", &s);
 	struct policy *p = policy_compile(&s, NULL, 0);
 	assert_non_null(p);
 	size_t n;
@@ -1160,7 +1040,7 @@ static void test_rules_libpod(void **state)
 {
 	(void)state;
 	struct policy_settings s;
-	settings_from("LIBPOD=1", &s);
+	policy_rows_settings("LIBPOD=1", &s);
 	struct policy *p = policy_compile(&s, NULL, 0);
 	assert_non_null(p);
 	size_t n;
@@ -1195,14 +1075,14 @@ static void test_rules_libpod_everything(void **state)
 	struct policy_settings s;
 	/* The largest list: POST=0 keeps the attach/ws and healthcheck
 	 * denials; showsecret has a twin, volume export is libpod only. */
-	settings_from("ALL=1 LIBPOD=1 ALLOW_START=1 ALLOW_STOP=1 ALLOW_RESTARTS=1", &s);
+	policy_rows_settings("ALL=1 LIBPOD=1 ALLOW_START=1 ALLOW_STOP=1 ALLOW_RESTARTS=1", &s);
 	struct policy *p = policy_compile(&s, NULL, 0);
 	assert_non_null(p);
 	size_t n;
 	policy_rules(p, &n);
 	assert_int_equal(n, 2 * (1 + 1 + 1 + 4 + N_ROWS(sections)) + 1 + 1);
 	policy_free(p);
-	settings_from("ALL=1 POST=1 LIBPOD=1 ALLOW_START=1 ALLOW_STOP=1 ALLOW_RESTARTS=1", &s);
+	policy_rows_settings("ALL=1 POST=1 LIBPOD=1 ALLOW_START=1 ALLOW_STOP=1 ALLOW_RESTARTS=1", &s);
 	p = policy_compile(&s, NULL, 0);
 	assert_non_null(p);
 	policy_rules(p, &n);
@@ -1235,7 +1115,7 @@ static void test_overflow(void **state)
 {
 	const struct overflow_row *row = *state;
 	struct policy_settings s;
-	settings_from(row->settings, &s);
+	policy_rows_settings(row->settings, &s);
 	char why[POLICY_ERROR_MAX] = "untouched";
 	struct policy *p = policy_compile_limited(&s, row->rule_limit, why, sizeof why);
 	if (row->error == NULL) {
@@ -1254,7 +1134,7 @@ static void test_overflow_message_room(void **state)
 {
 	(void)state;
 	struct policy_settings s;
-	settings_from("", &s);
+	policy_rows_settings("", &s);
 	char why[16];
 	memset(why, 'x', sizeof why);
 	assert_null(policy_compile_limited(&s, 1, why, sizeof why));
@@ -1275,7 +1155,7 @@ static void test_long_method(void **state)
 {
 	(void)state;
 	struct policy_settings s;
-	settings_from("", &s);
+	policy_rows_settings("", &s);
 	struct policy *p = policy_compile(&s, NULL, 0);
 	assert_non_null(p);
 	char method[400];
@@ -1301,8 +1181,7 @@ static void test_long_method(void **state)
 
 int main(void)
 {
-	for (size_t i = 0; i < N_ROWS(judge_rows); i++)
-		rows_add(test_judge, &judge_rows[i], "judge", judge_rows[i].name);
+	ROWS_ADD_EACH(test_judge, judge_rows, "judge");
 	for (size_t i = 0; i < N_ROWS(lifecycle_rows); i++)
 		rows_add(test_lifecycle, &lifecycle_rows[i], "lifecycle", lifecycle_rows[i].row.name);
 	generate_section_rows();
@@ -1315,17 +1194,14 @@ int main(void)
 		default_rows[i] = (struct default_row){ default_names[i], i };
 		rows_add(test_default, &default_rows[i], "sections", default_names[i]);
 	}
-	for (size_t i = 0; i < N_ROWS(pattern_rows); i++)
-		rows_add(test_pattern, &pattern_rows[i], "pattern", pattern_rows[i].name);
-	for (size_t i = 0; i < N_ROWS(method_rows); i++)
-		rows_add(test_method, &method_rows[i], "method bit", method_rows[i].name);
+	ROWS_ADD_EACH(test_pattern, pattern_rows, "pattern");
+	ROWS_ADD_EACH(test_method, method_rows, "method bit");
 	rows_add(test_rules_default, NULL, "rules", "defaults compile to the debug deny and 3 read-only sections");
 	rows_add(test_rules_everything, NULL, "rules", "everything on compiles to 29 rules, debug first");
 	rows_add(test_rules_libpod, NULL, "rules", "LIBPOD=1 adds a /libpod twin after each rule");
 	rows_add(test_rules_libpod_everything, NULL, "rules",
 		 "everything on with LIBPOD=1 fits the rule list (62 and 59 rules)");
-	for (size_t i = 0; i < N_ROWS(overflow_rows); i++)
-		rows_add(test_overflow, &overflow_rows[i], "overflow", overflow_rows[i].name);
+	ROWS_ADD_EACH(test_overflow, overflow_rows, "overflow");
 	rows_add(test_overflow_message_room, NULL, "overflow",
 		 "the message fits the room given, or none with NULL");
 	rows_add(test_free_null, NULL, "rules", "policy_free(NULL) is a no-op");

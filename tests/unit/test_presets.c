@@ -161,8 +161,7 @@ int main(void)
 	}
 	for (size_t i = 0; i < N_ROWS(read_only); i++)
 		rows_add(test_read_only, (void *)(uintptr_t)read_only[i], "read only", read_only[i]);
-	for (size_t i = 0; i < N_ROWS(grant_rows); i++)
-		rows_add(test_grant, &grant_rows[i], "grant", grant_rows[i].name);
+	ROWS_ADD_EACH(test_grant, grant_rows, "grant");
 	rows_add(test_lookup, NULL, "lookup", "every promised name");
 	return rows_run("presets");
 }

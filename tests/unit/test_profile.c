@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "rows.h"
+#include "policy_rows.h"
 
 #include "path.h"
 #include "policy.h"
@@ -33,40 +34,6 @@ static const struct route *route_of(const char *method, const char *path)
 			return &route_table[i];
 	fail_msg("no route %s %s in the table", method, path);
 	return NULL;
-}
-
-/* A policy from "CONTAINERS=1 POST=0 ..." over the defaults. */
-static struct policy *env_policy(const char *text)
-{
-	struct policy_settings s;
-	memset(&s, 0, sizeof s);
-	for (size_t i = 0; i < policy_n_sections; i++)
-		s.section_on[i] = policy_sections[i].default_on;
-	char buf[256];
-	snprintf(buf, sizeof buf, "%s", text);
-	char *save = NULL;
-	for (char *tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
-		char *eq = strchr(tok, '=');
-		assert_non_null(eq);
-		*eq = '\0';
-		bool on = eq[1] == '1';
-		if (!strcmp(tok, "POST"))
-			s.post = on;
-		else if (!strcmp(tok, "ALLOW_START"))
-			s.allow_start = on;
-		else if (!strcmp(tok, "LIBPOD"))
-			s.libpod = on;
-		else {
-			size_t i = 0;
-			while (i < policy_n_sections && strcmp(policy_sections[i].setting, tok) != 0)
-				i++;
-			assert_true(i < policy_n_sections);
-			s.section_on[i] = on;
-		}
-	}
-	struct policy *p = policy_compile(&s, NULL, 0);
-	assert_non_null(p);
-	return p;
 }
 
 /* A request as conn_request.c makes one: checked target, routes
@@ -401,7 +368,7 @@ static struct profile *judge_profile;
 static int judge_setup(void **state)
 {
 	(void)state;
-	judge_env = env_policy("CONTAINERS=1 IMAGES=1");
+	judge_env = policy_rows_compile("CONTAINERS=1 IMAGES=1");
 	const char *bad = NULL;
 	const struct preset *ping = preset_find("ping");
 	assert_non_null(ping);
@@ -479,7 +446,7 @@ static void test_judge_route_only(void **state)
 static void test_unrouted_by_env(void **state)
 {
 	(void)state;
-	struct policy *env = env_policy("CONTAINERS=1");
+	struct policy *env = policy_rows_compile("CONTAINERS=1");
 	struct profile *p = profile_new("env", env, true);
 	assert_non_null(p);
 	assert_true(profile_apply_section(p, "containers", ~0u, true, PROFILE_BY_ENV, "env") > 20);
@@ -532,8 +499,8 @@ static struct widen_row widen_rows[] = {
 static void test_widen(void **state)
 {
 	const struct widen_row *row = *state;
-	struct policy *env = env_policy(row->settings);
-	struct policy *base = env_policy("");
+	struct policy *env = policy_rows_compile(row->settings);
+	struct policy *base = policy_rows_compile("");
 	struct profile *p = profile_from_preset(preset_find("ping"), env, NULL);
 	assert_non_null(p);
 	char summary[512];
@@ -552,13 +519,12 @@ static void test_widen(void **state)
 	policy_free(env);
 }
 
-/* Every preset compiles: each rule names a route. */
 /* What a closed gate would deny that a preset allows: the startup log
  * says it, since settings never narrow a profile. */
 static void test_gate_ignored(void **state)
 {
 	(void)state;
-	struct policy *env = env_policy("CONTAINERS=1");
+	struct policy *env = policy_rows_compile("CONTAINERS=1");
 	const struct preset *dozzle = preset_find("dozzle"), *traefik = preset_find("traefik");
 	assert_non_null(dozzle);
 	assert_non_null(traefik);
@@ -587,6 +553,7 @@ static void test_gate_ignored(void **state)
 	policy_free(env);
 }
 
+/* Every preset compiles: each rule names a route. */
 static void test_presets_compile(void **state)
 {
 	(void)state;
@@ -610,19 +577,15 @@ static void test_presets_compile(void **state)
 
 int main(void)
 {
-	for (size_t i = 0; i < N_ROWS(resolve_rows); i++)
-		rows_add(test_resolve, &resolve_rows[i], "resolve", resolve_rows[i].name);
+	ROWS_ADD_EACH(test_resolve, resolve_rows, "resolve");
 	rows_add(test_set_get, NULL, "decisions", "set and get, per route and twin");
 	rows_add(test_inherit, NULL, "decisions", "inherit: extends");
-	for (size_t i = 0; i < N_ROWS(rule_rows); i++)
-		rows_add(test_rule, &rule_rows[i], "rule", rule_rows[i].name);
+	ROWS_ADD_EACH(test_rule, rule_rows, "rule");
 	rows_add(test_section, NULL, "section", "sections by method, twins, OPTIONS");
-	for (size_t i = 0; i < N_ROWS(judge_rows); i++)
-		rows_add(test_judge, &judge_rows[i], "judge", judge_rows[i].name);
+	ROWS_ADD_EACH(test_judge, judge_rows, "judge");
 	rows_add(test_judge_route_only, NULL, "judge", "rq->route alone");
 	rows_add(test_unrouted_by_env, NULL, "judge", "an env-based profile is the env rule list");
-	for (size_t i = 0; i < N_ROWS(widen_rows); i++)
-		rows_add(test_widen, &widen_rows[i], "widen", widen_rows[i].name);
+	ROWS_ADD_EACH(test_widen, widen_rows, "widen");
 	rows_add(test_presets_compile, NULL, "presets", "every preset compiles");
 	rows_add(test_gate_ignored, NULL, "gates", "what a closed gate would deny that a preset allows");
 	int rc = rows_run("profile");

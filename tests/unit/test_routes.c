@@ -473,17 +473,62 @@ static void test_methods_and_wrapper(void **state)
 	assert_null(route_resolve("POST", "/containers/a/copy"));
 }
 
+/* route_rule_names(): each route is named by its operation, by its
+ * method and template, with other variable names, and by "*" with its
+ * template; misspelt or partial rules name no route. */
+static void test_rule_names(void **state)
+{
+	(void)state;
+	char rule[300];
+	for (size_t i = 0; i < route_table_len; i++) {
+		const struct route *r = &route_table[i];
+		assert_true(route_rule_names(r->operation, r));
+		snprintf(rule, sizeof rule, "%s %s", route_method_name(r->method), r->path);
+		assert_true(route_rule_names(rule, r));
+		snprintf(rule, sizeof rule, "* %s", r->path);
+		assert_true(route_rule_names(rule, r));
+		/* Every variable renamed: "{a:.*}" becomes "{v}". */
+		size_t n = (size_t)snprintf(rule, sizeof rule, "%s ", route_method_name(r->method));
+		for (const char *t = r->path; *t != '\0'; t++) {
+			if (*t == '{') {
+				n += (size_t)snprintf(rule + n, sizeof rule - n, "{v}");
+				t = strchr(t, '}');
+			} else {
+				rule[n++] = *t;
+			}
+		}
+		rule[n] = '\0';
+		assert_true(route_rule_names(rule, r));
+	}
+	static const char *const none[] = { "containerlist", "GET /containers/json/", "GET",
+		"GET /containers/{id", "POST /containers/json", "* /nothing", "", "get /_ping",
+		"GET  /_ping", "GET /v1.41/_ping", "ContainerList " };
+	for (size_t k = 0; k < N_ROWS(none); k++)
+		for (size_t i = 0; i < route_table_len; i++)
+			if (route_rule_names(none[k], &route_table[i]))
+				fail_msg("'%s' names %s %s", none[k],
+					 route_method_name(route_table[i].method), route_table[i].path);
+	/* "GET" is exact: it does not name a route registered for every
+	 * method, which "*" names. */
+	for (size_t i = 0; i < route_table_len; i++) {
+		const struct route *r = &route_table[i];
+		if (r->method != ROUTE_ANY)
+			continue;
+		snprintf(rule, sizeof rule, "GET %s", r->path);
+		assert_false(route_rule_names(rule, r));
+	}
+}
+
 int main(void)
 {
-	for (size_t i = 0; i < N_ROWS(resolve_rows); i++)
-		rows_add(test_resolve, &resolve_rows[i], "resolve", resolve_rows[i].name);
+	ROWS_ADD_EACH(test_resolve, resolve_rows, "resolve");
 	rows_add(test_every_route_reaches_itself, NULL, "table", "every route reaches itself");
 	rows_add(test_entries_are_well_formed, NULL, "table", "entries are well formed");
 	rows_add(test_hijack_routes, NULL, "table", "the hijacking routes");
 	rows_add(test_libpod_twins, NULL, "table", "Podman's /libpod twins");
 	rows_add(test_methods_and_wrapper, NULL, "contract", "methods and route_resolve");
-	for (size_t i = 0; i < N_ROWS(hijack_rows); i++)
-		rows_add(test_hijack, &hijack_rows[i], "hijack", hijack_rows[i].name);
+	rows_add(test_rule_names, NULL, "contract", "the routes a policy rule names");
+	ROWS_ADD_EACH(test_hijack, hijack_rows, "hijack");
 	rows_add(test_candidates_corpus, NULL, "candidates",
 		 "route_resolve_all is every version's route_resolve_at, and the twin");
 	return rows_run("routes");
