@@ -527,6 +527,23 @@ static const char *method_need(const struct policy_settings *s, struct span meth
 	return method_switched_on(s, method) ? NULL : sw;
 }
 
+/* Adds the method setting the request still needs to needs (see
+ * method_need); false, with the whole reason in m, when no setting
+ * opens its method. */
+static bool need_method(const struct policy_settings *s, struct span method, bool acts,
+			char *needs, size_t needs_cap, char *m, size_t left)
+{
+	const char *method_setting = method_need(s, method, acts);
+	if (method_setting != NULL && *method_setting == '\0') {
+		snprintf(m, left, ": no setting opens the %.*s method once DELETE, PUT or PATCH "
+			 "is set", (int)(method.n > 32 ? 32 : method.n), method.p);
+		return false;
+	}
+	if (method_setting != NULL)
+		need(needs, needs_cap, method_setting);
+	return true;
+}
+
 /* The message of a closed gate: what it closes, and the settings that
  * would open the request (the gate, and the method if that is closed too). */
 static void explain_gate(const struct policy *p, struct span method,
@@ -562,14 +579,8 @@ static void explain_libpod_only(const struct policy *p, struct span method, stru
 	char needs[96] = "";
 	if (!p->settings.libpod_on[w - policy_libpod_switches])
 		need(needs, sizeof needs, w->setting);
-	const char *method_setting = method_need(&p->settings, method, false);
-	if (method_setting != NULL && *method_setting == '\0') {
-		snprintf(m, left, ": no setting opens the %.*s method once DELETE, PUT or PATCH "
-			 "is set", (int)(method.n > 32 ? 32 : method.n), method.p);
+	if (!need_method(&p->settings, method, false, needs, sizeof needs, m, left))
 		return;
-	}
-	if (method_setting != NULL)
-		need(needs, sizeof needs, method_setting);
 	const char *action = NULL;
 	if (policy_method_bit(method) == POLICY_M_POST && span_eq(section, "pods")) {
 		enum policy_cond a = POLICY_COND_NONE;
@@ -652,14 +663,8 @@ static void explain_denial(const struct policy *p, struct span method,
 	bool acts = rule != NULL ||
 		    (read && need_libpod && (policy_pattern_match(POLICY_ATTACH_WS, rest) ||
 					     policy_pattern_match(POLICY_HEALTHCHECK, rest)));
-	const char *method_setting = method_need(&p->settings, method, acts);
-	if (method_setting != NULL && *method_setting == '\0') {
-		snprintf(m, left, ": no setting opens the %.*s method once DELETE, PUT or PATCH "
-			 "is set", (int)(method.n > 32 ? 32 : method.n), method.p);
+	if (!need_method(&p->settings, method, acts, needs, sizeof needs, m, left))
 		return;
-	}
-	if (method_setting != NULL)
-		need(needs, sizeof needs, method_setting);
 	char action[96] = ""; /* the switches that grant only this */
 	const char *then = ""; /* what the next step of the operation needs */
 	if (policy_method_bit(method) == POLICY_M_POST) {
