@@ -25,15 +25,25 @@ FLAG = re.compile(r"^  (--[a-z-]+)\s+(\S.*)$")
 
 
 def parse_help(text):
-    """(intro lines, settings, sections, flags) from --help; fails loudly on
-    a line it does not understand, so a new layout cannot be dropped."""
-    intro, settings, sections, flags = [], [], [], []
+    """(intro lines, settings, sections, libpod switches, flags) from --help;
+    fails loudly on a line it does not understand, so a new layout cannot
+    be dropped."""
+    intro, settings, sections, libpod, flags = [], [], [], [], []
     part = "intro"
     for line in text.splitlines():
         if line.startswith("API sections"):
             part = "sections"
             continue
+        if line.startswith("Podman's API"):
+            part = "libpod-intro"
+            continue
+        if part == "libpod-intro" and line.strip() and not line.startswith("  "):
+            continue  # the header's own lines, said again in the page
         m = ROW.match(line)
+        if m and part in ("libpod-intro", "libpod"):
+            libpod.append(m.groups()[:3])
+            part = "libpod"
+            continue
         if m:
             (sections if part == "sections" else settings).append(m.groups())
             part = "sections" if part == "sections" else "settings"
@@ -49,9 +59,9 @@ def parse_help(text):
             intro.append(line)
         elif line.strip() and not line.startswith("Usage:"):
             raise SystemExit(f"gen-man: cannot place this --help line: {line!r}")
-    if not settings or not sections or not flags:
+    if not settings or not sections or not libpod or not flags:
         raise SystemExit("gen-man: --help has no settings table")
-    return intro, settings, sections, flags
+    return intro, settings, sections, libpod, flags
 
 
 def esc(text):
@@ -71,7 +81,7 @@ def setting_item(flag, var, help_text, default):
     return out
 
 
-def render(version, settings, sections, flags):
+def render(version, settings, sections, libpod, flags):
     L = [f'.TH DOCKGATE 8 "" "dockgate {esc(version)}" "System Manager\'s Manual"',
          ".SH NAME",
          "dockgate \\- a strict security proxy for the Docker Engine API socket",
@@ -132,6 +142,18 @@ def render(version, settings, sections, flags):
     for flag, var, help_text, default in sections:
         L += [".TP", f"\\fB{var}\\fR, \\fB{esc(flag)}\\fR",
               f"{esc(help_text)} (default: \\fB{esc(default)}\\fR)"]
+    L += [".SS Podman's API",
+          "linuxserver/docker\\-socket\\-proxy's switches, each false by default",
+          "and each independent of \\fBLIBPOD\\fR and of the Docker settings.",
+          "A section opens \\fB/libpod/\\fISECTION\\fB/...\\fR with the method",
+          "rule of \\fBPOST\\fR and every deny rule of the Docker section (gates,",
+          "attach/ws and healthcheck without \\fBPOST\\fR, exec closure,",
+          "showsecret, volume export); a grant is the lifecycle switch it names",
+          "on \\fB/libpod/containers\\fR or \\fB/libpod/pods\\fR alone.",
+          "Setting any of them, even to 0, closes every gate not opened.",
+          "The startup log warns of those that are root\\-equivalent."]
+    for flag, var, help_text in libpod:
+        L += [".TP", f"\\fB{var}\\fR, \\fB{esc(flag)}\\fR", esc(help_text)]
     L += [".SH EXIT STATUS",
           ".TP", ".B 0", "stopped cleanly after SIGTERM or SIGINT;",
           "with \\fB\\-\\-healthcheck\\fR: the proxy answered (200, or 403 with",
@@ -214,8 +236,8 @@ def main():
                                check=True, env={}).stdout
     version = subprocess.run([binary, "--version"], capture_output=True, text=True,
                              check=True, env={}).stdout.split()[1]
-    _, settings, sections, flags = parse_help(help_text)
-    page = render(version, settings, sections, flags)
+    _, settings, sections, libpod, flags = parse_help(help_text)
+    page = render(version, settings, sections, libpod, flags)
     if output == "-":
         sys.stdout.write(page)
     else:

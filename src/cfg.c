@@ -118,14 +118,16 @@ static const struct setting settings[] = {
 	{ "LIBPOD", NULL, CFG_T_BOOL, CFG_AT(policy.libpod), "0", 0, 0,
 	  "judge Podman's /vX.Y.Z/libpod/PATH exactly as /PATH: the same section, POST and "
 	  "ALLOW_* settings apply (/libpod/containers/json needs CONTAINERS=1); libpod-only "
-	  "paths (/libpod/pods, /play, /kube, /generate, /manifests) stay denied" },
+	  "paths (/libpod/pods, /play, /generate, /manifests) open only with their own "
+	  "LIBPOD_<SECTION>, /libpod/kube never" },
 	/* Reads that return secret data on newer Podman: not what a
 	 * read-only section promises, so each has a switch of its own. */
 	{ "ALLOW_SECRET_VALUES", NULL, CFG_T_BOOL, CFG_AT(policy.allow_secret_values), "0", 0, 0,
 	  "with SECRETS=1, allow a query key showsecret on /secrets (Podman 4.7 and later then "
 	  "return the secret's plaintext); denied otherwise, whatever POST says" },
 	{ "ALLOW_VOLUME_EXPORT", NULL, CFG_T_BOOL, CFG_AT(policy.allow_volume_export), "0", 0, 0,
-	  "with LIBPOD=1 VOLUMES=1, allow GET /libpod/volumes/{name}/export (Podman 5.6 and "
+	  "with /libpod/volumes open (LIBPOD=1 VOLUMES=1, or LIBPOD_VOLUMES=1), allow GET "
+	  "/libpod/volumes/{name}/export (Podman 5.6 and "
 	  "later return the volume's files); denied otherwise, whatever POST says" },
 	/* Read once at startup, before a socket is opened; policy_file.h. */
 	{ "POLICY_FILE", "--policy", CFG_T_FILE, CFG_AT(policy_file), NULL, 0, 0,
@@ -170,7 +172,9 @@ static const struct setting settings[] = {
 	  "restrict file and TCP access with Landlock where the kernel has it" },
 };
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
-#define N_ALL (N_SETTINGS + 32)
+/* Then the sections, then the LIBPOD_* switches (policy.h). */
+#define N_ALL (N_SETTINGS + 32 + 32)
+#define N_BEFORE_LIBPOD (N_SETTINGS + policy_n_sections)
 
 /* Where each value came from, for the error messages. */
 struct raw_values {
@@ -180,7 +184,11 @@ struct raw_values {
 
 static const char *setting_name(size_t i)
 {
-	return i < N_SETTINGS ? settings[i].env : policy_sections[i - N_SETTINGS].setting;
+	if (i < N_SETTINGS)
+		return settings[i].env;
+	if (i < N_BEFORE_LIBPOD)
+		return policy_sections[i - N_SETTINGS].setting;
+	return policy_libpod_switches[i - N_BEFORE_LIBPOD].setting;
 }
 
 /* Index of a general setting by name; the table is fixed, so a miss is a
@@ -195,7 +203,7 @@ static size_t setting_index(const char *env)
 
 static size_t n_all(void)
 {
-	return N_SETTINGS + policy_n_sections;
+	return N_BEFORE_LIBPOD + policy_n_libpod_switches;
 }
 
 /* "--socket-path" for "SOCKET_PATH", unless the table names the flag. */
@@ -340,13 +348,6 @@ static void note_lookalikes(struct cfg *c, char **env)
 		log_escape(name, sizeof name, *env, n < 64 ? n : 64);
 		if (near != NULL)
 			add_note(c, "%s is not a setting and is ignored: did you mean %s?", name, near);
-		else if (n > 7 && strncmp(*env, "LIBPOD_", 7) == 0)
-			/* linuxserver's docker-socket-proxy opens /libpod sections
-			 * one by one; dockgate opens each with its Docker twin. */
-			add_note(c, "%s (linuxserver/docker-socket-proxy's) is not a setting and is "
-				 "ignored: LIBPOD=1 judges /libpod/PATH by the setting of /PATH "
-				 "(LIBPOD_CONTAINERS: LIBPOD=1 and CONTAINERS=1); /libpod/pods, play, "
-				 "generate and manifests stay closed", name);
 		else if (has_reserved_prefix(*env, n))
 			add_note(c, "%s is not a setting and is ignored (dockgate --help lists them)",
 				 name);
@@ -552,6 +553,22 @@ static void print_help(FILE *out)
 			policy_sections[i].setting, policy_sections[i].segment,
 			policy_sections[i].default_on);
 	}
+	fprintf(out, "\nPodman's API, linuxserver/docker-socket-proxy's switches (default: 0 each;\n"
+		     "a twin opens /libpod/SECTION with POST's method rule and the section's\n"
+		     "deny rules, independently of SECTION and LIBPOD; a grant is ALLOW_<ACTION>\n"
+		     "on /libpod/containers or /libpod/pods alone; setting any closes the gates\n"
+		     "not opened, as ALLOW_PAUSE does):\n");
+	for (size_t i = 0; i < policy_n_libpod_switches; i++) {
+		const struct policy_libpod_switch *w = &policy_libpod_switches[i];
+		bool section = w->kind == POLICY_LP_TWIN || w->kind == POLICY_LP_ONLY;
+		flag_name(N_BEFORE_LIBPOD + i, flag, sizeof flag);
+		fprintf(out, "  %-27s %-25s %s%s%s%s\n", flag, w->setting,
+			section ? "/libpod/" : w->name,
+			section ? w->name : w->kind == POLICY_LP_GRANT ? " on /libpod/containers"
+								     : " on /libpod/pods",
+			w->kind == POLICY_LP_ONLY ? " (Podman only)" : "",
+			w->warning != NULL ? "; warns" : "");
+	}
 	fprintf(out, "\n  --healthcheck        probe the first listener with HEAD /_ping and exit 0 when\n"
 		     "                       dockgate answers (for HEALTHCHECK in images without a shell)\n");
 	fprintf(out, "  --help               print this text\n"
@@ -620,11 +637,33 @@ static void apply_gates(struct cfg *c, const struct raw_values *raw)
 	for (size_t i = 0; i < N_SETTINGS; i++)
 		if (gate_family(&settings[i]) && raw->value[i] != NULL)
 			c->gates_set = true;
+	/* The LIBPOD_* switches are linuxserver's alone: whoever sets one
+	 * comes from its image, where every gate starts closed. */
+	for (size_t i = N_BEFORE_LIBPOD; i < n_all(); i++)
+		if (raw->value[i] != NULL)
+			c->gates_set = true;
 	for (size_t g = 0; g < POLICY_N_GATES; g++)
 		c->policy.gate_closed[g] = c->gates_set && !c->gate_allow[g];
 	c->policy.methods_split = raw->value[setting_index("DELETE")] != NULL ||
 				  raw->value[setting_index("PUT")] != NULL ||
 				  raw->value[setting_index("PATCH")] != NULL;
+}
+
+/* Reads LIBPOD_* switch k from v (NULL: unset, off), as a section is read;
+ * one that opens something root-equivalent or handing data out says what
+ * in a note, logged as a warning at startup. Returns 1 when v is no
+ * boolean (after the message to err), else 0. */
+static int apply_libpod(struct cfg *c, size_t k, const char *v, const char *source, FILE *err)
+{
+	const struct policy_libpod_switch *w = &policy_libpod_switches[k];
+	bool on = false;
+	v = empty_bool_as_off(c, w->setting, v);
+	if (v != NULL && parse_bool(v, &on))
+		return bad_value(err, w->setting, source, v, "use 1/0, true/false, yes/no, on/off");
+	c->policy.libpod_on[k] = on;
+	if (on && w->warning != NULL)
+		add_note(c, "%s=1 opens /libpod/%s: %s", w->setting, w->name, w->warning);
+	return 0;
 }
 
 enum cfg_result cfg_load(struct cfg *c, int argc, char **argv, FILE *out, FILE *err)
@@ -646,6 +685,10 @@ enum cfg_result cfg_load(struct cfg *c, int argc, char **argv, FILE *out, FILE *
 	int bad = 0;
 	for (size_t i = 0; i < n_all(); i++) {
 		const char *v = raw.value[i];
+		if (i >= N_BEFORE_LIBPOD) {
+			bad |= apply_libpod(c, i - N_BEFORE_LIBPOD, v, raw.source[i], err);
+			continue;
+		}
 		if (i >= N_SETTINGS) {
 			const struct policy_section *s = &policy_sections[i - N_SETTINGS];
 			bool b = s->default_on;

@@ -28,12 +28,17 @@ void cfg_log_summary(const struct cfg *c, const struct policy *p)
 	for (size_t i = 0; i < c->n_notes && i < CFG_MAX_NOTES; i++)
 		log_warn("%s", c->notes[i]);
 	log_notice("dockgate %s: upstream %s", DOCKGATE_VERSION, c->socket_path);
-	char open[512] = "";
+	char open[1024] = "";
 	size_t o = 0;
 	for (size_t i = 0; i < policy_n_sections; i++)
 		if (c->policy.section_on[i])
 			o += (size_t)snprintf(open + o, sizeof open - o, "%s%s",
 					      o ? " " : "", policy_sections[i].setting);
+	/* linuxserver's switches: each opens a /libpod section or action alone. */
+	for (size_t i = 0; i < policy_n_libpod_switches && o < sizeof open; i++)
+		if (c->policy.libpod_on[i])
+			o += (size_t)snprintf(open + o, sizeof open - o, "%s%s",
+					      o ? " " : "", policy_libpod_switches[i].setting);
 	char methods[160];
 	describe_methods(&c->policy, methods, sizeof methods);
 	/* Which data routes are open, and what closes each, is the line of
@@ -49,7 +54,7 @@ void cfg_log_summary(const struct cfg *c, const struct policy *p)
 		   c->policy.libpod ? "; LIBPOD (/libpod/... judged like its Docker path)" : "",
 		   c->policy.allow_secret_values ? "; ALLOW_SECRET_VALUES" : "",
 		   c->policy.allow_volume_export ? "; ALLOW_VOLUME_EXPORT" : "",
-		   c->gates_set ? "gates not set to 1 are closed, as a gate variable is set"
+		   c->gates_set ? "gates not set to 1 are closed, as a gate or LIBPOD_* variable is set"
 				: "no gate variable is set: CONTAINERS opens every gate, as in "
 				  "docker-socket-proxy");
 	size_t n;

@@ -203,12 +203,15 @@ static void env_closer(const struct policy *env, const struct route *r, bool lib
 				    policy_pattern_match(policy_gates[g].routes[k].pattern, rest))
 					add_closer(out, cap, policy_gates[g].setting);
 	}
-	/* A lifecycle switch grants its one write whatever POST says. */
-	bool lifecycle = because != NULL && strncmp(because, "ALLOW_", 6) == 0;
+	/* A lifecycle switch grants its one write whatever POST says; so do
+	 * linuxserver's LIBPOD_ALLOW_* on a twin. */
+	bool lifecycle = because != NULL && (strncmp(because, "ALLOW_", 6) == 0 ||
+					     strncmp(because, "LIBPOD_ALLOW_", 13) == 0);
 	if (!lifecycle && r->method != ROUTE_GET && r->method != ROUTE_HEAD)
 		add_closer(out, cap, s->methods_split ? route_method_name(r->method) : "POST");
 	add_closer(out, cap, because);
-	if (libpod)
+	/* A LIBPOD_* switch opens the twin alone: LIBPOD=0 would not close it. */
+	if (libpod && (because == NULL || strncmp(because, "LIBPOD_", 7) != 0))
 		add_closer(out, cap, "LIBPOD");
 }
 

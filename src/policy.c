@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "path.h"
+#include "policy_libpod.h"
 #include "query.h"
 
 const struct policy_section policy_sections[] = {
@@ -126,18 +127,6 @@ static void add_one(struct policy *p, unsigned methods, const char *prefix,
 	p->first_segment[i] = (struct span){ seg, literal ? len : 0 };
 }
 
-/* Adds a rule for the Docker path, and with LIBPOD=1 its twin under
- * /libpod right after it. The twins never overlap a Docker pattern (none
- * starts with "libpod"), so each family keeps its own first-match order. */
-static void add_rule(struct policy *p, unsigned methods, const char *pattern,
-		     bool allow, enum policy_deny deny, enum policy_cond cond,
-		     const char *because)
-{
-	add_one(p, methods, "", pattern, allow, deny, cond, because);
-	if (p->settings.libpod)
-		add_one(p, methods, POLICY_LIBPOD, pattern, allow, deny, cond, because);
-}
-
 static bool section_on(const struct policy_settings *s, const char *segment)
 {
 	for (size_t i = 0; i < policy_n_sections; i++)
@@ -220,18 +209,36 @@ static const char *lifecycle_switch(const struct policy_settings *s, enum policy
 	}
 }
 
+/* The rule families: Docker paths, their /libpod twins, and the pod
+ * actions, which only the LIBPOD_ALLOW_POD_* switches grant. */
+enum policy_family { FAMILY_DOCKER, FAMILY_LIBPOD, FAMILY_PODS };
+
 /* The lifecycle switches come first so that they grant exactly one action
  * without opening the section or POST; their condition makes it exactly
  * one: a start with a body is a create on old API versions (below 1.24
  * the daemon applies a HostConfig sent to start), a stop with a signal is
- * a kill (API 1.42). */
-static void add_lifecycle(struct policy *p, const struct policy_settings *s)
+ * a kill (API 1.42). A /libpod twin is granted by the Docker switch with
+ * LIBPOD=1, or by its LIBPOD_ALLOW_* alone. */
+static void add_lifecycle(struct policy *p, const struct policy_settings *s,
+			  enum policy_family family)
 {
+	static const char containers[] = "/containers";
 	for (enum policy_cond a = POLICY_COND_START; is_lifecycle(a); a++) {
-		const char *granted_by = lifecycle_switch(s, a);
-		if (granted_by != NULL)
-			add_rule(p, POLICY_M_POST, lifecycle_actions[a].pattern, true,
-				 POLICY_DENY_NEVER, a, granted_by);
+		const char *pattern = lifecycle_actions[a].pattern, *granted_by = NULL;
+		if (family == FAMILY_DOCKER || (family == FAMILY_LIBPOD && s->libpod))
+			granted_by = lifecycle_switch(s, a);
+		if (granted_by == NULL && family != FAMILY_DOCKER)
+			granted_by = policy_libpod_grant(
+				s, family == FAMILY_PODS ? POLICY_LP_POD_GRANT : POLICY_LP_GRANT, a);
+		if (granted_by == NULL)
+			continue;
+		if (family == FAMILY_PODS) /* the pattern after its "/containers" */
+			add_one(p, POLICY_M_POST, POLICY_LIBPOD "/pods",
+				pattern + sizeof containers - 1, true, POLICY_DENY_NEVER, a,
+				granted_by);
+		else
+			add_one(p, POLICY_M_POST, family == FAMILY_LIBPOD ? POLICY_LIBPOD : "",
+				pattern, true, POLICY_DENY_NEVER, a, granted_by);
 	}
 }
 
@@ -239,7 +246,7 @@ static void add_lifecycle(struct policy *p, const struct policy_settings *s)
  * and after the lifecycle switches: ALLOW_RESTARTS still grants kill with
  * ALLOW_KILL closed, as it grants stop with CONTAINERS=0. Only
  * CONTAINERS opens these routes, so without it a gate needs no rule. */
-static void add_gates(struct policy *p, const struct policy_settings *s)
+static void add_gates(struct policy *p, const struct policy_settings *s, const char *prefix)
 {
 	if (!section_on(s, "containers"))
 		return;
@@ -248,8 +255,8 @@ static void add_gates(struct policy *p, const struct policy_settings *s)
 			continue;
 		const struct policy_gate_route *r = policy_gates[g].routes;
 		for (; r < policy_gates[g].routes + 3 && r->pattern != NULL; r++)
-			add_rule(p, r->methods, r->pattern, false, POLICY_DENY_GATE,
-				 POLICY_COND_NONE, policy_gates[g].setting);
+			add_one(p, r->methods, prefix, r->pattern, false, POLICY_DENY_GATE,
+				POLICY_COND_NONE, policy_gates[g].setting);
 	}
 }
 
@@ -320,6 +327,84 @@ struct policy *policy_compile(const struct policy_settings *s, char *why, size_t
 	return policy_compile_limited(s, POLICY_MAX_RULES, why, why_cap);
 }
 
+/* One family's rules, in the order that gives first-match its meaning:
+ * what no setting opens, the lifecycle grants, the gates, the exec
+ * closure, then the sections. s is the settings as the family sees them
+ * (policy_libpod_view()); the families never share a first segment, so each
+ * keeps its own order. */
+static void add_family(struct policy *p, const struct policy_settings *s,
+		       enum policy_family family)
+{
+	const char *prefix = family == FAMILY_LIBPOD ? POLICY_LIBPOD : "";
+	/* moby's debug router (/debug/pprof, /debug/vars) is registered on
+	 * every daemon and is no documented section: never allowed. */
+	add_one(p, POLICY_M_ANY, prefix, "/debug/**", false, POLICY_DENY_NEVER,
+		POLICY_COND_NONE, "always");
+	/* The attach WebSocket is a GET that writes to a container's stdin:
+	 * with POST=0 a section is read-only, so it stays closed. libpod's
+	 * GET /containers/{name}/healthcheck runs the container's health
+	 * command: a read that acts, so it needs POST=1 too (Docker has no
+	 * such route). */
+	if (!s->post)
+		add_one(p, POLICY_M_READ, prefix, POLICY_ATTACH_WS, false, POLICY_DENY_WRITES,
+			POLICY_COND_NONE, "POST");
+	if (family == FAMILY_LIBPOD && !s->post)
+		add_one(p, POLICY_M_READ, prefix, POLICY_HEALTHCHECK, false, POLICY_DENY_WRITES,
+			POLICY_COND_NONE, "POST");
+	/* Reads that return what a read-only client must not see, whatever
+	 * POST says: Podman 4.7 and later answer GET /secrets/{name} (and
+	 * /libpod/secrets/{name}/json) with the plaintext when the query says
+	 * showsecret=true; Podman 5.6 and later export a volume's files. */
+	if (!s->allow_secret_values && section_on(s, "secrets"))
+		add_one(p, POLICY_M_ANY, prefix, "/secrets/**", false, POLICY_DENY_SECRET_VALUE,
+			POLICY_COND_SHOWSECRET, "ALLOW_SECRET_VALUES");
+	if (family == FAMILY_LIBPOD && !s->allow_volume_export && section_on(s, "volumes"))
+		add_one(p, POLICY_M_ANY, prefix, POLICY_VOLUME_EXPORT, false,
+			POLICY_DENY_VOLUME_EXPORT, POLICY_COND_NONE, "ALLOW_VOLUME_EXPORT");
+	add_lifecycle(p, s, family);
+	add_gates(p, s, prefix);
+	/* docker exec creates the exec under /containers, then starts it
+	 * under /exec. With EXEC=0 the start is denied as a hijack, whose 403
+	 * the CLI reduces to "unable to upgrade to tcp, received 403": deny
+	 * the create, whose message the CLI prints, and create nothing. */
+	if (s->post && section_on(s, "containers") && !section_on(s, "exec"))
+		add_one(p, POLICY_M_POST, prefix, POLICY_EXEC_CREATE, false,
+			POLICY_DENY_EXEC_CLOSED, POLICY_COND_NONE, "EXEC");
+	for (size_t i = 0; i < policy_n_sections; i++) {
+		if (!s->section_on[i])
+			continue;
+		char pattern[POLICY_PATTERN_MAX];
+		snprintf(pattern, sizeof pattern, "/%s/**", policy_sections[i].segment);
+		/* A twin's own switch names it in the log when it is on. */
+		const char *own = family == FAMILY_LIBPOD
+					  ? policy_libpod_on(s, POLICY_LP_TWIN, policy_sections[i].segment)
+					  : NULL;
+		add_one(p, section_methods(s), prefix, pattern, true, POLICY_DENY_NEVER,
+			POLICY_COND_NONE, own != NULL ? own : policy_sections[i].setting);
+	}
+}
+
+/* The sections only Podman has, each opened by its LIBPOD_<SECTION> with
+ * POST's method rule, as upstream. A pod has a process list, so the top
+ * gate closes /libpod/pods/{name}/top as upstream's does; the pod actions
+ * come before the section, as the containers' do. */
+static void add_libpod_only(struct policy *p, const struct policy_settings *s)
+{
+	add_lifecycle(p, s, FAMILY_PODS);
+	if (policy_libpod_on(s, POLICY_LP_ONLY, "pods") && s->gate_closed[POLICY_GATE_TOP])
+		add_one(p, POLICY_M_READ, POLICY_LIBPOD "/pods", "/**/top", false,
+			POLICY_DENY_GATE, POLICY_COND_NONE, policy_gates[POLICY_GATE_TOP].setting);
+	for (size_t i = 0; i < policy_n_libpod_switches; i++) {
+		const struct policy_libpod_switch *w = &policy_libpod_switches[i];
+		if (w->kind != POLICY_LP_ONLY || !s->libpod_on[i])
+			continue;
+		char pattern[POLICY_PATTERN_MAX];
+		snprintf(pattern, sizeof pattern, "/%s/**", w->name);
+		add_one(p, section_methods(s), POLICY_LIBPOD, pattern, true, POLICY_DENY_NEVER,
+			POLICY_COND_NONE, w->setting);
+	}
+}
+
 struct policy *policy_compile_limited(const struct policy_settings *s, size_t rule_limit,
 				      char *why, size_t why_cap)
 {
@@ -328,47 +413,12 @@ struct policy *policy_compile_limited(const struct policy_settings *s, size_t ru
 		return compile_failed(p, why, why_cap, "policy: out of memory");
 	p->settings = *s;
 	p->rule_limit = rule_limit < POLICY_MAX_RULES ? rule_limit : POLICY_MAX_RULES;
-	/* moby's debug router (/debug/pprof, /debug/vars) is registered on
-	 * every daemon and is no documented section: never allowed. */
-	add_rule(p, POLICY_M_ANY, "/debug/**", false, POLICY_DENY_NEVER, POLICY_COND_NONE,
-		 "always");
-	/* The attach WebSocket is a GET that writes to a container's stdin:
-	 * with POST=0 a section is read-only, so it stays closed. */
-	if (!s->post)
-		add_rule(p, POLICY_M_READ, POLICY_ATTACH_WS, false, POLICY_DENY_WRITES,
-			 POLICY_COND_NONE, "POST");
-	/* libpod's GET /containers/{name}/healthcheck runs the container's
-	 * health command: a read that acts, so it needs POST=1 like attach/ws.
-	 * Docker has no such route, so it gets no Docker rule. */
-	if (s->libpod && !s->post)
-		add_one(p, POLICY_M_READ, POLICY_LIBPOD, POLICY_HEALTHCHECK, false,
-			POLICY_DENY_WRITES, POLICY_COND_NONE, "POST");
-	/* Reads that return what a read-only client must not see, whatever
-	 * POST says: Podman 4.7 and later answer GET /secrets/{name} (and
-	 * /libpod/secrets/{name}/json) with the plaintext when the query says
-	 * showsecret=true; Podman 5.6 and later export a volume's files. */
-	if (!s->allow_secret_values && section_on(s, "secrets"))
-		add_rule(p, POLICY_M_ANY, "/secrets/**", false, POLICY_DENY_SECRET_VALUE,
-			 POLICY_COND_SHOWSECRET, "ALLOW_SECRET_VALUES");
-	if (s->libpod && !s->allow_volume_export && section_on(s, "volumes"))
-		add_one(p, POLICY_M_ANY, POLICY_LIBPOD, POLICY_VOLUME_EXPORT, false,
-			POLICY_DENY_VOLUME_EXPORT, POLICY_COND_NONE, "ALLOW_VOLUME_EXPORT");
-	add_lifecycle(p, s);
-	add_gates(p, s);
-	/* docker exec creates the exec under /containers, then starts it
-	 * under /exec. With EXEC=0 the start is denied as a hijack, whose 403
-	 * the CLI reduces to "unable to upgrade to tcp, received 403": deny
-	 * the create, whose message the CLI prints, and create nothing. */
-	if (s->post && section_on(s, "containers") && !section_on(s, "exec"))
-		add_rule(p, POLICY_M_POST, POLICY_EXEC_CREATE, false, POLICY_DENY_EXEC_CLOSED,
-			 POLICY_COND_NONE, "EXEC");
-	for (size_t i = 0; i < policy_n_sections; i++) {
-		if (!s->section_on[i])
-			continue;
-		char pattern[POLICY_PATTERN_MAX];
-		snprintf(pattern, sizeof pattern, "/%s/**", policy_sections[i].segment);
-		add_rule(p, section_methods(s), pattern, true, POLICY_DENY_NEVER,
-			 POLICY_COND_NONE, policy_sections[i].setting);
+	add_family(p, s, FAMILY_DOCKER);
+	if (policy_libpod_any(s)) {
+		struct policy_settings view;
+		policy_libpod_view(s, &view);
+		add_family(p, &view, FAMILY_LIBPOD);
+		add_libpod_only(p, s);
 	}
 	if (p->rules_wanted > p->n_rules) {
 		char message[POLICY_ERROR_MAX];
@@ -395,81 +445,6 @@ const struct policy_rule *policy_rules(const struct policy *p, size_t *n)
 {
 	*n = p->n_rules;
 	return p->rules;
-}
-
-/* "*" matches one container-name-like segment, as Docker names and IDs are
- * ([a-zA-Z0-9][a-zA-Z0-9_.-]*). */
-static bool name_segment(const char *s, size_t n)
-{
-	if (n == 0)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			     (c >= '0' && c <= '9');
-		if (!alnum && (i == 0 || (c != '_' && c != '.' && c != '-')))
-			return false;
-	}
-	return true;
-}
-
-/* The start of the last k segments of rest[0, n) ("/a/b" has two), or -1
- * when it has fewer. */
-static long last_segments(struct span rest, size_t k)
-{
-	if (k == 0)
-		return (long)rest.n;
-	for (size_t i = rest.n; i-- > 0;)
-		if (rest.p[i] == '/' && --k == 0)
-			return (long)i;
-	return -1;
-}
-
-static size_t count_segments(const char *pattern)
-{
-	size_t k = 0;
-	for (; *pattern; pattern++)
-		k += *pattern == '/';
-	return k;
-}
-
-bool policy_pattern_match(const char *pattern, struct span rest)
-{
-	const char *pp = pattern;
-	size_t i = 0;
-	while (*pp == '/') {
-		const char *pend = strchr(pp + 1, '/');
-		size_t plen = pend ? (size_t)(pend - pp - 1) : strlen(pp + 1);
-		if (plen == 2 && pp[1] == '*' && pp[2] == '*') {
-			if (pend == NULL)
-				return true; /* "**" at the end: any rest */
-			/* In the middle: one or more whole segments, up to the
-			 * ones the rest of the pattern needs at the end: a
-			 * name as {name:.*} routes it, never empty since
-			 * path_check() refuses "//". Linear: one scan back. */
-			if (strstr(pend, "**") != NULL)
-				return false;
-			long at = last_segments((struct span){ rest.p + i, rest.n - i },
-						count_segments(pend));
-			if (at <= 0)
-				return false;
-			i += (size_t)at;
-			pp = pend;
-			continue;
-		}
-		if (i >= rest.n || rest.p[i] != '/')
-			return false;
-		const char *seg = rest.p + i + 1;
-		const char *send = memchr(seg, '/', rest.n - i - 1);
-		size_t slen = send ? (size_t)(send - seg) : rest.n - i - 1;
-		bool ok = (plen == 1 && pp[1] == '*') ? name_segment(seg, slen)
-						      : (plen == slen && memcmp(pp + 1, seg, plen) == 0);
-		if (!ok)
-			return false;
-		i += 1 + slen;
-		pp += 1 + plen;
-	}
-	return *pp == '\0' && i == rest.n;
 }
 
 /* The part of rest after a leading "/libpod" segment ("/" when nothing
@@ -552,6 +527,23 @@ static const char *method_need(const struct policy_settings *s, struct span meth
 	return method_switched_on(s, method) ? NULL : sw;
 }
 
+/* Adds the method setting the request still needs to needs (see
+ * method_need); false, with the whole reason in m, when no setting
+ * opens its method. */
+static bool need_method(const struct policy_settings *s, struct span method, bool acts,
+			char *needs, size_t needs_cap, char *m, size_t left)
+{
+	const char *method_setting = method_need(s, method, acts);
+	if (method_setting != NULL && *method_setting == '\0') {
+		snprintf(m, left, ": no setting opens the %.*s method once DELETE, PUT or PATCH "
+			 "is set", (int)(method.n > 32 ? 32 : method.n), method.p);
+		return false;
+	}
+	if (method_setting != NULL)
+		need(needs, needs_cap, method_setting);
+	return true;
+}
+
 /* The message of a closed gate: what it closes, and the settings that
  * would open the request (the gate, and the method if that is closed too). */
 static void explain_gate(const struct policy *p, struct span method,
@@ -567,6 +559,45 @@ static void explain_gate(const struct policy *p, struct span method,
 		 gate->setting, also && *also ? " and " : "", also && *also ? also : "",
 		 also && *also ? "=1" : "",
 		 exec && !section_on(&p->settings, "exec") ? "; starting it also needs EXEC=1" : "");
+}
+
+/* The message for a /libpod path whose first segment, section, has no
+ * Docker twin: its LIBPOD_<SECTION> and the method it needs, or the pod
+ * action's own switch. */
+static void explain_libpod_only(const struct policy *p, struct span method, struct span section,
+				struct span rest, char *m, size_t left)
+{
+	const struct policy_libpod_switch *w = NULL;
+	for (size_t i = 0; i < policy_n_libpod_switches; i++)
+		if (policy_libpod_switches[i].kind == POLICY_LP_ONLY &&
+		    span_eq(section, policy_libpod_switches[i].name))
+			w = &policy_libpod_switches[i];
+	if (w == NULL) {
+		snprintf(m, left, ": it is in no API section that a setting can allow");
+		return;
+	}
+	char needs[96] = "";
+	if (!p->settings.libpod_on[w - policy_libpod_switches])
+		need(needs, sizeof needs, w->setting);
+	if (!need_method(&p->settings, method, false, needs, sizeof needs, m, left))
+		return;
+	const char *action = NULL;
+	if (policy_method_bit(method) == POLICY_M_POST && span_eq(section, "pods")) {
+		enum policy_cond a = POLICY_COND_NONE;
+		/* "/pods/x/start" is "/containers/x/start" for the pattern. */
+		char as_container[POLICY_PATTERN_MAX + 16];
+		int n = snprintf(as_container, sizeof as_container, "/containers%.*s",
+				 (int)(rest.n - 5), rest.p + 5);
+		if (n > 0 && (size_t)n < sizeof as_container)
+			a = lifecycle_action_of((struct span){ as_container, (size_t)n });
+		const struct policy_libpod_switch *g =
+			a != POLICY_COND_NONE
+				? policy_libpod_find(POLICY_LP_POD_GRANT, lifecycle_actions[a].switch_name)
+				: NULL;
+		action = g != NULL ? g->setting : NULL;
+	}
+	snprintf(m, left, " (set %s%s%s%s)", needs, action ? ", or only " : "",
+		 action ? action : "", action ? "=1" : "");
 }
 
 /* Fills v->message with what was denied and the settings that would allow
@@ -600,15 +631,25 @@ static void explain_denial(const struct policy *p, struct span method,
 	for (size_t i = 0; i < policy_n_sections; i++)
 		if (span_eq(section, policy_sections[i].segment))
 			sec = &policy_sections[i];
+	if (sec == NULL && is_libpod) {
+		explain_libpod_only(p, method, section, rest, m, left);
+		return;
+	}
 	if (sec == NULL) {
 		snprintf(m, left, ": it is in no API section that a setting can allow");
 		return;
 	}
-	bool need_libpod = is_libpod && !p->settings.libpod;
+	/* A twin opens with LIBPOD=1 and its section, or its LIBPOD_<SECTION>
+	 * alone; the message names dockgate's own settings, LIBPOD and the
+	 * section, which open the twin with its Docker path. */
+	const char *own = is_libpod ? policy_libpod_on(&p->settings, POLICY_LP_TWIN, sec->segment)
+				    : NULL;
+	bool need_libpod = is_libpod && !p->settings.libpod && own == NULL;
+	bool need_section = !p->settings.section_on[sec - policy_sections] && own == NULL;
 	char needs[96] = "";
 	if (need_libpod)
 		need(needs, sizeof needs, "LIBPOD");
-	if (!p->settings.section_on[sec - policy_sections])
+	if (need_section)
 		need(needs, sizeof needs, sec->setting);
 	/* No gate rule matched, as the section or LIBPOD is off: opening
 	 * them would only meet the gate next. */
@@ -622,28 +663,21 @@ static void explain_denial(const struct policy *p, struct span method,
 	bool acts = rule != NULL ||
 		    (read && need_libpod && (policy_pattern_match(POLICY_ATTACH_WS, rest) ||
 					     policy_pattern_match(POLICY_HEALTHCHECK, rest)));
-	const char *method_setting = method_need(&p->settings, method, acts);
-	if (method_setting != NULL && *method_setting == '\0') {
-		snprintf(m, left, ": no setting opens the %.*s method once DELETE, PUT or PATCH "
-			 "is set", (int)(method.n > 32 ? 32 : method.n), method.p);
+	if (!need_method(&p->settings, method, acts, needs, sizeof needs, m, left))
 		return;
-	}
-	if (method_setting != NULL)
-		need(needs, sizeof needs, method_setting);
-	const char *action = NULL; /* the switch that grants only this */
+	char action[96] = ""; /* the switches that grant only this */
 	const char *then = ""; /* what the next step of the operation needs */
 	if (policy_method_bit(method) == POLICY_M_POST) {
 		enum policy_cond a = lifecycle_action_of(rest);
 		if (a != POLICY_COND_NONE)
-			action = lifecycle_actions[a].switch_name;
+			policy_libpod_alternative(&p->settings, is_libpod, need_libpod,
+					      lifecycle_actions[a].switch_name, action, sizeof action);
 		if (policy_pattern_match(POLICY_EXEC_CREATE, rest) &&
 		    !section_on(&p->settings, "exec"))
 			then = "; starting it also needs EXEC=1";
 	}
-	snprintf(m, left, " (set %s%s%s%s%s%s%s)", needs,
-		 acts && !p->settings.post ? ": it can write to a container" : "",
-		 action ? ", or only " : "", action && need_libpod ? "LIBPOD=1 and " : "",
-		 action ? action : "", action ? "=1" : "", then);
+	snprintf(m, left, " (set %s%s%s%s)", needs,
+		 acts && !p->settings.post ? ": it can write to a container" : "", action, then);
 }
 
 /* ==== Query parameters (query.h reads them as the daemon does) ==== */

@@ -22,12 +22,16 @@
  *
  * Podman's own API (libpod) lives under "/libpod/" after the version
  * prefix and mirrors the Docker paths: /libpod/containers/json,
- * /libpod/images/pull, /libpod/exec/{id}/start. With LIBPOD=1 every rule
- * gets a twin whose pattern is "/libpod" plus its own, so /libpod/<rest>
- * is judged by exactly the settings that judge /<rest>, lifecycle switches
- * and /debug included. A libpod-only first segment (pods, play, kube,
- * generate, manifests) has no rule and stays denied; /libpod/libpod/...
- * has none either, so nothing is stripped twice. */
+ * /libpod/images/pull, /libpod/exec/{id}/start. Its rules are a family of
+ * their own, each pattern "/libpod" plus a Docker rule's, compiled from
+ * the settings as the libpod side sees them: with LIBPOD=1 a section is
+ * on when its Docker section is, and linuxserver's LIBPOD_<SECTION>=1
+ * turns one on alone. Every deny rule follows its section into the
+ * family (gates, attach/ws, exec closure, /debug...), so a twin opened
+ * either way is judged by the same rules. Libpod-only sections (pods,
+ * play, generate, manifests) open only with their LIBPOD_<SECTION>;
+ * /libpod/kube and /libpod/libpod/... have no rule, so nothing is
+ * stripped twice. */
 #ifndef DOCKGATE_POLICY_H
 #define DOCKGATE_POLICY_H
 
@@ -49,12 +53,36 @@ struct policy_section {
 extern const struct policy_section policy_sections[];
 extern const size_t policy_n_sections;
 
+/* linuxserver/docker-socket-proxy's LIBPOD_* switches, each as upstream:
+ * a section opens /libpod/<segment>/... with POST's method rule,
+ * independently of the Docker section and of LIBPOD; a grant is a
+ * lifecycle switch on /libpod/containers (or /libpod/pods) alone. */
+enum policy_libpod_kind {
+	POLICY_LP_TWIN,      /* a Docker section's /libpod twin */
+	POLICY_LP_ONLY,      /* a section only Podman has */
+	POLICY_LP_GRANT,     /* ALLOW_<ACTION> on /libpod/containers/{name}/<action> */
+	POLICY_LP_POD_GRANT, /* the same on /libpod/pods/{name}/<action> */
+};
+
+struct policy_libpod_switch {
+	const char *setting; /* "LIBPOD_CONTAINERS" */
+	enum policy_libpod_kind kind;
+	/* Sections: the first segment after /libpod ("_ping"); grants: the
+	 * Docker switch it mirrors ("ALLOW_RESTARTS"). */
+	const char *name;
+	/* Sections only: what it opens when that is root-equivalent or
+	 * hands data out, for the startup warning; NULL when neither. */
+	const char *warning;
+};
+extern const struct policy_libpod_switch policy_libpod_switches[];
+extern const size_t policy_n_libpod_switches;
+
 /* The gates: container sub-resources that CONTAINERS opens along with
  * the section, each closed by a switch of its own (linuxserver's
  * docker-socket-proxy closes the first five unless ALLOW_<NAME>=1). A
  * closed gate denies its routes whatever the section and POST say; an
  * open one leaves them to the section. Names span segments ("**"), and
- * with LIBPOD=1 each gate also closes its /libpod twin. */
+ * each gate also closes its /libpod twin wherever that is open. */
 enum policy_gate {
 	POLICY_GATE_ARCHIVE, /* docker cp, both ways: /containers/{name}/archive, /copy */
 	POLICY_GATE_CHANGES, /* docker diff: /containers/{name}/changes */
@@ -99,6 +127,7 @@ struct policy_settings {
 	bool allow_put;
 	bool allow_patch;
 	bool libpod; /* judge /libpod/<rest> like /<rest> (see above) */
+	bool libpod_on[32]; /* indexed like policy_libpod_switches */
 	bool allow_secret_values; /* GET /secrets/{name}?showsecret=true */
 	bool allow_volume_export; /* GET /libpod/volumes/{name}/export */
 };
@@ -155,11 +184,12 @@ struct policy_rule {
 struct policy;
 
 /* What a compiled policy holds: rules, and bytes of a rule's pattern (the
- * NUL included). Everything on with LIBPOD=1, POST=0 and every gate
- * closed is the longest list, 86 rules: twice (debug, attach/ws,
- * showsecret, 6 lifecycle, 10 gate routes, 23 sections) plus the libpod
- * healthcheck and volume export. */
-#define POLICY_MAX_RULES 96
+ * NUL included). Everything on with LIBPOD=1, every LIBPOD_* switch,
+ * POST=0 and every gate closed is the longest list, 97 rules: twice
+ * (debug, attach/ws, showsecret, 6 lifecycle, 10 gate routes, 23
+ * sections), plus the libpod healthcheck and volume export, and for
+ * libpod alone the pods' top gate, 6 pod lifecycle rules and 4 sections. */
+#define POLICY_MAX_RULES 128
 #define POLICY_PATTERN_MAX 48
 /* Room for policy_compile's message. */
 #define POLICY_ERROR_MAX 160

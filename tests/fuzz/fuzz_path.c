@@ -5,7 +5,8 @@
  * verdict always names a section; with LIBPOD=1 an allowed /libpod path
  * names one after "/libpod" (never debug, never libpod again). Gates and
  * method switches only narrow: what they allow, the same settings without
- * them allow too. */
+ * them allow too. linuxserver's LIBPOD_<SECTION> switches judge every path
+ * as LIBPOD=1 with those sections does. */
 #include <assert.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,6 +16,33 @@
 #include "policy.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Two policies that must agree on every request: the /libpod twins of
+ * every section but exec opened by their LIBPOD_<SECTION> switches, and by
+ * LIBPOD=1 with those sections; with POST=1 (the exec closure) and with
+ * POST=0 and gates closed (attach/ws, healthcheck, the gates). */
+static void compile_twin_pair(bool post, struct policy **by_switch, struct policy **by_libpod)
+{
+	struct policy_settings l = { .post = post, .libpod = true, .allow_start = true };
+	for (size_t g = 0; g < POLICY_N_GATES; g++)
+		l.gate_closed[g] = !post && g % 2 == 0;
+	for (size_t k = 0; k < policy_n_libpod_switches; k++) {
+		const struct policy_libpod_switch *w = &policy_libpod_switches[k];
+		for (size_t i = 0; i < policy_n_sections; i++)
+			if (w->kind == POLICY_LP_TWIN && strcmp(w->name, "exec") != 0 &&
+			    strcmp(w->name, policy_sections[i].segment) == 0)
+				l.section_on[i] = true;
+	}
+	struct policy_settings s = l;
+	s.libpod = false;
+	for (size_t k = 0; k < policy_n_libpod_switches; k++) {
+		const struct policy_libpod_switch *w = &policy_libpod_switches[k];
+		s.libpod_on[k] = (w->kind == POLICY_LP_TWIN && strcmp(w->name, "exec") != 0) ||
+				 strcmp(w->setting, "LIBPOD_ALLOW_START") == 0;
+	}
+	*by_switch = policy_compile(&s, NULL, 0);
+	*by_libpod = policy_compile(&l, NULL, 0);
+}
 
 static bool has_segment(struct span p, const char *seg)
 {
@@ -29,7 +57,10 @@ static bool has_segment(struct span p, const char *seg)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct policy *open_all, *defaults, *libpod_all, *gated_all;
+	static struct policy *by_switch[2], *by_libpod[2];
 	if (open_all == NULL) {
+		compile_twin_pair(true, &by_switch[0], &by_libpod[0]);
+		compile_twin_pair(false, &by_switch[1], &by_libpod[1]);
 		struct policy_settings s = { .post = true, .allow_start = true };
 		for (size_t i = 0; i < policy_n_sections; i++)
 			s.section_on[i] = true;
@@ -72,6 +103,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				assert(m == 0); /* POST=0: nothing but GET/HEAD */
 			struct policy_verdict narrow;
 			policy_judge(gated_all, &preq, &narrow);
+			for (size_t k = 0; k < 2; k++) {
+				struct policy_verdict a, b;
+				policy_judge(by_switch[k], &preq, &a);
+				policy_judge(by_libpod[k], &preq, &b);
+				assert(a.allow == b.allow);
+			}
 			policy_judge(libpod_all, &preq, &v);
 			/* ALLOW_RESTARTS is gated_all's own grant. */
 			assert(!narrow.allow || v.allow ||

@@ -315,11 +315,16 @@ def test_libpod_create_and_start(proxy, podman):
 
 
 def test_libpod_only_endpoints_stay_denied(proxy, podman):
+    """LIBPOD=1 never opens a Podman-only section: each names its own
+    LIBPOD_* switch (tests/podman/test_libpod_switches.py opens them)."""
     assert podman.api("GET", LIBPOD + "/pods/json")[0] == 200
     p = proxy(LIBPOD=1, POST=1, CONTAINERS=1, IMAGES=1, SYSTEM=1, INFO=1)
-    for method, target in (("GET", "/pods/json"), ("POST", "/play/kube"),
-                           ("GET", "/generate/x/systemd"), ("GET", "/manifests/x/json")):
-        assert_403(get(p, LIBPOD + target, method=method), "no API section")
+    for method, target, switch in (("GET", "/pods/json", "LIBPOD_PODS"),
+                                   ("POST", "/play/kube", "LIBPOD_PLAY"),
+                                   ("GET", "/generate/x/systemd", "LIBPOD_GENERATE"),
+                                   ("GET", "/manifests/x/json", "LIBPOD_MANIFESTS")):
+        assert_403(get(p, LIBPOD + target, method=method), f"(set {switch}=1)")
+    assert_403(get(p, LIBPOD + "/kube/play", method="POST"), "no API section")
     assert_403(get(p, LIBPOD + "/libpod/containers/json"), "no API section")
 
 

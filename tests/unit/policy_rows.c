@@ -55,6 +55,11 @@ static bool set_one(struct policy_settings *s, const char *name, bool on)
 		}
 	for (size_t g = 0; gated && g < POLICY_N_GATES; g++)
 		s->gate_closed[g] = on;
+	for (size_t i = 0; i < policy_n_libpod_switches; i++)
+		if (strcmp(name, policy_libpod_switches[i].setting) == 0) {
+			s->libpod_on[i] = on;
+			found = true;
+		}
 	return found || gated;
 }
 

@@ -11,8 +11,8 @@
  * every method). Each word is a setting, "=", and 0 or 1: a section, a
  * gate (0 closes it), POST, DELETE, PUT, PATCH, LIBPOD, ALLOW_START,
  * ALLOW_STOP, ALLOW_RESTARTS, ALLOW_PAUSE, ALLOW_UNPAUSE,
- * ALLOW_SECRET_VALUES, ALLOW_VOLUME_EXPORT; or what cfg.c makes of the
- * environment: "ALL" every section, "GATED" every gate closed (as when a
+ * ALLOW_SECRET_VALUES, ALLOW_VOLUME_EXPORT, a LIBPOD_* switch; or what
+ * cfg.c makes of the environment: "ALL" every section, "GATED" every gate closed (as when a
  * gate variable is present), "SPLIT" each method its own switch (as when
  * DELETE, PUT or PATCH is present). Anything else fails the test. */
 void policy_rows_settings(const char *text, struct policy_settings *s);

@@ -36,6 +36,8 @@ static void clear_env(void)
 		unsetenv(general_vars[i]);
 	for (size_t i = 0; i < policy_n_sections; i++)
 		unsetenv(policy_sections[i].setting);
+	for (size_t i = 0; i < policy_n_libpod_switches; i++)
+		unsetenv(policy_libpod_switches[i].setting);
 }
 
 /* One effective setting in the user's terms, for "NAME=value" checks. */
@@ -104,6 +106,12 @@ static void render(const struct cfg *c, const char *key, char *out, size_t cap)
 		snprintf(out, cap, "%d", c->seccomp);
 	} else if (!strcmp(key, "LANDLOCK")) {
 		snprintf(out, cap, "%d", c->landlock);
+	} else if (!strcmp(key, "GATES_CLOSED")) {
+		snprintf(out, cap, "%d", c->gates_set);
+	} else if (!strncmp(key, "LIBPOD_", 7)) {
+		for (size_t i = 0; i < policy_n_libpod_switches; i++)
+			if (!strcmp(key, policy_libpod_switches[i].setting))
+				snprintf(out, cap, "%d", c->policy.libpod_on[i]);
 	} else {
 		for (size_t i = 0; i < policy_n_sections; i++)
 			if (!strcmp(key, policy_sections[i].setting)) {
@@ -189,6 +197,27 @@ static struct cfg_row cfg_rows[] = {
 	  { NULL }, { "ALLOW_START", "'2'", BOOLS }, { NULL } },
 	{ "LIBPOD=1", { "LIBPOD=1" }, { NULL }, CFG_RUN,
 	  { "LIBPOD=1", "CONTAINERS=0", "POST=0", "ALLOW_START=0" }, { NULL }, { NULL } },
+	/* linuxserver's LIBPOD_* switches: each off by default (its image
+	 * turns LIBPOD_PING and LIBPOD_VERSION on), each its own boolean, and
+	 * any one present closes the gates, as in that image. */
+	{ "defaults: every LIBPOD_* switch off, gates open", { NULL }, { NULL }, CFG_RUN,
+	  { "LIBPOD_PING=0", "LIBPOD_VERSION=0", "LIBPOD_CONTAINERS=0", "LIBPOD_PODS=0",
+	    "LIBPOD_ALLOW_POD_START=0", "GATES_CLOSED=0" }, { NULL }, { NULL } },
+	{ "LIBPOD_CONTAINERS=1 leaves LIBPOD and CONTAINERS off",
+	  { "LIBPOD_CONTAINERS=1" }, { NULL }, CFG_RUN,
+	  { "LIBPOD_CONTAINERS=1", "LIBPOD=0", "CONTAINERS=0", "LIBPOD_IMAGES=0", "GATES_CLOSED=1" },
+	  { NULL }, { NULL } },
+	{ "LIBPOD_PING=0 present closes the gates", { "LIBPOD_PING=0" }, { NULL }, CFG_RUN,
+	  { "LIBPOD_PING=0", "GATES_CLOSED=1" }, { NULL }, { NULL } },
+	{ "LIBPOD_ALLOW_POD_RESTARTS=true", { "LIBPOD_ALLOW_POD_RESTARTS=true" }, { NULL }, CFG_RUN,
+	  { "LIBPOD_ALLOW_POD_RESTARTS=1", "LIBPOD_ALLOW_RESTARTS=0", "ALLOW_RESTARTS=0" }, { NULL },
+	  { NULL } },
+	{ "--libpod-play alone means on", { NULL }, { "--libpod-play" }, CFG_RUN,
+	  { "LIBPOD_PLAY=1" }, { NULL }, { NULL } },
+	{ "--libpod-pods=0 wins over LIBPOD_PODS=1", { "LIBPOD_PODS=1" }, { "--libpod-pods=0" },
+	  CFG_RUN, { "LIBPOD_PODS=0" }, { NULL }, { NULL } },
+	{ "LIBPOD_PODS=maybe is an error naming LIBPOD_PODS", { "LIBPOD_PODS=maybe" }, { NULL },
+	  CFG_ERROR, { NULL }, { "LIBPOD_PODS", "'maybe'", BOOLS }, { NULL } },
 	{ "LIBPOD=Yes", { "LIBPOD=Yes" }, { NULL }, CFG_RUN, { "LIBPOD=1" }, { NULL }, { NULL } },
 	{ "LIBPOD=off", { "LIBPOD=off" }, { NULL }, CFG_RUN, { "LIBPOD=0" }, { NULL }, { NULL } },
 	{ "LIBPOD=maybe is an error naming LIBPOD", { "LIBPOD=maybe" }, { NULL }, CFG_ERROR, { NULL },
@@ -453,6 +482,8 @@ static struct cfg_row cfg_rows[] = {
 	  { "Usage", "--containers", "ALLOW_RESTARTS" } },
 	{ "--help explains LIBPOD", { NULL }, { "--help" }, CFG_EXIT, { NULL }, { NULL },
 	  { "--libpod", "LIBPOD", "/libpod/containers/json needs CONTAINERS=1" } },
+	{ "--help lists linuxserver's LIBPOD_* switches", { NULL }, { "--help" }, CFG_EXIT, { NULL },
+	  { NULL }, { "--libpod-allow-pod-restarts", "LIBPOD_PLAY", "/libpod/play (Podman only)" } },
 	{ "-h is --help", { NULL }, { "-h" }, CFG_EXIT, { NULL }, { NULL }, { "Usage" } },
 	{ "--help works even with a bad environment", { "CONTAINERS=maybe", "LISTEN=nonsense" },
 	  { "--help" }, CFG_EXIT, { NULL }, { NULL }, { "Usage" } },
@@ -464,6 +495,27 @@ static struct cfg_row cfg_rows[] = {
 
 /* Settings that work and leave a note for the log. */
 static struct note_row note_rows[] = {
+	{ { "LIBPOD_PLAY=1 warns that play kube is root-equivalent", { "LIBPOD_PLAY=1" }, { NULL },
+	    CFG_RUN, { "LIBPOD_PLAY=1" }, { NULL }, { NULL } },
+	  { "LIBPOD_PLAY=1 opens /libpod/play", "root-equivalent" }, { "ignored" } },
+	{ { "LIBPOD_PODS=1 warns", { "LIBPOD_PODS=1" }, { NULL }, CFG_RUN, { "LIBPOD_PODS=1" },
+	    { NULL }, { NULL } },
+	  { "LIBPOD_PODS=1 opens /libpod/pods", "root-equivalent" }, { NULL } },
+	{ { "LIBPOD_GENERATE=1 warns of the environment it hands out", { "LIBPOD_GENERATE=1" },
+	    { NULL }, CFG_RUN, { "LIBPOD_GENERATE=1" }, { NULL }, { NULL } },
+	  { "LIBPOD_GENERATE=1 opens /libpod/generate", "environment" }, { NULL } },
+	{ { "LIBPOD_CONTAINERS=1 is a setting, not ignored", { "LIBPOD_CONTAINERS=1" }, { NULL },
+	    CFG_RUN, { "LIBPOD_CONTAINERS=1" }, { NULL }, { NULL } },
+	  { NULL }, { "LIBPOD_CONTAINERS" } },
+	{ { "LIBPOD_PLAY=0 says nothing", { "LIBPOD_PLAY=0" }, { NULL }, CFG_RUN,
+	    { "LIBPOD_PLAY=0" }, { NULL }, { NULL } },
+	  { NULL }, { "LIBPOD_PLAY" } },
+	{ { "LIBPOD_CONTAINER=1 looks like LIBPOD_CONTAINERS", { "LIBPOD_CONTAINER=1" }, { NULL },
+	    CFG_RUN, { "LIBPOD_CONTAINERS=0" }, { NULL }, { NULL } },
+	  { "did you mean LIBPOD_CONTAINERS?" }, { NULL } },
+	{ { "LIBPOD_KUBE=1 is no setting", { "LIBPOD_KUBE=1" }, { NULL }, CFG_RUN, { NULL },
+	    { NULL }, { NULL } },
+	  { "LIBPOD_KUBE is not a setting and is ignored" }, { NULL } },
 	{ { "CONTAINERS= (empty, as compose writes CONTAINERS:) is off", { "CONTAINERS=" }, { NULL },
 	  CFG_RUN, { "CONTAINERS=0" }, { NULL }, { NULL } },
 	  { "CONTAINERS is empty: read as 0 (off)" }, { NULL } },

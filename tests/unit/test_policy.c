@@ -343,8 +343,8 @@ static struct policy_row judge_rows[] = {
 	  { "or only LIBPOD=1 and ALLOW_RESTARTS=1" }, NULL },
 	{ "everything on but LIBPOD: GET /libpod/debug/pprof is no section", "ALL=1 POST=1", "GET",
 	  "/libpod/debug/pprof", DENY, NULL, { "no API section" }, "LIBPOD" },
-	{ "everything on but LIBPOD: GET /libpod/pods/json is no section", "ALL=1 POST=1", "GET",
-	  "/v4.0.0/libpod/pods/json", DENY, NULL, { "no API section" }, "LIBPOD" },
+	{ "everything on but LIBPOD: GET /libpod/pods/json names LIBPOD_PODS=1 only", "ALL=1 POST=1",
+	  "GET", "/v4.0.0/libpod/pods/json", DENY, NULL, { "(set LIBPOD_PODS=1)" }, "LIBPOD=1" },
 	{ "CONTAINERS=1: GET /libpod/containers/id/healthcheck names LIBPOD=1 and POST=1",
 	  "CONTAINERS=1", "GET", "/v4.0.0/libpod/containers/abc/healthcheck", DENY, NULL,
 	  { "(set LIBPOD=1 and POST=1: it can write to a container)" }, NULL },
@@ -427,9 +427,9 @@ static struct policy_row judge_rows[] = {
 	{ "LIBPOD=1 ALLOW_RESTARTS=1: POST /libpod/containers/id/pause", "LIBPOD=1 ALLOW_RESTARTS=1",
 	  "POST", "/v4.0.0/libpod/containers/abc/pause", DENY, NULL, { "CONTAINERS=1 and POST=1" },
 	  "ALLOW_" },
-	{ "LIBPOD=1 ALLOW_START=1: POST /libpod/pods/id/start is no section",
+	{ "LIBPOD=1 ALLOW_START=1: POST /libpod/pods/id/start needs a pod switch",
 	  "LIBPOD=1 ALLOW_START=1 ALL=1 POST=1", "POST", "/v4.0.0/libpod/pods/abc/start", DENY, NULL,
-	  { "no API section" }, NULL },
+	  { "(set LIBPOD_PODS=1, or only LIBPOD_ALLOW_POD_START=1)" }, NULL },
 	{ "LIBPOD=1 ALLOW_START=1: POST /libpod/libpod/containers/id/start",
 	  "LIBPOD=1 ALLOW_START=1", "POST", "/libpod/libpod/containers/abc/start", DENY, NULL,
 	  { "no API section" }, NULL },
@@ -494,19 +494,20 @@ static struct policy_row judge_rows[] = {
 	{ "LIBPOD=1 everything on: /containers/libpod/... is the containers section",
 	  "LIBPOD=1 ALL=1 POST=1", "GET", "/containers/libpod/json", ALLOW, "CONTAINERS", { NULL },
 	  NULL },
-	/* libpod-only endpoints with no Docker counterpart: never mapped. */
+	/* libpod-only endpoints with no Docker counterpart: LIBPOD=1 never
+	 * maps them; each opens with its own LIBPOD_<SECTION> alone. */
 	{ "LIBPOD=1 everything on: GET /libpod/pods/json", "LIBPOD=1 ALL=1 POST=1", "GET",
-	  "/v4.0.0/libpod/pods/json", DENY, NULL, { "no API section" }, NULL },
+	  "/v4.0.0/libpod/pods/json", DENY, NULL, { "(set LIBPOD_PODS=1)" }, NULL },
 	{ "LIBPOD=1 everything on: POST /libpod/pods/create", "LIBPOD=1 ALL=1 POST=1", "POST",
-	  "/v4.0.0/libpod/pods/create", DENY, NULL, { "no API section" }, NULL },
+	  "/v4.0.0/libpod/pods/create", DENY, NULL, { "(set LIBPOD_PODS=1)" }, NULL },
 	{ "LIBPOD=1 everything on: POST /libpod/play/kube", "LIBPOD=1 ALL=1 POST=1", "POST",
-	  "/v4.0.0/libpod/play/kube", DENY, NULL, { "no API section" }, NULL },
+	  "/v4.0.0/libpod/play/kube", DENY, NULL, { "(set LIBPOD_PLAY=1)" }, NULL },
 	{ "LIBPOD=1 everything on: POST /libpod/kube/play", "LIBPOD=1 ALL=1 POST=1", "POST",
 	  "/v4.0.0/libpod/kube/play", DENY, NULL, { "no API section" }, NULL },
 	{ "LIBPOD=1 everything on: GET /libpod/generate/id/systemd", "LIBPOD=1 ALL=1 POST=1", "GET",
-	  "/v4.0.0/libpod/generate/abc/systemd", DENY, NULL, { "no API section" }, NULL },
+	  "/v4.0.0/libpod/generate/abc/systemd", DENY, NULL, { "(set LIBPOD_GENERATE=1)" }, NULL },
 	{ "LIBPOD=1 everything on: GET /libpod/manifests/name/json", "LIBPOD=1 ALL=1 POST=1", "GET",
-	  "/v4.0.0/libpod/manifests/abc/json", DENY, NULL, { "no API section" }, NULL },
+	  "/v4.0.0/libpod/manifests/abc/json", DENY, NULL, { "(set LIBPOD_MANIFESTS=1)" }, NULL },
 	{ "LIBPOD=1 everything on: GET /libpod/frobnicate", "LIBPOD=1 ALL=1 POST=1", "GET",
 	  "/v4.0.0/libpod/frobnicate", DENY, NULL, { "no API section" }, NULL },
 	/* Names as the daemon routes them: moby's {name:.*} spans '/', as a
@@ -1045,17 +1046,26 @@ static void test_rules_libpod(void **state)
 	size_t n;
 	const struct policy_rule *r = policy_rules(p, &n);
 	assert_true(n >= 8);
+	/* The Docker family, then its twins in the same order, the libpod
+	 * healthcheck after attach/ws. */
 	assert_string_equal(r[0].pattern, "/debug/**");
-	assert_string_equal(r[1].pattern, "/libpod/debug/**");
-	assert_false(r[1].allow);
-	assert_int_equal(r[1].methods, POLICY_M_ANY);
-	assert_string_equal(r[2].pattern, "/containers/**/attach/ws");
-	assert_string_equal(r[3].pattern, "/libpod/containers/**/attach/ws");
-	assert_string_equal(r[4].pattern, "/libpod/containers/**/healthcheck");
-	assert_false(r[4].allow);
-	assert_int_equal(r[4].methods, POLICY_M_READ);
+	assert_string_equal(r[1].pattern, "/containers/**/attach/ws");
+	assert_string_equal(r[5].pattern, "/libpod/debug/**");
+	assert_false(r[5].allow);
+	assert_int_equal(r[5].methods, POLICY_M_ANY);
+	assert_string_equal(r[6].pattern, "/libpod/containers/**/attach/ws");
+	assert_string_equal(r[7].pattern, "/libpod/containers/**/healthcheck");
+	assert_false(r[7].allow);
+	assert_int_equal(r[7].methods, POLICY_M_READ);
 	/* Three default sections, each with its twin. */
 	assert_int_equal(n, 5 + 2 * 3);
+	for (size_t i = 2; i < 5; i++) {
+		char twin[POLICY_PATTERN_MAX];
+		snprintf(twin, sizeof twin, "/libpod%s", r[i].pattern);
+		assert_string_equal(r[i + 6].pattern, twin);
+		assert_int_equal(r[i + 6].methods, r[i].methods);
+		assert_true(r[i + 6].allow == r[i].allow);
+	}
 	policy_free(p);
 }
 
