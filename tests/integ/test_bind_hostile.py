@@ -11,6 +11,7 @@ import pytest
 from dockgate_testlib.net import free_port, wait_for
 from dockgate_testlib.proxy import needs_real_proxy
 from dockgate_testlib.rawhttp import RawConn, http_request
+from dockgate_testlib.reload import PolicyFileReload
 
 LIST = http_request("GET", "/v1.41/containers/json")
 VOLUMES = http_request("GET", "/v1.41/volumes")
@@ -50,7 +51,7 @@ def _real_proxy():
     needs_real_proxy()
 
 
-class Bound:
+class Bound(PolicyFileReload):
     """A dockgate with one TCP listener and POLICY_FILE, rewritten in
     place and reloaded by the test."""
 
@@ -64,19 +65,7 @@ class Bound:
         wait_for(lambda: "seccomp: " in self.p.stderr(), 10, 0.02, "the sandbox's log line")
 
     def write(self, template, **fields):
-        with open(self.path, "r+" if self.path.exists() else "w") as f:
-            f.seek(0)
-            f.truncate()
-            f.write(template.format(tcp=self.tcp, **fields))
-
-    def reloads(self):
-        return [ln for ln in self.p.stderr().splitlines() if " reload: " in ln]
-
-    def reload(self):
-        before = len(self.reloads())
-        self.p.proc.send_signal(signal.SIGHUP)
-        wait_for(lambda: len(self.reloads()) > before, 10, 0.01, "the reload's log line")
-        return self.reloads()[before]
+        self.write_policy(template.format(tcp=self.tcp, **fields))
 
     def conn(self):
         return RawConn.open(self.addr)

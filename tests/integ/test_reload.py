@@ -16,6 +16,7 @@ import pytest
 from dockgate_testlib.net import free_port, wait_for
 from dockgate_testlib.proxy import needs_real_proxy
 from dockgate_testlib.rawhttp import RawConn, http_request
+from dockgate_testlib.reload import PolicyFileReload
 
 # Two policies that disagree: A lists containers and follows events, B
 # reads the daemon's info. The same clients: entries name the profile of
@@ -45,7 +46,7 @@ def _real_proxy():
     needs_real_proxy()
 
 
-class Reloadable:
+class Reloadable(PolicyFileReload):
     """A dockgate with a TCP and a unix listener and POLICY_FILE, which
     the test rewrites in place and reloads."""
 
@@ -65,21 +66,7 @@ class Reloadable:
         return POLICY.format(a="lister", b="informer", tcp=self.tcp, unix=self.unix, serve=serve)
 
     def write(self, which=None, text=None):
-        """Rewrites the file in place (same inode), completely, before any signal."""
-        with open(self.path, "r+" if self.path.exists() else "w") as f:
-            f.seek(0)
-            f.truncate()
-            f.write(text if text is not None else self.text(which))
-
-    def reloads(self):
-        return [ln for ln in self.p.stderr().splitlines() if " reload: " in ln]
-
-    def reload(self):
-        """SIGHUP, then the reload's log line, once it is there."""
-        before = len(self.reloads())
-        self.p.proc.send_signal(signal.SIGHUP)
-        wait_for(lambda: len(self.reloads()) > before, 10, 0.01, "the reload's log line")
-        return self.reloads()[before]
+        self.write_policy(text if text is not None else self.text(which))
 
     def conn(self, via):
         return RawConn.open(self.p.tcp if via == "tcp" else self.p.unix)
