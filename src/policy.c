@@ -499,15 +499,19 @@ static enum policy_gate closed_gate_of(const struct policy_settings *s, struct s
 				       struct span rest)
 {
 	unsigned bit = policy_method_bit(method);
-	for (enum policy_gate g = 0; g < POLICY_N_GATES; g++) {
-		if (!s->gate_closed[g])
-			continue;
-		const struct policy_gate_route *r = policy_gates[g].routes;
-		for (; r < policy_gates[g].routes + 3 && r->pattern != NULL; r++)
-			if ((r->methods & bit) && policy_pattern_match(r->pattern, rest))
-				return g;
-	}
+	for (enum policy_gate g = 0; g < POLICY_N_GATES; g++)
+		if (s->gate_closed[g] && policy_gate_covers(g, bit, rest))
+			return g;
 	return POLICY_N_GATES;
+}
+
+bool policy_gate_covers(enum policy_gate g, unsigned method_bit, struct span rest)
+{
+	const struct policy_gate_route *r = policy_gates[g].routes;
+	for (; r < policy_gates[g].routes + 3 && r->pattern != NULL; r++)
+		if ((r->methods & method_bit) && policy_pattern_match(r->pattern, rest))
+			return true;
+	return false;
 }
 
 /* The method setting a request still needs: "POST", "DELETE", "PUT" or

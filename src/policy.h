@@ -239,6 +239,10 @@ struct policy_request {
 void policy_judge(const struct policy *p, const struct policy_request *rq,
 		  struct policy_verdict *v);
 
+/* True when gate g covers a request of this policy_method bit on rest
+ * (a path after its version prefix and any /libpod), open or closed. */
+bool policy_gate_covers(enum policy_gate g, unsigned method_bit, struct span rest);
+
 /* True when pattern (syntax above) matches the decoded path rest. What
  * follows a "**" in the middle is matched against as many segments at the
  * end of rest, so it must not hold another "**" (no rule does). */

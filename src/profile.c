@@ -387,11 +387,7 @@ int profile_gate_ignored(const struct profile *p, enum policy_gate g, char *out,
 			continue;
 		const char *method = route_sample_method(r);
 		unsigned bit = policy_method_bit((struct span){ method, strlen(method) });
-		bool closes = false;
-		for (size_t k = 0; k < 3 && policy_gates[g].routes[k].pattern != NULL; k++)
-			closes |= (policy_gates[g].routes[k].methods & bit) &&
-				  policy_pattern_match(policy_gates[g].routes[k].pattern, info.rest);
-		if (!closes)
+		if (!policy_gate_covers(g, bit, info.rest))
 			continue;
 		int w = used < cap ? snprintf(out + used, cap - used, "%s%s", n ? ", " : "",
 					      r->operation) : 0;
